@@ -1,0 +1,38 @@
+"""mxnet-ho: higher-order automatic differentiation for Apache MXNet 1.9.1.
+
+Importing this package (or, once it is installed, importing ``mxnet``)
+registers a gradient for MXNet's backward operators, so that
+``autograd.grad(..., create_graph=True)`` can be applied again, to any order.
+Set ``MXNET_HO_DISABLE=1`` to keep MXNet's stock behaviour.
+
+If the installed MXNet is not a binary this package can patch safely,
+importing it raises ImportError naming the MXNet version and the failed check.
+"""
+import os as _os
+
+from . import _native
+
+__version__ = "0.1.0"
+__all__ = ["is_enabled", "patched_ops", "__version__"]
+
+
+def _disabled_by_environment():
+    return _os.environ.get("MXNET_HO_DISABLE", "") not in ("", "0")
+
+
+def is_enabled():
+    """True when mxnet-ho's gradients are registered in this process."""
+    return _native.is_active()
+
+
+def patched_ops():
+    """The backward operators whose FGradient mxnet-ho registered, sorted."""
+    if not is_enabled():
+        return []
+    return sorted(
+        op for op in _native.rule_ops() if _native.gradient_priority(op) > 10
+    )
+
+
+if not _disabled_by_environment():
+    _native.activate()

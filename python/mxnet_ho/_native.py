@@ -1,0 +1,107 @@
+"""Loading libmxnet_ho.so into a process that runs MXNet 1.9.1."""
+import ctypes
+import os
+
+SUPPORTED_MXNET = "1.9.1"
+_EXPECTED_VERSION_CODE = 10901
+
+_lib = None
+_failure = None
+
+
+def library_path():
+    """The native library: $MXNET_HO_LIBRARY, else the one installed beside us."""
+    override = os.environ.get("MXNET_HO_LIBRARY")
+    if override:
+        return override
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", "libmxnet_ho.so")
+
+
+def _declare(lib):
+    lib.MXHOSelfCheck.restype = ctypes.c_char_p
+    lib.MXHOSelfCheck.argtypes = [ctypes.c_int]
+    lib.MXHOLastError.restype = ctypes.c_char_p
+    lib.MXHOActivate.restype = ctypes.c_int
+    lib.MXHOIsActive.restype = ctypes.c_int
+    lib.MXHORuleOps.restype = ctypes.c_char_p
+    lib.MXHOGradientPriority.restype = ctypes.c_int
+    lib.MXHOGradientPriority.argtypes = [ctypes.c_char_p]
+    lib.MXHOProbe.restype = ctypes.c_char_p
+    lib.MXHOProbe.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_uint32,
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.POINTER(ctypes.c_char_p),
+    ]
+    return lib
+
+
+def load(expected_version_code=_EXPECTED_VERSION_CODE):
+    """Loads and self-checks the native library; raises ImportError naming the
+    MXNet version and what failed. Never registers anything."""
+    global _lib, _failure
+    if _lib is not None:
+        return _lib
+    import mxnet  # loads libmxnet.so first
+
+    version = getattr(mxnet, "__version__", "unknown")
+    if version != SUPPORTED_MXNET:
+        raise ImportError(
+            "mxnet-ho supports mxnet %s only, but mxnet %s is installed; install "
+            "mxnet==%s (or the matching mxnet-cuXXX==%s)"
+            % (SUPPORTED_MXNET, version, SUPPORTED_MXNET, SUPPORTED_MXNET)
+        )
+    path = library_path()
+    try:
+        lib = _declare(ctypes.CDLL(path))
+    except OSError as error:
+        raise ImportError(
+            "mxnet-ho could not load its native library for mxnet %s (%s): %s; "
+            "reinstall mxnet-ho" % (version, path, error)
+        ) from None
+    failure = lib.MXHOSelfCheck(expected_version_code).decode()
+    if failure:
+        raise ImportError(
+            "mxnet-ho cannot patch mxnet %s: the load-time self-check failed: %s"
+            % (version, failure)
+        )
+    _lib = lib
+    return lib
+
+
+def activate():
+    """Registers every rule in MXNet's operator registry; returns how many."""
+    lib = load()
+    if lib.MXHOIsActive():
+        return len(rule_ops())
+    count = lib.MXHOActivate()
+    if count < 0:
+        raise ImportError(
+            "mxnet-ho could not register its gradients: %s" % lib.MXHOLastError().decode()
+        )
+    return count
+
+
+def is_active():
+    return _lib is not None and bool(_lib.MXHOIsActive())
+
+
+def rule_ops():
+    """Every op mxnet-ho has a rule for (present in this MXNet or not)."""
+    return [name for name in load().MXHORuleOps().decode().split("\n") if name]
+
+
+def gradient_priority(op_name):
+    """-1: no such op; 0: no FGradient; else the priority of the registered one."""
+    return load().MXHOGradientPriority(op_name.encode())
+
+
+def probe(op_name, attrs=None):
+    """The op nodes of `op_name`'s gradient graph, built by its current FGradient
+    over placeholder inputs: a dict with "nodes" or "error"."""
+    import json
+
+    attrs = attrs or {}
+    keys = (ctypes.c_char_p * len(attrs))(*[k.encode() for k in attrs])
+    values = (ctypes.c_char_p * len(attrs))(*[str(v).encode() for v in attrs.values()])
+    return json.loads(load().MXHOProbe(op_name.encode(), len(attrs), keys, values).decode())

@@ -1,0 +1,132 @@
+"""Numerical checks of higher-order gradients, for mxnet-ho and for users who
+write their own operators or rules.
+
+``check_higher_order_grad(fn, inputs, order=n)`` compares, at every order
+k = 1..n and for every input, the k-th autograd derivative with central finite
+differences of the (k-1)-th, in float64, along random directions:
+
+    S_0(x)  = <fn(x), w>
+    S_k(x)  = sum_i <dS_{k-1}/dx_i, v_{k,i}>          (k-th derivative, contracted)
+    check   <dS_{k-1}/dx_i, u_i>  ~=  (S_{k-1}(x + eps*u_i) - S_{k-1}(x - eps*u_i)) / (2*eps)
+
+with w, v and u drawn at random. Every dS_{k-1}/dx_i must have x_i's shape.
+"""
+import numpy as np
+
+__all__ = ["check_higher_order_grad", "HigherOrderGradError", "higher_order_grads"]
+
+_NO_PATH_MESSAGES = (
+    "There are no inputs in computation graph",
+    "because it is unreachable",
+)
+
+
+class HigherOrderGradError(AssertionError):
+    """A derivative that disagrees with finite differences, or has a wrong shape."""
+
+
+def _mx():
+    import mxnet
+
+    return mxnet
+
+
+def _as_float64(inputs):
+    mx = _mx()
+    arrays = []
+    for x in inputs:
+        if isinstance(x, mx.nd.NDArray):
+            arrays.append(x.astype("float64"))
+        else:
+            arrays.append(mx.nd.array(np.asarray(x, dtype="float64"), dtype="float64"))
+    return arrays
+
+
+def _is_no_path_error(error):
+    return any(m in str(error) for m in _NO_PATH_MESSAGES)
+
+
+def _inner(a, b):
+    return (a * b).sum()
+
+
+def higher_order_grads(fn, inputs, k, cotangent, directions, with_grads=True):
+    """Returns (S_k, [dS_k/dx_i] or None) for fn at `inputs` (float64 NDArrays),
+    where S_0 = <fn(x), cotangent> and S_k = sum_i <dS_{k-1}/dx_i, directions[k-1][i]>.
+    A derivative with no path to an input (constant there) counts as zeros."""
+    mx = _mx()
+    xs = [x.copy() for x in inputs]
+    for x in xs:
+        x.attach_grad()
+
+    def grads_of(s):
+        grads = []
+        for x in xs:
+            try:
+                (g,) = mx.autograd.grad(s, [x], create_graph=True, retain_graph=True)
+            except mx.base.MXNetError as error:
+                if not _is_no_path_error(error):
+                    raise
+                g = mx.nd.zeros_like(x)
+            grads.append(g)
+        return grads
+
+    with mx.autograd.record():
+        s = _inner(fn(*xs), cotangent)
+        for step in range(k):
+            terms = [_inner(g, v) for g, v in zip(grads_of(s), directions[step])]
+            s = terms[0]
+            for t in terms[1:]:
+                s = s + t
+        grads = grads_of(s) if with_grads else None
+    return s.asnumpy().item(), None if grads is None else [g.asnumpy() for g in grads]
+
+
+def check_higher_order_grad(fn, inputs, order=2, rtol=1e-5, atol=1e-7, eps=1e-5, seed=0,
+                            names=None):
+    """Checks the autograd derivatives of ``fn`` up to ``order`` against finite
+    differences; raises HigherOrderGradError naming the input and the order that
+    disagree. ``fn`` takes NDArrays and returns one NDArray. Returns a list of
+    (order, input name, autograd value, finite-difference value) rows."""
+    if order < 1:
+        raise ValueError("order must be at least 1, got %r" % (order,))
+    mx = _mx()
+    xs = _as_float64(inputs)
+    names = list(names) if names is not None else ["input %d" % i for i in range(len(xs))]
+    if len(names) != len(xs):
+        raise ValueError("names has %d entries for %d inputs" % (len(names), len(xs)))
+    rng = np.random.RandomState(seed)
+
+    def rand_like(a):
+        return mx.nd.array(rng.uniform(-1.0, 1.0, a.shape), dtype="float64")
+
+    with mx.autograd.pause():
+        y = fn(*xs)
+    cotangent = rand_like(y)
+    directions = [[rand_like(x) for x in xs] for _ in range(order)]
+    report = []
+    for k in range(1, order + 1):
+        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions)
+        for i, (x, g) in enumerate(zip(xs, grads)):
+            if g.shape != x.shape:
+                raise HigherOrderGradError(
+                    "order %d derivative for %s has shape %s, expected %s"
+                    % (k, names[i], g.shape, x.shape))
+            u = rand_like(x)
+            shifted = []
+            for sign in (1.0, -1.0):
+                moved = list(xs)
+                moved[i] = x + sign * eps * u
+                value, _ = higher_order_grads(fn, moved, k - 1, cotangent, directions,
+                                              with_grads=False)
+                shifted.append(value)
+            numeric = (shifted[0] - shifted[1]) / (2.0 * eps)
+            analytic = float((g * u.asnumpy()).sum())
+            report.append((k, names[i], analytic, numeric))
+            if not np.isfinite(analytic) or abs(analytic - numeric) > atol + rtol * max(
+                    abs(numeric), abs(analytic)):
+                raise HigherOrderGradError(
+                    "order %d derivative for %s disagrees with finite differences: "
+                    "autograd %.12g, numeric %.12g (rtol %g, atol %g)"
+                    % (k, names[i], analytic, numeric, rtol, atol))
+    return report

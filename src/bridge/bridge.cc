@@ -1,0 +1,389 @@
+// The bridge to MXNet 1.9.1's internals. See bridge.h and
+// shared/docs/BINARY-FACTS.md for why each piece is done the way it is.
+#include "bridge.h"
+
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <typeinfo>
+#include <unordered_map>
+
+#include <dmlc/any.h>
+#include <nnvm/op.h>
+#include <nnvm/symbolic.h>
+
+// The MXNet C API entry points we use (declared here rather than by including
+// both c_api.h headers, whose handle typedefs collide).
+extern "C" {
+int MXGetVersion(int* out);
+const char* MXGetLastError();
+int NNGetOpHandle(const char* op_name, void** op_out);
+int MXListAllOpNames(uint32_t* out_size, const char*** out_array);
+int MXSymbolCreateAtomicSymbol(void* creator, uint32_t num_param, const char** keys,
+                               const char** vals, void** out);
+int MXSymbolCreateVariable(const char* name, void** out);
+int MXSymbolCompose(void* sym, const char* name, uint32_t num_args, const char** keys,
+                    void** args);
+int MXSymbolFree(void* symbol);
+int MXSymbolGetAttr(void* symbol, const char* key, const char** out, int* success);
+int MXSymbolListAttrShallow(void* symbol, uint32_t* out_size, const char*** out);
+}
+
+namespace {
+
+using mxnet_ho::bridge::Entries;
+using mxnet_ho::bridge::Entry;
+using mxnet_ho::bridge::Gradient;
+using mxnet_ho::bridge::NodePtr;
+using GradientMap = nnvm::OpMap<Gradient>;
+using GradientSlots = std::vector<std::pair<Gradient, int>>;
+
+// --- access to private members that the headers declare --------------------
+// Explicit instantiation may name private members; this reads their offsets
+// from the very headers the binary was built with (layouts unchanged there).
+template <typename Tag, typename Tag::type Member>
+struct Expose {
+  friend typename Tag::type Get(Tag) { return Member; }
+};
+struct OpIndexTag {
+  using type = uint32_t nnvm::Op::*;
+  friend type Get(OpIndexTag);
+};
+struct GradientSlotsTag {
+  using type = GradientSlots GradientMap::*;
+  friend type Get(GradientSlotsTag);
+};
+struct GetAttrMapTag {
+  using type = const dmlc::any* (*)(const std::string&);
+  friend type Get(GetAttrMapTag);
+};
+template struct Expose<OpIndexTag, &nnvm::Op::index_>;
+template struct Expose<GradientSlotsTag, &GradientMap::data_>;
+template struct Expose<GetAttrMapTag, &nnvm::Op::GetAttrMap>;
+
+// --- Op::UpdateAttrMap with GCC 4.8's std::function convention --------------
+// The binary's std::function<void(dmlc::any*)> invokes its target as
+// invoker(storage, any_ptr), passing the pointer by value; ours would expect a
+// reference. So we hand the binary a std::function laid out by hand.
+struct LegacyUpdater {
+  const void* storage[2];
+  bool (*manager)(void* dest, const void* source, int operation);
+  void (*invoker)(const void* storage, dmlc::any* map);
+};
+static_assert(sizeof(LegacyUpdater) == sizeof(std::function<void(dmlc::any*)>),
+              "std::function layout");
+
+// A by-value class argument is passed by address in the Itanium ABI.
+extern "C" void UpdateAttrMapInBinary(const std::string& key, LegacyUpdater* updater)
+    __asm__("_ZN4nnvm2Op13UpdateAttrMapERKSsSt8functionIFvPN4dmlc3anyEEE");
+
+bool LegacyManager(void* dest, const void* source, int operation) {
+  enum { kTypeInfo = 0, kFunctorPtr = 1, kClone = 2, kDestroy = 3 };
+  switch (operation) {
+    case kTypeInfo:
+      *static_cast<const std::type_info**>(dest) = &typeid(LegacyUpdater);
+      break;
+    case kFunctorPtr:
+      *static_cast<const void**>(dest) = source;
+      break;
+    case kClone:
+      std::memcpy(dest, source, sizeof(LegacyUpdater::storage));
+      break;
+    default:  // kDestroy: the storage owns nothing
+      break;
+  }
+  return false;
+}
+
+struct InstallRequest {
+  const nnvm::Op* op;
+  const Gradient* gradient;
+  std::string error;
+};
+
+void InstallGradient(const void* storage, dmlc::any* map_any) {
+  auto* request = *static_cast<InstallRequest* const*>(storage);
+  try {
+    if (map_any->empty()) throw std::runtime_error("the FGradient attribute map is empty");
+    GradientSlots& slots = nnvm::get<GradientMap>(*map_any).*Get(GradientSlotsTag());
+    const uint32_t index = request->op->*Get(OpIndexTag());
+    if (slots.size() <= index) slots.resize(index + 1, std::make_pair(Gradient(), 0));
+    if (slots[index].second <= mxnet_ho::bridge::kPriority)
+      slots[index] = std::make_pair(*request->gradient, mxnet_ho::bridge::kPriority);
+  } catch (const std::exception& e) {
+    request->error = e.what();
+  }
+}
+
+const GradientMap& GradientAttr() {
+  const dmlc::any* map = Get(GetAttrMapTag())("FGradient");
+  if (map == nullptr) throw std::runtime_error("MXNet has no FGradient attribute map");
+  return nnvm::get<GradientMap>(*map);
+}
+
+// --- where Node::inputs lives in the binary's nnvm::Node --------------------
+size_t g_inputs_offset = 0;
+
+Entries& InputsAt(const NodePtr& node) {
+  return *reinterpret_cast<Entries*>(reinterpret_cast<char*>(node.get()) + g_inputs_offset);
+}
+
+std::string LastMXNetError() {
+  const char* message = MXGetLastError();
+  return message ? message : "(no message)";
+}
+
+void Check(int status, const std::string& what) {
+  if (status != 0) throw std::runtime_error(what + ": " + LastMXNetError());
+}
+
+// A symbol handle that frees itself.
+struct OwnedSymbol {
+  void* handle = nullptr;
+  ~OwnedSymbol() { if (handle) MXSymbolFree(handle); }
+  nnvm::Symbol& symbol() { return *static_cast<nnvm::Symbol*>(handle); }
+};
+
+// Wraps one node in a stack Symbol so the C API can read its attributes.
+struct NodeView {
+  nnvm::Symbol symbol;
+  explicit NodeView(const NodePtr& node) { symbol.outputs.emplace_back(Entry{node, 0, 0}); }
+  void* handle() { return &symbol; }
+};
+
+NodePtr ComposeForCheck(const char* op, const char* name, std::vector<void*> args) {
+  void* op_handle = nullptr;
+  Check(NNGetOpHandle(op, &op_handle), std::string("no operator ") + op);
+  OwnedSymbol sym;
+  Check(MXSymbolCreateAtomicSymbol(op_handle, 0, nullptr, nullptr, &sym.handle), op);
+  Check(MXSymbolCompose(sym.handle, name, static_cast<uint32_t>(args.size()), nullptr,
+                        args.data()), op);
+  return sym.symbol().outputs.at(0).node;
+}
+
+// Finds the byte offset of `inputs` in the binary's Node: the one place where
+// a vector of NodeEntry holds exactly the entries the node was composed with.
+size_t LocateInputs(const NodePtr& node, const std::vector<const nnvm::Node*>& expected) {
+  const size_t want_bytes = expected.size() * sizeof(Entry);
+  size_t found = 0;
+  for (size_t offset = 16; offset + sizeof(Entries) <= 512; offset += sizeof(void*)) {
+    const char* base = reinterpret_cast<const char*>(node.get()) + offset;
+    const Entry* const* triple = reinterpret_cast<const Entry* const*>(base);
+    const char* begin = reinterpret_cast<const char*>(triple[0]);
+    const char* end = reinterpret_cast<const char*>(triple[1]);
+    const char* cap = reinterpret_cast<const char*>(triple[2]);
+    if (begin == nullptr || end - begin != static_cast<ptrdiff_t>(want_bytes) || cap < end ||
+        cap - begin > static_cast<ptrdiff_t>(64 * sizeof(Entry)))
+      continue;
+    bool same = true;
+    for (size_t i = 0; i < expected.size(); ++i)
+      same = same && triple[0][i].node.get() == expected[i];
+    if (!same) continue;
+    if (found != 0) return 0;  // ambiguous
+    found = offset;
+  }
+  return found;
+}
+
+std::unordered_map<std::string, void*>& OpHandleCache() {
+  static std::unordered_map<std::string, void*> handles;
+  return handles;
+}
+std::mutex g_op_handles_mutex;
+
+void* LookupOpHandle(const std::string& name) {
+  std::lock_guard<std::mutex> lock(g_op_handles_mutex);
+  auto it = OpHandleCache().find(name);
+  if (it != OpHandleCache().end()) return it->second;
+  void* handle = nullptr;
+  if (NNGetOpHandle(name.c_str(), &handle) != 0) handle = nullptr;
+  OpHandleCache()[name] = handle;
+  return handle;
+}
+
+}  // namespace
+
+namespace mxnet_ho {
+namespace bridge {
+
+int MXNetVersion() {
+  int version = 0;
+  if (MXGetVersion(&version) != 0) return -1;
+  return version;
+}
+
+std::string SelfCheck(int expected_version) {
+  try {
+    if (MXNetVersion() != expected_version)
+      return "libmxnet.so reports version " + std::to_string(MXNetVersion()) + ", expected " +
+             std::to_string(expected_version);
+    if (sizeof(nnvm::Symbol) != sizeof(Entries) || sizeof(Entry) != 24)
+      return "nnvm::Symbol or nnvm::NodeEntry has an unexpected size";
+
+    // Node inputs: compose sin(x) and elemwise_add(x, y) and find them.
+    OwnedSymbol x, y;
+    Check(MXSymbolCreateVariable("mxnet_ho_check_x", &x.handle), "variable");
+    Check(MXSymbolCreateVariable("mxnet_ho_check_y", &y.handle), "variable");
+    const nnvm::Node* x_node = x.symbol().outputs.at(0).node.get();
+    const nnvm::Node* y_node = y.symbol().outputs.at(0).node.get();
+    NodePtr sin_node = ComposeForCheck("sin", "mxnet_ho_check_sin", {x.handle});
+    NodePtr add_node = ComposeForCheck("elemwise_add", "mxnet_ho_check_add",
+                                       {x.handle, y.handle});
+    const size_t offset = LocateInputs(sin_node, {x_node});
+    if (offset == 0) return "could not locate nnvm::Node::inputs in the binary's Node layout";
+    if (LocateInputs(add_node, {x_node, y_node}) != offset)
+      return "nnvm::Node::inputs is not at one fixed offset (" + std::to_string(offset) + ")";
+    g_inputs_offset = offset;
+
+    // attrs.op and attrs.name sit before the differently-sized dict.
+    if (sin_node->attrs.op != nnvm::Op::Get("sin") ||
+        sin_node->attrs.name != "mxnet_ho_check_sin")
+      return "nnvm::NodeAttrs::op or ::name is not where the headers put it";
+
+    // Attribute reading through the C API.
+    NodePtr scaled = MakeNode("_mul_scalar", {Entry{sin_node, 0, 0}}, {{"scalar", "2.5"}},
+                              "mxnet_ho_check_mul");
+    if (Attr(scaled, "scalar", "") != "2.5") return "cannot read node attributes";
+
+    // The FGradient map, the op index and calling a stock gradient.
+    const GradientMap& map = GradientAttr();
+    if (!map.count(nnvm::Op::Get("sin"))) return "sin has no FGradient: unexpected registry";
+    Entries grads = CallGradient(sin_node, {Entry{add_node, 0, 0}});
+    if (grads.size() != 1 || OpName(grads[0].node) != "_backward_sin")
+      return "calling sin's stock FGradient did not give _backward_sin";
+    if (Inputs(grads[0].node).size() != 2 || Inputs(grads[0].node)[0].node != add_node)
+      return "the inputs of a stock gradient node are not readable";
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+const nnvm::Op* FindOp(const std::string& name) {
+  return static_cast<const nnvm::Op*>(LookupOpHandle(name));
+}
+
+std::vector<std::string> ListOpNames() {
+  uint32_t size = 0;
+  const char** names = nullptr;
+  Check(MXListAllOpNames(&size, &names), "listing operators");
+  return std::vector<std::string>(names, names + size);
+}
+
+int GradientPriority(const nnvm::Op* op) {
+  const GradientMap& map = GradientAttr();
+  const GradientSlots& slots = map.*Get(GradientSlotsTag());
+  const uint32_t index = op->*Get(OpIndexTag());
+  if (index >= slots.size() || slots[index].first == nullptr) return 0;
+  return slots[index].second;
+}
+
+void RegisterGradient(const nnvm::Op* op, Gradient fn) {
+  InstallRequest request{op, &fn, ""};
+  LegacyUpdater updater{{&request, nullptr}, &LegacyManager, &InstallGradient};
+  UpdateAttrMapInBinary("FGradient", &updater);
+  if (!request.error.empty())
+    throw std::runtime_error("registering FGradient of " + op->name + ": " + request.error);
+  if (GradientPriority(op) != kPriority)
+    throw std::runtime_error("FGradient of " + op->name + " did not take effect");
+}
+
+Entries CallGradient(const NodePtr& node, const Entries& heads) {
+  const GradientMap& map = GradientAttr();
+  const nnvm::Op* op = OpOf(node);
+  if (op == nullptr || !map.count(op))
+    throw std::runtime_error("Operator " + OpName(node) + " has no FGradient");
+  return map[op](node, heads);
+}
+
+uint32_t NumInputs(const NodePtr& node) {
+  const nnvm::Op* op = OpOf(node);
+  if (op == nullptr) return 0;
+  return op->get_num_inputs ? op->get_num_inputs(node->attrs) : op->num_inputs;
+}
+
+uint32_t NumOutputs(const NodePtr& node) {
+  const nnvm::Op* op = OpOf(node);
+  if (op == nullptr) return 1;
+  return op->get_num_outputs ? op->get_num_outputs(node->attrs) : op->num_outputs;
+}
+
+namespace {
+NodePtr CreateNode(const std::string& op, const AttrList& attrs, const std::string& name) {
+  void* op_handle = LookupOpHandle(op);
+  if (op_handle == nullptr) throw std::runtime_error("MXNet has no operator " + op);
+  std::vector<const char*> keys, values;
+  for (const auto& kv : attrs) {
+    keys.push_back(kv.first.c_str());
+    values.push_back(kv.second.c_str());
+  }
+  OwnedSymbol sym;
+  Check(MXSymbolCreateAtomicSymbol(op_handle, static_cast<uint32_t>(attrs.size()), keys.data(),
+                                   values.data(), &sym.handle),
+        "creating " + op);
+  NodePtr node = sym.symbol().outputs.at(0).node;
+  node->attrs.name = name;
+  return node;
+}
+}  // namespace
+
+NodePtr MakeNode(const std::string& op, const Entries& inputs, const AttrList& attrs,
+                 const std::string& name) {
+  NodePtr node = CreateNode(op, attrs, name);
+  const uint32_t want = NumInputs(node);
+  if (want != inputs.size())
+    throw std::runtime_error(op + " takes " + std::to_string(want) + " inputs, given " +
+                             std::to_string(inputs.size()));
+  InputsAt(node) = inputs;
+  return node;
+}
+
+NodePtr MakePlaceholderNode(const std::string& op, const AttrList& attrs) {
+  NodePtr node = CreateNode(op, attrs, "probe");
+  Entries inputs;
+  for (uint32_t i = 0; i < NumInputs(node); ++i)
+    inputs.push_back(Entry{MakeVariable("input" + std::to_string(i)), 0, 0});
+  InputsAt(node) = inputs;
+  return node;
+}
+
+NodePtr MakeVariable(const std::string& name) {
+  OwnedSymbol sym;
+  Check(MXSymbolCreateVariable(name.c_str(), &sym.handle), "creating variable " + name);
+  return sym.symbol().outputs.at(0).node;
+}
+
+const nnvm::Op* OpOf(const NodePtr& node) { return node ? node->attrs.op : nullptr; }
+
+std::string OpName(const NodePtr& node) {
+  const nnvm::Op* op = OpOf(node);
+  return op ? op->name : std::string();
+}
+
+std::string NodeName(const NodePtr& node) { return node->attrs.name; }
+
+const Entries& Inputs(const NodePtr& node) { return InputsAt(node); }
+
+std::string Attr(const NodePtr& node, const std::string& key, const std::string& fallback) {
+  NodeView view(node);
+  const char* value = nullptr;
+  int success = 0;
+  if (MXSymbolGetAttr(view.handle(), key.c_str(), &value, &success) != 0 || !success)
+    return fallback;
+  return value;
+}
+
+AttrList Attrs(const NodePtr& node) {
+  NodeView view(node);
+  uint32_t size = 0;
+  const char** pairs = nullptr;
+  Check(MXSymbolListAttrShallow(view.handle(), &size, &pairs), "listing attributes");
+  AttrList attrs;
+  for (uint32_t i = 0; i < size; ++i) attrs.emplace_back(pairs[2 * i], pairs[2 * i + 1]);
+  return attrs;
+}
+
+}  // namespace bridge
+}  // namespace mxnet_ho

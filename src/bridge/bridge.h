@@ -1,0 +1,77 @@
+// The bridge: mxnet-ho's only contact with MXNet 1.9.1's internals.
+//
+// The stock wheels were compiled by GCC 4.8 with a different layout for
+// std::unordered_map (so nnvm::NodeAttrs and nnvm::Node differ in size) and a
+// different std::function calling convention for by-value arguments (see
+// shared/docs/BINARY-FACTS.md). Everything that depends on those facts lives in
+// bridge.cc and is verified by SelfCheck() before any rule is registered.
+// Code outside the bridge treats nodes as opaque handles.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nnvm/node.h>
+#include <nnvm/op_attr_types.h>
+
+namespace mxnet_ho {
+namespace bridge {
+
+using Entry = nnvm::NodeEntry;
+using NodePtr = nnvm::ObjectPtr;
+using Entries = std::vector<Entry>;
+using AttrList = std::vector<std::pair<std::string, std::string>>;
+using Gradient = nnvm::FGradient;
+
+// Priority of our FGradient registrations; the stock ones use 10.
+constexpr int kPriority = 11;
+
+// Verifies every layout and calling-convention assumption against the loaded
+// libmxnet.so, which must report `expected_version` (10901 for 1.9.1).
+// Returns an empty string when all hold, else what failed.
+// Must succeed before any other function below is used.
+std::string SelfCheck(int expected_version);
+
+// The MXNet version the running binary reports (e.g. 10901).
+int MXNetVersion();
+
+// --- the operator registry ------------------------------------------------
+// nullptr when no operator has that name.
+const nnvm::Op* FindOp(const std::string& name);
+std::vector<std::string> ListOpNames();
+// Whether the op has an FGradient registered at any priority, and at which.
+int GradientPriority(const nnvm::Op* op);  // 0 when none
+// Install `fn` as the op's FGradient above the stock priority.
+void RegisterGradient(const nnvm::Op* op, Gradient fn);
+// The FGradient currently registered for the node's op, applied to it.
+Entries CallGradient(const NodePtr& node, const Entries& heads);
+// Inputs / outputs counts the op declares for these attributes.
+uint32_t NumInputs(const NodePtr& node);
+uint32_t NumOutputs(const NodePtr& node);
+
+// --- nodes ----------------------------------------------------------------
+// A node of `op` with `inputs`, its attributes parsed by MXNet itself.
+// Throws std::runtime_error with MXNet's message when MXNet rejects it.
+NodePtr MakeNode(const std::string& op, const Entries& inputs,
+                 const AttrList& attrs, const std::string& name);
+// A placeholder variable node (used by the coverage probe).
+NodePtr MakeVariable(const std::string& name);
+// A node of `op` whose inputs are fresh placeholder variables.
+NodePtr MakePlaceholderNode(const std::string& op, const AttrList& attrs);
+
+// MXNet also calls gradients with null nodes standing for inputs and heads
+// (Imperative::GetBackwardDependency); these accept them.
+const nnvm::Op* OpOf(const NodePtr& node);  // nullptr for variables and null
+std::string OpName(const NodePtr& node);    // "" for variables and null
+std::string NodeName(const NodePtr& node);
+const Entries& Inputs(const NodePtr& node);
+// The node's attribute `key` as the user wrote it, or `fallback`.
+std::string Attr(const NodePtr& node, const std::string& key,
+                 const std::string& fallback);
+// All user-visible attributes of the node (MXNet's parsed dict).
+AttrList Attrs(const NodePtr& node);
+
+}  // namespace bridge
+}  // namespace mxnet_ho

@@ -1,0 +1,182 @@
+#include "grad_dsl.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// Name prefix for the nodes a rule creates: the backward node's name.
+thread_local const std::string* t_scope = nullptr;
+std::atomic<uint64_t> g_node_counter{0};
+
+std::string NextName(const std::string& op) {
+  const std::string base = t_scope ? *t_scope : std::string("mxnet_ho");
+  return base + "_" + op + std::to_string(g_node_counter++);
+}
+
+std::string FormatScalar(double s) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", s);
+  return buffer;
+}
+
+Expr Make(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs,
+          bool broadcasting, uint32_t index = 0) {
+  Entries entries;
+  for (const Expr& e : inputs) entries.push_back(e.entry());
+  NodePtr node = bridge::MakeNode(op, entries, attrs, NextName(op));
+  return Expr(Entry{node, index, 0}, broadcasting);
+}
+
+// elemwise_X for equal shapes, broadcast_X when either side broadcasts.
+Expr Binary(const char* elemwise, const char* broadcast, const Expr& a, const Expr& b) {
+  const bool bc = a.broadcasting() || b.broadcasting();
+  return Make(bc ? broadcast : elemwise, {a, b}, {}, bc);
+}
+
+Expr Scalar(const char* op, const Expr& a, double s) {
+  return Make(op, {a}, {{"scalar", FormatScalar(s)}}, a.broadcasting());
+}
+
+Expr Unary(const char* op, const Expr& a) { return Make(op, {a}, {}, a.broadcasting()); }
+
+}  // namespace
+
+Expr operator+(const Expr& a, const Expr& b) { return Binary("elemwise_add", "broadcast_add", a, b); }
+Expr operator-(const Expr& a, const Expr& b) { return Binary("elemwise_sub", "broadcast_sub", a, b); }
+Expr operator*(const Expr& a, const Expr& b) { return Binary("elemwise_mul", "broadcast_mul", a, b); }
+Expr operator/(const Expr& a, const Expr& b) { return Binary("elemwise_div", "broadcast_div", a, b); }
+Expr operator-(const Expr& a) { return Unary("negative", a); }
+Expr operator+(const Expr& a, double s) { return Scalar("_plus_scalar", a, s); }
+Expr operator-(const Expr& a, double s) { return Scalar("_minus_scalar", a, s); }
+Expr operator-(double s, const Expr& a) { return Scalar("_rminus_scalar", a, s); }
+Expr operator*(const Expr& a, double s) { return Scalar("_mul_scalar", a, s); }
+Expr operator*(double s, const Expr& a) { return Scalar("_mul_scalar", a, s); }
+Expr operator/(const Expr& a, double s) { return Scalar("_div_scalar", a, s); }
+Expr operator/(double s, const Expr& a) { return Scalar("_rdiv_scalar", a, s); }
+Expr pow(const Expr& a, double p) { return Scalar("_power_scalar", a, p); }
+Expr pow(double s, const Expr& a) { return Scalar("_rpower_scalar", a, s); }
+Expr pow(const Expr& a, const Expr& b) { return Binary("_power", "broadcast_power", a, b); }
+Expr hypot(const Expr& a, const Expr& b) { return Binary("_hypot", "broadcast_hypot", a, b); }
+Expr hypot(const Expr& a, double s) { return Scalar("_hypot_scalar", a, s); }
+
+Expr operator>=(const Expr& a, const Expr& b) {
+  return Binary("_greater_equal", "broadcast_greater_equal", a, b);
+}
+Expr operator<=(const Expr& a, const Expr& b) {
+  return Binary("_lesser_equal", "broadcast_lesser_equal", a, b);
+}
+Expr operator>(const Expr& a, const Expr& b) { return Binary("_greater", "broadcast_greater", a, b); }
+Expr operator<(const Expr& a, const Expr& b) { return Binary("_lesser", "broadcast_lesser", a, b); }
+Expr operator>=(const Expr& a, double s) { return Scalar("_greater_equal_scalar", a, s); }
+Expr operator<=(const Expr& a, double s) { return Scalar("_lesser_equal_scalar", a, s); }
+Expr operator>(const Expr& a, double s) { return Scalar("_greater_scalar", a, s); }
+Expr operator<(const Expr& a, double s) { return Scalar("_lesser_scalar", a, s); }
+
+Expr exp(const Expr& a) { return Unary("exp", a); }
+Expr log(const Expr& a) { return Unary("log", a); }
+Expr square(const Expr& a) { return Unary("square", a); }
+Expr sqrt(const Expr& a) { return Unary("sqrt", a); }
+Expr floor(const Expr& a) { return Unary("floor", a); }
+Expr sign(const Expr& a) { return Unary("sign", a); }
+Expr zeros_like(const Expr& a) { return Unary("zeros_like", a); }
+Expr ones_like(const Expr& a) { return Unary("ones_like", a); }
+
+Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs,
+           uint32_t index) {
+  bool bc = false;
+  for (const Expr& e : inputs) bc = bc || e.broadcasting();
+  return Make(op, inputs, attrs, bc, index);
+}
+
+// The sum of `a` to the shape of `like` is the gradient of broadcasting `like`
+// against `a`: MXNet's own broadcast_add gradient node computes exactly that,
+// and takes its output shapes from the forward node it is tied to.
+Expr sum_to(const Expr& a, const Expr& like) {
+  if (!a.broadcasting() && !like.broadcasting()) return a;
+  Expr tie = Make("broadcast_add", {like, a}, {}, true);
+  Entries reduced = bridge::CallGradient(tie.entry().node, {a.entry()});
+  return Expr(reduced.at(0), true);
+}
+
+Expr broadcast_like(const Expr& a, const Expr& like) {
+  return Make("broadcast_like", {a, like}, {}, true);
+}
+
+Backward::Backward(const NodePtr& node, const Entries& heads, bool broadcasting)
+    : node_(node), heads_(heads), broadcasting_(broadcasting) {}
+
+Expr Backward::in(size_t i) const {
+  return Expr(bridge::Inputs(node_).at(i), broadcasting_);
+}
+
+Expr Backward::head(size_t i) const {
+  const std::string op = bridge::OpName(heads_.at(i).node);
+  if (op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros")
+    return zeros_like(in(0));
+  return Expr(heads_.at(i), broadcasting_);
+}
+
+size_t Backward::num_inputs() const { return bridge::Inputs(node_).size(); }
+
+double Backward::scalar(const std::string& key, double fallback) const {
+  const std::string text = bridge::Attr(node_, key, "");
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str())
+    throw std::runtime_error(bridge::OpName(node_) + ": attribute " + key + "=" + text +
+                             " is not a number");
+  return value;
+}
+
+AttrList Backward::attrs(const std::vector<std::string>& keys) const {
+  AttrList picked;
+  for (const std::string& key : keys) {
+    const std::string value = bridge::Attr(node_, key, "\x01");
+    if (value != "\x01") picked.emplace_back(key, value);
+  }
+  return picked;
+}
+
+Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) const {
+  // When MXNet records this backward op under create_graph, it first calls the
+  // gradient with null heads and inputs to learn which inputs to keep alive
+  // (Imperative::GetBackwardDependency). Keep them all: a rule may need any
+  // input later, e.g. input 0 as the shape of a zero head.
+  bool analysis = !heads.empty();
+  for (const Entry& h : heads) analysis = analysis && h.node == nullptr;
+  if (analysis) return bridge::Inputs(node);
+  const std::string scope = bridge::NodeName(node);
+  const std::string* outer = t_scope;
+  t_scope = &scope;
+  struct Restore {
+    const std::string* outer;
+    ~Restore() { t_scope = outer; }
+  } restore{outer};
+  Grads grads = rule_(Backward(node, heads, broadcasting_));
+  if (grads.size() != bridge::Inputs(node).size())
+    throw std::runtime_error("mxnet-ho rule for " + op_ + " returned " +
+                             std::to_string(grads.size()) + " gradients for " +
+                             std::to_string(bridge::Inputs(node).size()) + " inputs");
+  Entries entries;
+  for (const Expr& g : grads) entries.push_back(g.entry());
+  return entries;
+}
+
+std::vector<GradientEntry*>& GradientRegistry() {
+  static std::vector<GradientEntry*> registry;
+  return registry;
+}
+
+GradientEntry& AddGradient(const char* op) {
+  GradientRegistry().push_back(new GradientEntry(op));
+  return *GradientRegistry().back();
+}
+
+}  // namespace op
+}  // namespace mxnet_ho

@@ -1,0 +1,143 @@
+// A small language for writing gradients of backward operators as formulas of
+// differentiable forward operators:
+//
+//   // _backward_mul(g, a, b) = (g*b, g*a)
+//   MXNET_HO_GRADIENT(_backward_mul)
+//   .set_rule([](const Backward& n) -> Grads {
+//     Expr g = n.in(0), a = n.in(1), b = n.in(2);
+//     return {n.head(0) * b + n.head(1) * a, sum_to(n.head(1) * g, a), sum_to(n.head(0) * g, b)};
+//   });
+//
+// Every Expr operation adds one forward-operator node to the gradient graph.
+// Exprs are elementwise (operands of equal shape) or broadcasting; a binary
+// operation broadcasts when either operand does. `sum_to(x, like)` sums a
+// broadcast result back to the shape of `like` (the identity when elementwise).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../bridge/bridge.h"
+
+namespace mxnet_ho {
+namespace op {
+
+using bridge::AttrList;
+using bridge::Entries;
+using bridge::Entry;
+using bridge::NodePtr;
+
+class Expr {
+ public:
+  Expr(Entry entry, bool broadcasting) : entry_(std::move(entry)), broadcasting_(broadcasting) {}
+  const Entry& entry() const { return entry_; }
+  bool broadcasting() const { return broadcasting_; }
+
+ private:
+  Entry entry_;
+  bool broadcasting_;
+};
+using Grads = std::vector<Expr>;
+
+// --- arithmetic -------------------------------------------------------------
+Expr operator+(const Expr& a, const Expr& b);
+Expr operator-(const Expr& a, const Expr& b);
+Expr operator*(const Expr& a, const Expr& b);
+Expr operator/(const Expr& a, const Expr& b);
+Expr operator-(const Expr& a);
+Expr operator+(const Expr& a, double s);
+Expr operator-(const Expr& a, double s);
+Expr operator-(double s, const Expr& a);
+Expr operator*(const Expr& a, double s);
+Expr operator*(double s, const Expr& a);
+Expr operator/(const Expr& a, double s);
+Expr operator/(double s, const Expr& a);
+Expr pow(const Expr& a, double p);  // a^p
+Expr pow(double s, const Expr& a);  // s^a
+Expr pow(const Expr& a, const Expr& b);
+Expr hypot(const Expr& a, const Expr& b);
+Expr hypot(const Expr& a, double s);
+
+// --- indicators (0 or 1, zero gradient) ---------------------------------------
+Expr operator>=(const Expr& a, const Expr& b);
+Expr operator<=(const Expr& a, const Expr& b);
+Expr operator>(const Expr& a, const Expr& b);
+Expr operator<(const Expr& a, const Expr& b);
+Expr operator>=(const Expr& a, double s);
+Expr operator<=(const Expr& a, double s);
+Expr operator>(const Expr& a, double s);
+Expr operator<(const Expr& a, double s);
+
+// --- unary functions ------------------------------------------------------------
+Expr exp(const Expr& a);
+Expr log(const Expr& a);
+Expr square(const Expr& a);
+Expr sqrt(const Expr& a);
+Expr floor(const Expr& a);
+Expr sign(const Expr& a);
+Expr zeros_like(const Expr& a);
+Expr ones_like(const Expr& a);
+// Any forward operator applied to `inputs`, output `index`.
+Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs = {},
+           uint32_t index = 0);
+
+// --- shapes -------------------------------------------------------------------
+// Sum of a broadcast-shaped `a` down to the shape of `like`.
+Expr sum_to(const Expr& a, const Expr& like);
+// `a` broadcast to the shape of `like`.
+Expr broadcast_like(const Expr& a, const Expr& like);
+
+// --- the node being differentiated --------------------------------------------
+class Backward {
+ public:
+  Backward(const NodePtr& node, const Entries& heads, bool broadcasting);
+  // Head gradient i. Where MXNet passes a zero node for an output nobody used
+  // (a shapeless _zeros_without_dtype, or zeros of an array that may never
+  // have been allocated), zeros_like(input 0) stands in: input 0 is the
+  // incoming gradient, whose shape every output broadcasts to.
+  Expr in(size_t i) const;
+  Expr head(size_t i) const;
+  size_t num_inputs() const;
+  // A numeric attribute, e.g. the `scalar` of a *_scalar op.
+  double scalar(const std::string& key, double fallback) const;
+  // The attributes named in `keys` that the node has, to pass on.
+  AttrList attrs(const std::vector<std::string>& keys) const;
+
+ private:
+  const NodePtr& node_;
+  const Entries& heads_;
+  bool broadcasting_;
+};
+
+using Rule = std::function<Grads(const Backward&)>;
+
+// One gradient registration, collected at static-initialisation time and
+// installed into MXNet's registry only when mxnet-ho is activated.
+class GradientEntry {
+ public:
+  explicit GradientEntry(std::string op) : op_(std::move(op)) {}
+  // The backward op's inputs and outputs broadcast (sum_to reduces).
+  GradientEntry& broadcasting() { broadcasting_ = true; return *this; }
+  GradientEntry& set_rule(Rule rule) { rule_ = std::move(rule); return *this; }
+  const std::string& op() const { return op_; }
+  Entries operator()(const NodePtr& node, const Entries& heads) const;
+
+ private:
+  std::string op_;
+  bool broadcasting_ = false;
+  Rule rule_;
+};
+
+// All registrations, in registration order.
+std::vector<GradientEntry*>& GradientRegistry();
+GradientEntry& AddGradient(const char* op);
+
+#define MXNET_HO_STR_CONCAT_(a, b) a##b
+#define MXNET_HO_STR_CONCAT(a, b) MXNET_HO_STR_CONCAT_(a, b)
+#define MXNET_HO_GRADIENT(OpName)                                                 \
+  static ::mxnet_ho::op::GradientEntry& MXNET_HO_STR_CONCAT(mxnet_ho_grad_, OpName) \
+      __attribute__((unused)) = ::mxnet_ho::op::AddGradient(#OpName)
+
+}  // namespace op
+}  // namespace mxnet_ho
