@@ -77,14 +77,10 @@ Expr operator<=(const Expr& a, double s) { return Scalar("_lesser_equal_scalar",
 Expr operator>(const Expr& a, double s) { return Scalar("_greater_scalar", a, s); }
 Expr operator<(const Expr& a, double s) { return Scalar("_lesser_scalar", a, s); }
 
-Expr exp(const Expr& a) { return Unary("exp", a); }
-Expr log(const Expr& a) { return Unary("log", a); }
-Expr square(const Expr& a) { return Unary("square", a); }
-Expr sqrt(const Expr& a) { return Unary("sqrt", a); }
-Expr floor(const Expr& a) { return Unary("floor", a); }
-Expr sign(const Expr& a) { return Unary("sign", a); }
-Expr zeros_like(const Expr& a) { return Unary("zeros_like", a); }
-Expr ones_like(const Expr& a) { return Unary("ones_like", a); }
+#define MXNET_HO_DEFINE_UNARY(name) \
+  Expr name(const Expr& a) { return Unary(#name, a); }
+MXNET_HO_UNARY_FUNCTIONS(MXNET_HO_DEFINE_UNARY)
+#undef MXNET_HO_DEFINE_UNARY
 
 Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs,
            uint32_t index) {

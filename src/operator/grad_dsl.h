@@ -69,15 +69,15 @@ Expr operator<=(const Expr& a, double s);
 Expr operator>(const Expr& a, double s);
 Expr operator<(const Expr& a, double s);
 
-// --- unary functions ------------------------------------------------------------
-Expr exp(const Expr& a);
-Expr log(const Expr& a);
-Expr square(const Expr& a);
-Expr sqrt(const Expr& a);
-Expr floor(const Expr& a);
-Expr sign(const Expr& a);
-Expr zeros_like(const Expr& a);
-Expr ones_like(const Expr& a);
+// --- unary functions: each the MXNet forward op of the same name ------------------
+#define MXNET_HO_UNARY_FUNCTIONS(X)                                                    \
+  X(exp) X(log) X(square) X(sqrt) X(rsqrt) X(cbrt) X(rcbrt) X(reciprocal) X(abs)         \
+  X(sign) X(floor) X(sin) X(cos) X(tan) X(sinh) X(cosh) X(tanh) X(arcsin) X(arccos)      \
+  X(arctan) X(arcsinh) X(arccosh) X(arctanh) X(sigmoid) X(relu) X(erf) X(erfinv)         \
+  X(gamma) X(gammaln) X(log1p) X(expm1) X(softsign) X(zeros_like) X(ones_like)
+#define MXNET_HO_DECLARE_UNARY(name) Expr name(const Expr& a);
+MXNET_HO_UNARY_FUNCTIONS(MXNET_HO_DECLARE_UNARY)
+#undef MXNET_HO_DECLARE_UNARY
 // Any forward operator applied to `inputs`, output `index`.
 Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs = {},
            uint32_t index = 0);

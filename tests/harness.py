@@ -1,0 +1,163 @@
+"""Shared machinery of the rule tests.
+
+A test module lists its cases as ``CASES = [Case(...), ...]``: a function of
+(F, *inputs), where F is mx.nd or mx.sym so the same code runs imperatively and
+hybridized, and how to draw its float64 inputs. Each case is then checked:
+
+* ``check_orders``: check_higher_order_grad at every order in ``case.orders``;
+* ``check_hybridized``: the same through a hybridized Gluon HybridLambda;
+* ``check_first_order_identical``: first-order gradients of every case are
+  bit-identical to stock MXNet's (computed in a subprocess with
+  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho).
+"""
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+
+import mxnet as mx
+from mxnet_ho.test_utils import check_higher_order_grad
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Case:
+    """One function to differentiate and how to draw its inputs.
+
+    shapes: one shape per input; low/high: the uniform range inputs are drawn
+    from (a scalar, or one (low, high) pair per input); orders: orders to check;
+    integers: inputs that must be drawn as whole numbers (e.g. indices).
+    """
+
+    def __init__(self, name, fn, shapes, low=-1.0, high=1.0, orders=(2, 3), rtol=1e-5,
+                 atol=1e-7, eps=1e-5, seed=0, hybridize=True, integers=(), constants=()):
+        self.name = name
+        self.fn = fn
+        self.shapes = [tuple(s) for s in shapes]
+        self.ranges = [(low, high)] * len(shapes) if np.isscalar(low) else list(zip(low, high))
+        self.orders = tuple(orders)
+        self.rtol, self.atol, self.eps = rtol, atol, eps
+        self.seed = seed
+        self.hybridize = hybridize
+        self.integers = set(integers)
+        # Inputs passed to fn but not differentiated (indices, masks, ...).
+        self.constants = set(constants)
+
+    def __repr__(self):
+        return self.name
+
+    def draw(self):
+        rng = np.random.RandomState(self.seed)
+        arrays = []
+        for i, (shape, (lo, hi)) in enumerate(zip(self.shapes, self.ranges)):
+            if i in self.integers:
+                arrays.append(rng.randint(int(lo), int(hi), size=shape).astype("float64"))
+            else:
+                arrays.append(rng.uniform(lo, hi, size=shape))
+        return arrays
+
+
+
+def imperative(case):
+    """(differentiable inputs, a function of them alone, constants bound)."""
+    arrays = case.draw()
+    consts = {i: mx.nd.array(arrays[i], dtype="float64") for i in case.constants}
+
+    def fn(*xs):
+        it = iter(xs)
+        return case.fn(mx.nd, *[consts[i] if i in consts else next(it)
+                                for i in range(len(arrays))])
+
+    return [a for i, a in enumerate(arrays) if i not in consts], fn
+
+
+def check_orders(case):
+    inputs, fn = imperative(case)
+    for order in case.orders:
+        check_higher_order_grad(fn, inputs, order=order, rtol=case.rtol, atol=case.atol,
+                                eps=case.eps, seed=case.seed)
+
+
+class _Lambda(mx.gluon.HybridBlock):
+    """fn as a hybridizable block; constant inputs become Gluon constants."""
+
+    def __init__(self, fn, constants):
+        super().__init__()
+        self._fn = fn
+        self._order = sorted(constants)
+        for i in self._order:
+            setattr(self, "c%d" % i, self.params.get_constant("c%d" % i, constants[i]))
+
+    def hybrid_forward(self, F, *xs, **constants):
+        return self._fn(F, *xs, constants=[constants["c%d" % i] for i in self._order])
+
+
+def check_hybridized(case):
+    arrays = case.draw()
+    consts = {i: mx.nd.array(arrays[i], dtype="float64") for i in case.constants}
+    free = [i for i in range(len(arrays)) if i not in case.constants]
+
+    def fn(F, *xs, constants):
+        full, xs_it, c_it = [], iter(xs), iter(constants)
+        for i in range(len(arrays)):
+            full.append(next(c_it) if i in consts else next(xs_it))
+        return case.fn(F, *full)
+
+    block = _Lambda(fn, consts)
+    block.initialize()
+    block.cast("float64")
+    # Stock CachedOp refuses create_graph unless it inlines its graph into the
+    # recording (the default inline_limit is 2 ops); see README, "Limits".
+    block.hybridize(inline_limit=1 << 30)
+    for order in case.orders:
+        check_higher_order_grad(block, [arrays[i] for i in free], order=order, rtol=case.rtol,
+                                atol=case.atol, eps=case.eps, seed=case.seed)
+
+
+def first_order_grads(cases):
+    """{case name: [gradient bytes per input]} of every case, in this process."""
+    results = {}
+    for case in cases:
+        inputs, fn = imperative(case)
+        xs = [mx.nd.array(a, dtype="float64") for a in inputs]
+        for x in xs:
+            x.attach_grad()
+        with mx.autograd.record():
+            y = fn(*xs)
+        rng = np.random.RandomState(case.seed + 1)
+        y.backward(mx.nd.array(rng.uniform(-1, 1, y.shape), dtype="float64"))
+        results[case.name] = [x.grad.asnumpy().tobytes() for x in xs]
+    return results
+
+
+def stock_first_order_grads(module_file):
+    """first_order_grads of a test module's CASES under stock MXNet."""
+    env = dict(os.environ, MXNET_HO_DISABLE="1")
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "harness.py"), module_file],
+        env=env, check=True, stdout=subprocess.PIPE, cwd=HERE).stdout
+    return pickle.loads(out)
+
+
+def check_first_order_identical(module_file, cases):
+    stock = stock_first_order_grads(module_file)
+    ours = first_order_grads(cases)
+    for case in cases:
+        assert ours[case.name] == stock[case.name], (
+            "first-order gradient of %s differs from stock MXNet" % case.name)
+
+
+if __name__ == "__main__":
+    # Run by stock_first_order_grads in a process without mxnet-ho.
+    import importlib.util
+
+    import mxnet_ho
+
+    assert not mxnet_ho.is_enabled(), "the stock run must not load mxnet-ho"
+    sys.path.insert(0, HERE)
+    spec = importlib.util.spec_from_file_location("cases_module", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.stdout.buffer.write(pickle.dumps(first_order_grads(module.CASES)))
