@@ -77,6 +77,11 @@ Grads HypotGrad(const Backward& n) {
 
 }  // namespace
 
+// _grad_add(a, b) = a + b (MXNet's gradient accumulation):  d/da = d/db = h
+MXNET_HO_GRADIENT(_grad_add).set_rule([](const Backward& n) -> Grads {
+  return {n.head(0), n.head(0)};
+});
+
 // d/dg = h_a + h_b
 MXNET_HO_GRADIENT(_backward_add).set_rule(AddGrad);
 // d/dg = h_a + h_b, broadcast

@@ -70,7 +70,8 @@ MXNET_HO_GRADIENT(_backward_smooth_l1).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double sigma2 = S(n) * S(n), bound = 1.0 / sigma2;
   Expr inside = (x >= -bound) * (x <= bound);
-  Expr slope = inside * (sigma2 * x) + (1.0 - inside) * sign(x);
+  Expr sign_x = (x > 0.0) - (x < 0.0);
+  Expr slope = inside * (sigma2 * x) + (1.0 - inside) * sign_x;
   return {h * slope, h * g * inside * sigma2};
 });
 

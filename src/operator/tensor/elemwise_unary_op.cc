@@ -1,13 +1,289 @@
-// Gradients of the backward ops of unary elementwise functions.
+// Gradients of the backward ops of unary elementwise functions (MXNet's
+// elemwise_unary_op_{basic,logexp,pow,trig}.cc).
+//
+// Every backward op here but _backward_copy takes (g, u) and returns
+// gx = g * d(u), where u is the forward input x (ElemwiseGradUseIn) or the
+// forward output y = f(x) (ElemwiseGradUseOut: relu, sigmoid, erfinv, sqrt,
+// cbrt, tan, tanh). Its gradient is then, for the head h of gx,
+//     d/dg = h * d(u)        d/du = h * g * d'(u)
+// with d' the derivative with respect to what the node receives; when u = y,
+// the chain through y = f(x) continues in f's own gradient. So each rule below
+// is the pair (d, d'), written as a formula of forward ops; none divides by g.
+//
+// Constants follow the stock kernels, which take pi in single precision.
+#include <cmath>
+
 #include "../grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {
+namespace {
+
+// d(u) and its derivative d'(u); d' is null where it is identically zero.
+struct Slope {
+  Expr d;
+  std::vector<Expr> d_prime;
+};
+Slope Of(Expr d, Expr d_prime) { return {std::move(d), {std::move(d_prime)}}; }
+Slope Constant(Expr d) { return {std::move(d), {}}; }
+
+// The rule of gx = g * d(u):  d/dg = h*d(u);  d/du = h*g*d'(u)
+Rule Chain(std::function<Slope(const Expr& u)> slope_of) {
+  return [slope_of](const Backward& n) -> Grads {
+    Expr g = n.in(0), u = n.in(1), h = n.head(0);
+    Slope s = slope_of(u);
+    if (s.d_prime.empty()) return {h * s.d, zeros_like(u)};
+    return {h * s.d, h * g * s.d_prime[0]};
+  };
+}
+
+// pi as the stock kernels hold it (mshadow_op::PI is a float).
+const float kStockPi = 3.14159265358979323846;
+// sqrt(pi) as erf_grad / erfinv_grad compute it, in single precision.
+const float kStockSqrtPi = std::sqrt(kStockPi);
+
+// Trigamma psi'(x) as forward ops: the recurrence
+// psi'(x) = sum_{k<N} 1/(x+k)^2 + psi'(x+N), then the asymptotic series at
+// z = x+N >= N-|x|: 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1).
+// Relative error below 1e-12 for x > -1 away from the poles (0, -1, ...).
+Expr trigamma(const Expr& x) {
+  const int kShift = 10;
+  Expr sum = 1.0 / square(x);
+  for (int k = 1; k < kShift; ++k) sum = sum + 1.0 / square(x + k);
+  Expr z = x + kShift, w = 1.0 / z, w2 = square(w);
+  // sum_k B_2k w^(2k): B2..B12 = 1/6, -1/30, 1/42, -1/30, 5/66, -691/2730, by Horner in w^2
+  const double bernoulli[] = {1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730};
+  Expr series = w2 * bernoulli[5];
+  for (int k = 4; k >= 0; --k) series = (series + bernoulli[k]) * w2;
+  return sum + w + 0.5 * w2 + w * series;
+}
+
+// The stock backward of a forward op of x, applied to the head `h`: gamma'(x)*h
+// for gamma, psi(x)*h for gammaln (MXNet has no digamma forward op).
+Expr stock_backward(const char* forward, const Expr& x, const Expr& h) {
+  Expr y = apply(forward, {x});
+  return Expr(bridge::CallGradient(y.entry().node, {h.entry()}).at(0), false);
+}
+
+// single-precision value of a float attribute (alpha, beta are real_t)
+double AsReal(double v) {
+  const float f = v;
+  return f;
+}
+
+}  // namespace
+
+// ---- basic --------------------------------------------------------------------
 
 // gx = g (copy):  d/dg = h
 MXNET_HO_GRADIENT(_backward_copy).set_rule([](const Backward& n) -> Grads {
   return {apply("_copy", {n.head(0)})};
 });
+
+// relu, given y:  d = [y > 0];  d' = 0
+MXNET_HO_GRADIENT(_backward_relu).set_rule(Chain([](const Expr& y) {
+  return Constant(y > 0.0);
+}));
+
+// sigmoid, given y:  d = y(1-y);  d' = 1-2y
+MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain([](const Expr& y) {
+  return Of(y * (1.0 - y), 1.0 - 2.0 * y);
+}));
+
+// hard_sigmoid:  d = alpha*[0 < alpha*x+beta < 1];  d' = 0
+MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grads {
+  Expr x = n.in(1);
+  const double alpha = AsReal(n.scalar("alpha", 0.2)), beta = AsReal(n.scalar("beta", 0.5));
+  Expr z = alpha * x + beta;
+  return {n.head(0) * ((z > 0.0) * (z < 1.0)) * alpha, zeros_like(x)};
+});
+
+// softsign:  d = 1/(1+|x|)^2;  d' = -2*sign(x)/(1+|x|)^3
+MXNET_HO_GRADIENT(_backward_softsign).set_rule(Chain([](const Expr& x) {
+  Expr r = 1.0 / (abs(x) + 1.0);
+  return Of(square(r), -2.0 * sign(x) * pow(r, 3.0));
+}));
+
+// abs:  d = sign(x);  d' = 0
+MXNET_HO_GRADIENT(_backward_abs).set_rule(Chain([](const Expr& x) {
+  return Constant(sign(x));
+}));
+
+// sign:  d = 0;  d' = 0
+MXNET_HO_GRADIENT(_backward_sign).set_rule([](const Backward& n) -> Grads {
+  return {zeros_like(n.in(0)), zeros_like(n.in(1))};
+});
+
+// erf:  d = 2/sqrt(pi)*exp(-x^2);  d' = -2x*d
+MXNET_HO_GRADIENT(_backward_erf).set_rule(Chain([](const Expr& x) {
+  Expr d = (2.0 / kStockSqrtPi) * exp(-square(x));
+  return Of(d, -2.0 * x * d);
+}));
+
+// erfinv, given y:  d = sqrt(pi)/2*exp(y^2);  d' = 2y*d
+MXNET_HO_GRADIENT(_backward_erfinv).set_rule(Chain([](const Expr& y) {
+  Expr d = (0.5 * kStockSqrtPi) * exp(square(y));
+  return Of(d, 2.0 * y * d);
+}));
+
+// gamma:  d = gamma(x)*psi(x);  d' = gamma(x)*(psi(x)^2 + psi'(x))
+MXNET_HO_GRADIENT(_backward_gamma).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), x = n.in(1), h = n.head(0);
+  Expr psi = stock_backward("gammaln", x, ones_like(x));
+  return {stock_backward("gamma", x, h), h * g * gamma(x) * (square(psi) + trigamma(x))};
+});
+
+// gammaln:  d = psi(x);  d' = psi'(x)
+MXNET_HO_GRADIENT(_backward_gammaln).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), x = n.in(1), h = n.head(0);
+  return {stock_backward("gammaln", x, h), h * g * trigamma(x)};
+});
+
+// ---- exp and log ------------------------------------------------------------
+
+// log:  d = 1/x;  d' = -1/x^2
+MXNET_HO_GRADIENT(_backward_log).set_rule(Chain([](const Expr& x) {
+  return Of(1.0 / x, -1.0 / square(x));
+}));
+
+// log10:  d = 1/(x ln 10);  d' = -1/(x^2 ln 10)
+MXNET_HO_GRADIENT(_backward_log10).set_rule(Chain([](const Expr& x) {
+  const double c = 1.0 / std::log(10.0);
+  return Of(c / x, -c / square(x));
+}));
+
+// log2:  d = 1/(x ln 2);  d' = -1/(x^2 ln 2)
+MXNET_HO_GRADIENT(_backward_log2).set_rule(Chain([](const Expr& x) {
+  const double c = 1.0 / std::log(2.0);
+  return Of(c / x, -c / square(x));
+}));
+
+// log1p:  d = 1/(1+x);  d' = -1/(1+x)^2
+MXNET_HO_GRADIENT(_backward_log1p).set_rule(Chain([](const Expr& x) {
+  return Of(1.0 / (x + 1.0), -1.0 / square(x + 1.0));
+}));
+
+// expm1:  d = exp(x);  d' = exp(x)
+MXNET_HO_GRADIENT(_backward_expm1).set_rule(Chain([](const Expr& x) {
+  Expr e = exp(x);
+  return Of(e, e);
+}));
+
+// ---- powers -------------------------------------------------------------------
+
+// reciprocal:  d = -1/x^2;  d' = 2/x^3
+MXNET_HO_GRADIENT(_backward_reciprocal).set_rule(Chain([](const Expr& x) {
+  return Of(-1.0 / square(x), 2.0 / pow(x, 3.0));
+}));
+
+// square:  d = 2x;  d' = 2
+MXNET_HO_GRADIENT(_backward_square).set_rule(Chain([](const Expr& x) {
+  return Of(2.0 * x, 2.0 * ones_like(x));
+}));
+
+// sqrt, given y:  d = 1/(2y);  d' = -1/(2y^2)
+MXNET_HO_GRADIENT(_backward_sqrt).set_rule(Chain([](const Expr& y) {
+  return Of(0.5 / y, -0.5 / square(y));
+}));
+
+// rsqrt:  d = -x^(-3/2)/2 = -rsqrt(x)/(2x);  d' = 3/4*x^(-5/2) = 3*rsqrt(x)/(4x^2)
+MXNET_HO_GRADIENT(_backward_rsqrt).set_rule(Chain([](const Expr& x) {
+  Expr r = rsqrt(x);
+  return Of(-0.5 * r / x, 0.75 * r / square(x));
+}));
+
+// cbrt, given y:  d = 1/(3y^2);  d' = -2/(3y^3)
+MXNET_HO_GRADIENT(_backward_cbrt).set_rule(Chain([](const Expr& y) {
+  return Of((1.0 / 3) / square(y), (-2.0 / 3) / pow(y, 3.0));
+}));
+
+// rcbrt:  d = -x^(-4/3)/3 = -rcbrt(x)/(3x);  d' = 4/9*x^(-7/3) = 4*rcbrt(x)/(9x^2)
+MXNET_HO_GRADIENT(_backward_rcbrt).set_rule(Chain([](const Expr& x) {
+  Expr r = rcbrt(x);
+  return Of((-1.0 / 3) * r / x, (4.0 / 9) * r / square(x));
+}));
+
+// ---- trigonometric ------------------------------------------------------------
+
+// sin:  d = cos x;  d' = -sin x
+MXNET_HO_GRADIENT(_backward_sin).set_rule(Chain([](const Expr& x) {
+  return Of(cos(x), -sin(x));
+}));
+
+// cos:  d = -sin x;  d' = -cos x
+MXNET_HO_GRADIENT(_backward_cos).set_rule(Chain([](const Expr& x) {
+  return Of(-sin(x), -cos(x));
+}));
+
+// tan, given y:  d = 1+y^2;  d' = 2y
+MXNET_HO_GRADIENT(_backward_tan).set_rule(Chain([](const Expr& y) {
+  return Of(square(y) + 1.0, 2.0 * y);
+}));
+
+// arcsin:  d = (1-x^2)^(-1/2);  d' = x*(1-x^2)^(-3/2)
+MXNET_HO_GRADIENT(_backward_arcsin).set_rule(Chain([](const Expr& x) {
+  Expr r = rsqrt(1.0 - square(x));
+  return Of(r, x * pow(r, 3.0));
+}));
+
+// arccos:  d = -(1-x^2)^(-1/2);  d' = -x*(1-x^2)^(-3/2)
+MXNET_HO_GRADIENT(_backward_arccos).set_rule(Chain([](const Expr& x) {
+  Expr r = rsqrt(1.0 - square(x));
+  return Of(-r, -x * pow(r, 3.0));
+}));
+
+// arctan:  d = 1/(1+x^2);  d' = -2x/(1+x^2)^2
+MXNET_HO_GRADIENT(_backward_arctan).set_rule(Chain([](const Expr& x) {
+  Expr r = 1.0 / (square(x) + 1.0);
+  return Of(r, -2.0 * x * square(r));
+}));
+
+// degrees:  d = 180/pi;  d' = 0
+MXNET_HO_GRADIENT(_backward_degrees).set_rule(Chain([](const Expr& x) {
+  const float c = 180.0f / kStockPi;
+  return Constant(c * ones_like(x));
+}));
+
+// radians:  d = pi/180;  d' = 0
+MXNET_HO_GRADIENT(_backward_radians).set_rule(Chain([](const Expr& x) {
+  const float c = kStockPi / 180.0f;
+  return Constant(c * ones_like(x));
+}));
+
+// ---- hyperbolic ---------------------------------------------------------------
+
+// sinh:  d = cosh x;  d' = sinh x
+MXNET_HO_GRADIENT(_backward_sinh).set_rule(Chain([](const Expr& x) {
+  return Of(cosh(x), sinh(x));
+}));
+
+// cosh:  d = sinh x;  d' = cosh x
+MXNET_HO_GRADIENT(_backward_cosh).set_rule(Chain([](const Expr& x) {
+  return Of(sinh(x), cosh(x));
+}));
+
+// tanh, given y:  d = 1-y^2;  d' = -2y
+MXNET_HO_GRADIENT(_backward_tanh).set_rule(Chain([](const Expr& y) {
+  return Of(1.0 - square(y), -2.0 * y);
+}));
+
+// arcsinh:  d = (x^2+1)^(-1/2);  d' = -x*(x^2+1)^(-3/2)
+MXNET_HO_GRADIENT(_backward_arcsinh).set_rule(Chain([](const Expr& x) {
+  Expr r = rsqrt(square(x) + 1.0);
+  return Of(r, -x * pow(r, 3.0));
+}));
+
+// arccosh:  d = (x^2-1)^(-1/2);  d' = -x*(x^2-1)^(-3/2)
+MXNET_HO_GRADIENT(_backward_arccosh).set_rule(Chain([](const Expr& x) {
+  Expr r = rsqrt(square(x) - 1.0);
+  return Of(r, -x * pow(r, 3.0));
+}));
+
+// arctanh:  d = 1/(1-x^2);  d' = 2x/(1-x^2)^2
+MXNET_HO_GRADIENT(_backward_arctanh).set_rule(Chain([](const Expr& x) {
+  Expr r = 1.0 / (1.0 - square(x));
+  return Of(r, 2.0 * x * square(r));
+}));
 
 }  // namespace op
 }  // namespace mxnet_ho

@@ -1,0 +1,133 @@
+"""Probe every operator's gradient graph, in a child process of the coverage tool.
+
+    python -m mxnet_ho._probe {stock|patched} [--skip OP,OP...]
+
+prints one JSON object per line: {"op", "fgradient", "priority", "children",
+"attrs", "error"}. "stock" loads and self-checks the native library without
+registering anything; "patched" registers mxnet-ho's rules first. Before each
+probe it prints {"probing": op}, so that the parent can tell which op brought
+the process down, should a stock gradient function crash on placeholders.
+"""
+import json
+import sys
+
+# Attributes an op needs before its gradient can be built on placeholders.
+PROBE_ATTRS = {
+    "Activation": {"act_type": "tanh"},
+    "BatchNorm": {},
+    "Cast": {"dtype": "float32"},
+    "Convolution": {"kernel": "(3,3)", "num_filter": "2"},
+    "Deconvolution": {"kernel": "(3,3)", "num_filter": "2"},
+    "ElementWiseSum": {"num_args": "2"},
+    "Embedding": {"input_dim": "5", "output_dim": "3"},
+    "FullyConnected": {"num_hidden": "3"},
+    "LeakyReLU": {"act_type": "leaky"},
+    "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
+    "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    "RNN": {"state_size": "2", "num_layers": "1", "mode": "rnn_tanh"},
+    "Reshape": {"shape": "(-1,)"},
+    "SliceChannel": {"num_outputs": "2"},
+    "UpSampling": {"scale": "2", "sample_type": "nearest", "num_args": "1"},
+    "_backward_Activation": {"act_type": "tanh"},
+    "_backward_Convolution": {"kernel": "(3,3)", "num_filter": "2"},
+    "_backward_Deconvolution": {"kernel": "(3,3)", "num_filter": "2"},
+    "_backward_FullyConnected": {"num_hidden": "3"},
+    "_backward_LeakyReLU": {"act_type": "leaky"},
+    "_backward_Pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    "_backward_SliceChannel": {"num_outputs": "2"},
+    "add_n": {"num_args": "2"},
+    "broadcast_axis": {"axis": "0", "size": "2"},
+    "broadcast_to": {"shape": "(2,2)"},
+    "one_hot": {"depth": "3"},
+    "repeat": {"repeats": "2"},
+    "slice": {"begin": "(0,)", "end": "(1,)"},
+    "slice_axis": {"axis": "0", "begin": "0", "end": "1"},
+    "tile": {"reps": "(2,)"},
+    "transpose": {},
+}
+
+# Ops whose FGradient needs real graph context that placeholders cannot give.
+NOT_PROBED = {
+    "_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
+    "_backward_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
+    "_foreach": "a control-flow subgraph: its gradient needs the subgraph",
+    "_while_loop": "a control-flow subgraph: its gradient needs the subgraph",
+    "_cond": "a control-flow subgraph: its gradient needs the subgraph",
+    "Custom": "a Python custom op: its gradient needs the registered class",
+}
+
+
+def _message(error):
+    """The informative line of an MXNet error (not its stack trace)."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("File ", "[bt]", "Stack trace"))]
+    return (useful[-1] if useful else lines[-1] if lines else "unknown error")[:300]
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv):
+    mode = argv[0]
+    skip = set()
+    if "--skip" in argv:
+        skip = set(filter(None, argv[argv.index("--skip") + 1].split(",")))
+    from . import _native
+
+    _native.load()
+    if mode == "patched":
+        _native.activate()
+    import mxnet  # noqa: F401
+
+    from mxnet.base import _LIB, check_call, py_str
+    import ctypes
+
+    size = ctypes.c_uint()
+    names = ctypes.POINTER(ctypes.c_char_p)()
+    check_call(_LIB.MXListAllOpNames(ctypes.byref(size), ctypes.byref(names)))
+    all_ops = sorted(py_str(names[i]) for i in range(size.value))
+
+    # Forward ops first, so backward ops are met with the attributes their
+    # forward graphs give them.
+    queue = [op for op in all_ops if not op.startswith("_backward")]
+    queue += [op for op in all_ops if op.startswith("_backward")]
+    found_attrs = {}
+    done = set()
+    while queue:
+        op = queue.pop(0)
+        if op in done:
+            continue
+        done.add(op)
+        priority = _native.gradient_priority(op)
+        row = {"op": op, "fgradient": priority > 0, "priority": priority, "children": [],
+               "attrs": {}, "error": None}
+        if priority <= 0:
+            emit(row)
+            continue
+        if op in NOT_PROBED or op in skip:
+            row["error"] = NOT_PROBED.get(op, "probing it crashed the process")
+            emit(row)
+            continue
+        attrs = dict(PROBE_ATTRS.get(op, found_attrs.get(op, {})))
+        row["attrs"] = attrs
+        emit({"probing": op})
+        result = _native.probe(op, attrs)
+        if "error" in result:
+            row["error"] = _message(result["error"])
+        else:
+            children = []
+            for node in result["nodes"]:
+                child = node["op"]
+                if child not in children:
+                    children.append(child)
+                found_attrs.setdefault(child, node["attrs"])
+                if child not in done and child not in queue:
+                    queue.append(child)
+            row["children"] = children
+        emit(row)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,39 @@
+"""Gradients of tensor-scalar arithmetic and smooth_l1, to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+POS = (0.5, 2.0)
+
+CASES = [
+    Case("plus_scalar", lambda F, x: (x + 1.5) ** 3, [(3, 4)]),
+    Case("minus_scalar", lambda F, x: (x - 1.5) ** 3, [(3, 4)]),
+    Case("rminus_scalar", lambda F, x: (1.5 - x) ** 3, [(3, 4)]),
+    Case("mul_scalar", lambda F, x: (x * 2.5) ** 3, [(3, 4)]),
+    Case("div_scalar", lambda F, x: (x / 2.5) ** 3, [(3, 4)]),
+    Case("rdiv_scalar", lambda F, x: 2.5 / x, [(3, 4)], *POS),
+    Case("power_scalar", lambda F, x: x ** 3.5, [(2, 5)], *POS),
+    Case("power_scalar_int", lambda F, x: x ** 4, [(7,)]),
+    Case("power_scalar_one", lambda F, x: (x ** 1) * x, [(7,)]),
+    Case("rpower_scalar", lambda F, x: 2.5 ** x, [(2, 5)]),
+    Case("maximum_scalar", lambda F, x: F._internal._maximum_scalar(x, scalar=0.1) ** 2, [(9,)]),
+    Case("minimum_scalar", lambda F, x: F._internal._minimum_scalar(x, scalar=0.1) ** 2, [(9,)]),
+    Case("hypot_scalar", lambda F, x: F._internal._hypot_scalar(x, scalar=1.5), [(3, 4)]),
+    Case("smooth_l1", lambda F, x: F.smooth_l1(x, scalar=1.3) * x, [(4, 5)], -1.5, 1.5),
+    Case("negative", lambda F, x: F.negative(x) ** 3, [(3, 4)]),
+    Case("exp", lambda F, x: F.exp(x) * x, [(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)
