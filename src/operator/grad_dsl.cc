@@ -52,6 +52,7 @@ Expr operator*(const Expr& a, const Expr& b) { return Binary("elemwise_mul", "br
 Expr operator/(const Expr& a, const Expr& b) { return Binary("elemwise_div", "broadcast_div", a, b); }
 Expr operator-(const Expr& a) { return Unary("negative", a); }
 Expr operator+(const Expr& a, double s) { return Scalar("_plus_scalar", a, s); }
+Expr operator+(double s, const Expr& a) { return Scalar("_plus_scalar", a, s); }
 Expr operator-(const Expr& a, double s) { return Scalar("_minus_scalar", a, s); }
 Expr operator-(double s, const Expr& a) { return Scalar("_rminus_scalar", a, s); }
 Expr operator*(const Expr& a, double s) { return Scalar("_mul_scalar", a, s); }
@@ -89,14 +90,21 @@ Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrLis
   return Make(op, inputs, attrs, bc, index);
 }
 
+Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
+                    const std::vector<Expr>& heads, size_t input, const AttrList& attrs) {
+  Expr forward = apply(op, inputs, attrs);
+  Entries head_entries;
+  for (const Expr& h : heads) head_entries.push_back(h.entry());
+  return Expr(bridge::CallGradient(forward.entry().node, head_entries).at(input),
+              forward.broadcasting());
+}
+
 // The sum of `a` to the shape of `like` is the gradient of broadcasting `like`
 // against `a`: MXNet's own broadcast_add gradient node computes exactly that,
 // and takes its output shapes from the forward node it is tied to.
 Expr sum_to(const Expr& a, const Expr& like) {
   if (!a.broadcasting() && !like.broadcasting()) return a;
-  Expr tie = Make("broadcast_add", {like, a}, {}, true);
-  Entries reduced = bridge::CallGradient(tie.entry().node, {a.entry()});
-  return Expr(reduced.at(0), true);
+  return stock_gradient("broadcast_add", {like, a}, {a}, 0);
 }
 
 Expr broadcast_like(const Expr& a, const Expr& like) {

@@ -47,6 +47,7 @@ Expr operator*(const Expr& a, const Expr& b);
 Expr operator/(const Expr& a, const Expr& b);
 Expr operator-(const Expr& a);
 Expr operator+(const Expr& a, double s);
+Expr operator+(double s, const Expr& a);
 Expr operator-(const Expr& a, double s);
 Expr operator-(double s, const Expr& a);
 Expr operator*(const Expr& a, double s);
@@ -81,6 +82,14 @@ MXNET_HO_UNARY_FUNCTIONS(MXNET_HO_DECLARE_UNARY)
 // Any forward operator applied to `inputs`, output `index`.
 Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs = {},
            uint32_t index = 0);
+
+// The gradient MXNet itself gives `inputs[input]` of a forward node
+// `op(inputs; attrs)` for the head gradient(s) `heads`: MXNet builds its
+// backward node, tied to that forward node for shape inference. For math MXNet
+// has only as a backward kernel (digamma, the sum of a broadcast, ...).
+Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
+                    const std::vector<Expr>& heads, size_t input = 0,
+                    const AttrList& attrs = {});
 
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.

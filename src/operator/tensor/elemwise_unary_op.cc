@@ -19,7 +19,7 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-// d(u) and its derivative d'(u); d' is null where it is identically zero.
+// d(u) and its derivative d'(u); d_prime is empty where d' is identically zero.
 struct Slope {
   Expr d;
   std::vector<Expr> d_prime;
@@ -45,7 +45,8 @@ const float kStockSqrtPi = std::sqrt(kStockPi);
 // Trigamma psi'(x) as forward ops: the recurrence
 // psi'(x) = sum_{k<N} 1/(x+k)^2 + psi'(x+N), then the asymptotic series at
 // z = x+N >= N-|x|: 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1).
-// Relative error below 1e-12 for x > -1 away from the poles (0, -1, ...).
+// Relative error below 1e-12 for x > -1; for x < -1 (away from the poles) it
+// grows slowly as z nears 0, e.g. ~1e-10 at x = -5.
 Expr trigamma(const Expr& x) {
   const int kShift = 10;
   Expr sum = 1.0 / square(x);
@@ -56,13 +57,6 @@ Expr trigamma(const Expr& x) {
   Expr series = w2 * bernoulli[5];
   for (int k = 4; k >= 0; --k) series = (series + bernoulli[k]) * w2;
   return sum + w + 0.5 * w2 + w * series;
-}
-
-// The stock backward of a forward op of x, applied to the head `h`: gamma'(x)*h
-// for gamma, psi(x)*h for gammaln (MXNet has no digamma forward op).
-Expr stock_backward(const char* forward, const Expr& x, const Expr& h) {
-  Expr y = apply(forward, {x});
-  return Expr(bridge::CallGradient(y.entry().node, {h.entry()}).at(0), false);
 }
 
 // single-precision value of a float attribute (alpha, beta are real_t)
@@ -129,14 +123,14 @@ MXNET_HO_GRADIENT(_backward_erfinv).set_rule(Chain([](const Expr& y) {
 // gamma:  d = gamma(x)*psi(x);  d' = gamma(x)*(psi(x)^2 + psi'(x))
 MXNET_HO_GRADIENT(_backward_gamma).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  Expr psi = stock_backward("gammaln", x, ones_like(x));
-  return {stock_backward("gamma", x, h), h * g * gamma(x) * (square(psi) + trigamma(x))};
+  Expr psi = stock_gradient("gammaln", {x}, {ones_like(x)});
+  return {stock_gradient("gamma", {x}, {h}), h * g * gamma(x) * (square(psi) + trigamma(x))};
 });
 
 // gammaln:  d = psi(x);  d' = psi'(x)
 MXNET_HO_GRADIENT(_backward_gammaln).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  return {stock_backward("gammaln", x, h), h * g * trigamma(x)};
+  return {stock_gradient("gammaln", {x}, {h}), h * g * trigamma(x)};
 });
 
 // ---- exp and log ------------------------------------------------------------

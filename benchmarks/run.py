@@ -1,0 +1,325 @@
+"""Side-by-side benchmarks of mxnet-ho: one run, same model, batch, dtype (float32)
+and thread count on both sides; median of repeated runs after warm-up; ratios.
+
+    python benchmarks/run.py [--repeat N] [--threads N] [--json PATH] [--markdown PATH]
+
+Each measurement runs in its own process (stock MXNet is mxnet-ho's process
+with MXNET_HO_DISABLE=1, which loads nothing of mxnet-ho). Rows:
+  * first-order training step, MLP and small CNN: mxnet-ho vs stock MXNet
+  * Hessian-vector product of an MLP 784-256-256-10 (tanh, batch 64):
+    mxnet-ho vs PyTorch CPU, and HVP time over gradient time for each
+  * WGAN-GP critic step (DCGAN-style critic on 1x32x32) vs the plain critic step,
+    mxnet-ho and PyTorch CPU
+  * the same second-order step imperative vs hybridized
+  * `import mxnet` with and without the patch
+ratio = ours / reference (below 1 is faster).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.abspath(__file__)
+
+
+# --------------------------------------------------------------------------- timing
+def median_time(step, repeat, warmup=3):
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- MXNet
+def mx_mlp(mx, sizes, act):
+    net = mx.gluon.nn.HybridSequential()
+    for n in sizes[1:-1]:
+        net.add(mx.gluon.nn.Dense(n, activation=act))
+    net.add(mx.gluon.nn.Dense(sizes[-1]))
+    net.initialize(mx.init.Xavier())
+    return net
+
+
+def mx_cnn(mx):
+    nn = mx.gluon.nn
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(16, 3, padding=1, activation="relu"), nn.MaxPool2D(2),
+            nn.Conv2D(32, 3, padding=1, activation="relu"), nn.MaxPool2D(2),
+            nn.Dense(10))
+    net.initialize(mx.init.Xavier())
+    return net
+
+
+def mx_critic(mx):
+    nn = mx.gluon.nn
+    net = nn.HybridSequential()
+    for channels in (32, 64, 128):
+        net.add(nn.Conv2D(channels, 4, strides=2, padding=1), nn.LeakyReLU(0.2))
+    net.add(nn.Dense(1))
+    net.initialize(mx.init.Normal(0.02))
+    return net
+
+
+def mx_sync(mx, arrays):
+    for a in arrays:
+        a.wait_to_read()
+
+
+def mx_first_order(model, repeat):
+    import mxnet as mx
+    from mxnet import autograd, nd
+
+    mx.random.seed(0)
+    if model == "mlp":
+        net, x = mx_mlp(mx, [784, 256, 256, 10], "relu"), nd.random.normal(shape=(64, 784))
+    else:
+        net, x = mx_cnn(mx), nd.random.normal(shape=(64, 1, 28, 28))
+    net.hybridize()
+    y = nd.array(mx.nd.random.randint(0, 10, shape=(64,)).asnumpy())
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01})
+
+    def step():
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        trainer.step(64)
+        mx_sync(mx, [p.data() for p in net.collect_params().values()])
+
+    return median_time(step, repeat)
+
+
+def mx_hvp(kind, repeat):
+    import mxnet as mx
+    from mxnet import autograd, nd
+
+    mx.random.seed(0)
+    net = mx_mlp(mx, [784, 256, 256, 10], "tanh")
+    x, y = nd.random.normal(shape=(64, 784)), nd.array(list(range(10)) * 6 + [0] * 4)
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    params = [p.data() for p in net.collect_params().values()]
+    vs = [nd.random.normal(shape=p.shape) for p in params]
+    net(x)  # shapes
+
+    def grad_only():
+        with autograd.record():
+            loss = loss_fn(net(x), y).mean()
+        grads = autograd.grad(loss, params)
+        mx_sync(mx, grads)
+
+    def hvp():
+        with autograd.record():
+            loss = loss_fn(net(x), y).mean()
+            grads = autograd.grad(loss, params, create_graph=True, retain_graph=True)
+            inner = sum((g * v).sum() for g, v in zip(grads, vs))
+        hv = autograd.grad(inner, params)
+        mx_sync(mx, hv)
+
+    return median_time(grad_only if kind == "grad" else hvp, repeat)
+
+
+def mx_wgan(kind, repeat, hybridize=False):
+    import mxnet as mx
+    from mxnet import autograd, nd
+
+    mx.random.seed(0)
+    critic = mx_critic(mx)
+    if hybridize:
+        critic.hybridize(inline_limit=1 << 30)
+    real = nd.random.normal(shape=(64, 1, 32, 32))
+    fake = nd.random.normal(shape=(64, 1, 32, 32))
+    critic(real)
+    trainer = mx.gluon.Trainer(critic.collect_params(), "adam", {"learning_rate": 1e-4})
+
+    def plain():
+        with autograd.record():
+            loss = critic(fake).mean() - critic(real).mean()
+        loss.backward()
+        trainer.step(1)
+        mx_sync(mx, [p.data() for p in critic.collect_params().values()])
+
+    def penalized():
+        eps = nd.random.uniform(shape=(64, 1, 1, 1))
+        inter = nd.broadcast_add(nd.broadcast_mul(eps, real), nd.broadcast_mul(1 - eps, fake))
+        inter.attach_grad()
+        with autograd.record():
+            score = critic(inter)
+            (g,) = autograd.grad(score, [inter], head_grads=nd.ones_like(score),
+                                 create_graph=True, retain_graph=True)
+            norm = nd.sqrt(nd.sum(g.reshape((64, -1)) ** 2, axis=1) + 1e-12)
+            penalty = ((norm - 1) ** 2).mean()
+            loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
+        loss.backward()
+        trainer.step(1)
+        mx_sync(mx, [p.data() for p in critic.collect_params().values()])
+
+    return median_time(penalized if kind == "gp" else plain, repeat)
+
+
+# --------------------------------------------------------------------------- PyTorch
+def torch_hvp(kind, repeat):
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.Tanh(),
+                              torch.nn.Linear(256, 256), torch.nn.Tanh(),
+                              torch.nn.Linear(256, 10))
+    x, y = torch.randn(64, 784), torch.tensor(list(range(10)) * 6 + [0] * 4)
+    params = list(net.parameters())
+    vs = [torch.randn_like(p) for p in params]
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def grad_only():
+        torch.autograd.grad(loss_fn(net(x), y), params)
+
+    def hvp():
+        grads = torch.autograd.grad(loss_fn(net(x), y), params, create_graph=True)
+        inner = sum((g * v).sum() for g, v in zip(grads, vs))
+        torch.autograd.grad(inner, params)
+
+    return median_time(grad_only if kind == "grad" else hvp, repeat)
+
+
+def torch_wgan(kind, repeat):
+    import torch
+
+    torch.manual_seed(0)
+    layers = []
+    for c_in, c_out in ((1, 32), (32, 64), (64, 128)):
+        layers += [torch.nn.Conv2d(c_in, c_out, 4, 2, 1), torch.nn.LeakyReLU(0.2)]
+    critic = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(128 * 4 * 4, 1))
+    real, fake = torch.randn(64, 1, 32, 32), torch.randn(64, 1, 32, 32)
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-4)
+
+    def plain():
+        opt.zero_grad()
+        loss = critic(fake).mean() - critic(real).mean()
+        loss.backward()
+        opt.step()
+
+    def penalized():
+        opt.zero_grad()
+        eps = torch.rand(64, 1, 1, 1)
+        inter = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        score = critic(inter)
+        (g,) = torch.autograd.grad(score.sum(), inter, create_graph=True)
+        penalty = ((g.reshape(64, -1).pow(2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
+        loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
+        loss.backward()
+        opt.step()
+
+    return median_time(penalized if kind == "gp" else plain, repeat)
+
+
+def import_time(repeat):
+    start = time.perf_counter()
+    import mxnet  # noqa: F401
+    return time.perf_counter() - start
+
+
+WORKERS = {
+    "first_order_mlp": lambda r: mx_first_order("mlp", r),
+    "first_order_cnn": lambda r: mx_first_order("cnn", r),
+    "mx_grad": lambda r: mx_hvp("grad", r),
+    "mx_hvp": lambda r: mx_hvp("hvp", r),
+    "torch_grad": lambda r: torch_hvp("grad", r),
+    "torch_hvp": lambda r: torch_hvp("hvp", r),
+    "mx_wgan_plain": lambda r: mx_wgan("plain", r),
+    "mx_wgan_gp": lambda r: mx_wgan("gp", r),
+    "mx_wgan_gp_hybrid": lambda r: mx_wgan("gp", r, hybridize=True),
+    "torch_wgan_plain": lambda r: torch_wgan("plain", r),
+    "torch_wgan_gp": lambda r: torch_wgan("gp", r),
+    "import": import_time,
+}
+
+
+def measure(worker, repeat, threads, stock=False):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env.pop("MXNET_HO_DISABLE", None)
+    if stock:
+        env["MXNET_HO_DISABLE"] = "1"
+    code = ("import sys, json; sys.argv = ['run']; "
+            "import importlib.util as u; s = u.spec_from_file_location('b', %r); "
+            "m = u.module_from_spec(s); s.loader.exec_module(m); "
+            "import torch; torch.set_num_threads(%d)\n" % (HERE, threads)
+            if worker.startswith("torch") else
+            "import sys, json; import importlib.util as u; s = u.spec_from_file_location('b', %r); "
+            "m = u.module_from_spec(s); s.loader.exec_module(m)\n" % HERE)
+    code += "print(json.dumps(m.WORKERS[%r](%d)))" % (worker, repeat)
+    runs = 5 if worker == "import" else 1
+    values = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, universal_newlines=True)
+        if out.returncode != 0:
+            raise RuntimeError("%s failed:\n%s" % (worker, out.stderr[-3000:]))
+        values.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(values)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--markdown", metavar="PATH")
+    args = parser.parse_args()
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("PyTorch is not installed (pip install torch==2.13.0): PyTorch rows are skipped")
+
+    rows = []
+
+    def row(name, ours, ref_name, ref):
+        rows.append({"name": name, "ours_s": ours, "ref": ref_name, "ref_s": ref,
+                     "ratio": ours / ref})
+        print("%-52s %9.4f s  vs %-22s %9.4f s  ratio %.2f"
+              % (name, ours, ref_name, ref, ours / ref), flush=True)
+
+    m = lambda w, stock=False: measure(w, args.repeat, args.threads, stock)  # noqa: E731
+    for model in ("mlp", "cnn"):
+        w = "first_order_" + model
+        row("first-order training step, %s" % model, m(w), "stock MXNet", m(w, stock=True))
+    mx_grad, mx_hvp_t = m("mx_grad"), m("mx_hvp")
+    row("HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)", mx_hvp_t, "mxnet-ho gradient",
+        mx_grad)
+    gp, plain = m("mx_wgan_gp"), m("mx_wgan_plain")
+    row("WGAN-GP critic step / plain step (mxnet-ho)", gp, "plain critic step", plain)
+    row("WGAN-GP critic step, hybridized vs imperative", m("mx_wgan_gp_hybrid"),
+        "imperative", gp)
+    if have_torch:
+        t_grad, t_hvp = m("torch_grad"), m("torch_hvp")
+        row("HVP, MLP 784-256-256-10 tanh", mx_hvp_t, "PyTorch CPU", t_hvp)
+        row("HVP / gradient (PyTorch CPU)", t_hvp, "PyTorch gradient", t_grad)
+        t_gp, t_plain = m("torch_wgan_gp"), m("torch_wgan_plain")
+        row("WGAN-GP critic step", gp, "PyTorch CPU", t_gp)
+        row("WGAN-GP critic step / plain step (PyTorch CPU)", t_gp, "PyTorch plain step",
+            t_plain)
+    row("import mxnet", m("import"), "MXNET_HO_DISABLE=1", m("import", stock=True))
+
+    table = ["| benchmark | ours (s) | reference | reference (s) | ratio |",
+             "|---|---:|---|---:|---:|"]
+    table += ["| %s | %.4f | %s | %.4f | %.2f |" % (r["name"], r["ours_s"], r["ref"], r["ref_s"],
+                                                   r["ratio"]) for r in rows]
+    print("\n".join(table))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(table) + "\n")
+
+
+if __name__ == "__main__":
+    main()
