@@ -46,23 +46,54 @@ std::string JoinLines(const std::vector<std::string>& lines) {
   return out;
 }
 
-// The op nodes a gradient graph adds, stopping at `root` and at variables.
-std::string GradientGraphJson(const NodePtr& root, const Entries& grads) {
-  std::vector<NodePtr> stack;
+// Variables standing for the head gradients of `node`'s outputs.
+Entries PlaceholderHeads(const NodePtr& node) {
+  Entries heads;
+  for (uint32_t i = 0; i < mxnet_ho::bridge::NumOutputs(node); ++i)
+    heads.push_back(Entry{mxnet_ho::bridge::MakeVariable("head" + std::to_string(i)), 0, 0});
+  return heads;
+}
+
+// The op nodes reachable from `grads`, stopping at `root` and at variables.
+std::vector<NodePtr> GraphNodes(const NodePtr& root, const Entries& grads) {
+  std::vector<NodePtr> stack, found;
   std::unordered_set<const nnvm::Node*> seen{root.get()};
   for (const Entry& e : grads) stack.push_back(e.node);
-  std::string nodes;
   while (!stack.empty()) {
     NodePtr node = stack.back();
     stack.pop_back();
     if (!node || !seen.insert(node.get()).second) continue;
     if (mxnet_ho::bridge::OpOf(node) == nullptr) continue;
-    std::string attrs;
+    found.push_back(node);
+    for (const Entry& e : mxnet_ho::bridge::Inputs(node)) stack.push_back(e.node);
+  }
+  return found;
+}
+
+// {"nodes": [{"op", "attrs", "grad_ops" | "grad_error"}]}: each node of the
+// gradient graph, with the ops of that node's own gradient graph, built on the
+// node itself (backward ops of legacy operators cannot be rebuilt from
+// attributes alone: their input count depends on their forward node).
+std::string GradientGraphJson(const NodePtr& root, const Entries& grads) {
+  std::string nodes;
+  for (const NodePtr& node : GraphNodes(root, grads)) {
+    std::string attrs, next;
     for (const auto& kv : mxnet_ho::bridge::Attrs(node))
       attrs += (attrs.empty() ? "" : ",") + JsonString(kv.first) + ":" + JsonString(kv.second);
+    if (mxnet_ho::bridge::GradientPriority(mxnet_ho::bridge::OpOf(node)) > 0) {
+      try {
+        std::string ops;
+        for (const NodePtr& g : GraphNodes(node, mxnet_ho::bridge::CallGradient(
+                                                     node, PlaceholderHeads(node))))
+          ops += (ops.empty() ? "" : ",") + JsonString(mxnet_ho::bridge::OpName(g));
+        next = ",\"grad_ops\":[" + ops + "]";
+      } catch (const std::exception& e) {
+        next = ",\"grad_error\":" + JsonString(e.what());
+      }
+    }
     nodes += (nodes.empty() ? "" : ",") + std::string("{\"op\":") +
-             JsonString(mxnet_ho::bridge::OpName(node)) + ",\"attrs\":{" + attrs + "}}";
-    for (const Entry& e : mxnet_ho::bridge::Inputs(node)) stack.push_back(e.node);
+             JsonString(mxnet_ho::bridge::OpName(node)) + ",\"attrs\":{" + attrs + "}" + next +
+             "}";
   }
   return "{\"nodes\":[" + nodes + "]}";
 }
@@ -128,10 +159,7 @@ __attribute__((visibility("default"))) const char* MXHOProbe(const char* op_name
     mxnet_ho::bridge::AttrList attrs;
     for (uint32_t i = 0; i < n; ++i) attrs.emplace_back(keys[i], values[i]);
     NodePtr node = mxnet_ho::bridge::MakePlaceholderNode(op_name, attrs);
-    Entries heads;
-    for (uint32_t i = 0; i < mxnet_ho::bridge::NumOutputs(node); ++i)
-      heads.push_back(Entry{mxnet_ho::bridge::MakeVariable("head" + std::to_string(i)), 0, 0});
-    Entries grads = mxnet_ho::bridge::CallGradient(node, heads);
+    Entries grads = mxnet_ho::bridge::CallGradient(node, PlaceholderHeads(node));
     return Result(GradientGraphJson(node, grads));
   } catch (const std::exception& e) {
     return Result("{\"error\":" + JsonString(e.what()) + "}");

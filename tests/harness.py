@@ -10,8 +10,10 @@ hybridized, and how to draw its float64 inputs. Each case is then checked:
   bit-identical to stock MXNet's (computed in a subprocess with
   MXNET_HO_DISABLE=1, which loads no part of mxnet-ho).
 """
+import functools
 import os
 import pickle
+import re
 import subprocess
 import sys
 
@@ -21,6 +23,26 @@ import mxnet as mx
 from mxnet_ho.test_utils import check_higher_order_grad
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# -- Device: MXNET_HO_TEST_CTX=gpu(0) runs every check below on that device. --
+def context():
+    """The MXNet context the checks run on: $MXNET_HO_TEST_CTX, default cpu(0)."""
+    spec = os.environ.get("MXNET_HO_TEST_CTX", "cpu(0)").replace(" ", "")
+    match = re.fullmatch(r"(cpu|gpu)\((\d+)\)", spec)
+    if match is None:
+        raise ValueError("MXNET_HO_TEST_CTX must be like cpu(0) or gpu(1), not %r" % spec)
+    return mx.Context(match.group(1), int(match.group(2)))
+
+
+def _on_test_context(check):
+    """`check`, run with context() as MXNet's default context."""
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        with context():
+            return check(*args, **kwargs)
+    return run
+# -- end of device selection --------------------------------------------------
 
 
 class Case:
@@ -73,6 +95,7 @@ def imperative(case):
     return [a for i, a in enumerate(arrays) if i not in consts], fn
 
 
+@_on_test_context
 def check_orders(case):
     inputs, fn = imperative(case)
     for order in case.orders:
@@ -94,6 +117,7 @@ class _Lambda(mx.gluon.HybridBlock):
         return self._fn(F, *xs, constants=[constants["c%d" % i] for i in self._order])
 
 
+@_on_test_context
 def check_hybridized(case):
     arrays = case.draw()
     consts = {i: mx.nd.array(arrays[i], dtype="float64") for i in case.constants}
@@ -116,6 +140,7 @@ def check_hybridized(case):
                                 atol=case.atol, eps=case.eps, seed=case.seed)
 
 
+@_on_test_context
 def first_order_grads(cases):
     """{case name: [gradient bytes per input]} of every case, in this process."""
     results = {}

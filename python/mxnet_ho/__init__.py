@@ -12,7 +12,7 @@ import os as _os
 
 from . import _native
 
-__version__ = "0.1.0"
+__version__ = "1.9.1.1"  # <MXNet release>.<mxnet-ho release>; read by pyproject.toml
 __all__ = ["is_enabled", "patched_ops", "__version__"]
 
 
@@ -36,3 +36,7 @@ def patched_ops():
 
 if not _disabled_by_environment():
     _native.activate()
+    # Under npx.set_np(), autograd.grad answers with mx.np arrays.
+    from . import numpy_compat as _numpy_compat
+
+    _numpy_compat.install()

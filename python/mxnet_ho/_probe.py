@@ -14,6 +14,25 @@ import sys
 # Attributes an op needs before its gradient can be built on placeholders.
 PROBE_ATTRS = {
     "Activation": {"act_type": "tanh"},
+    "_npx_activation": {"act_type": "tanh"},
+    "_npx_fully_connected": {"num_hidden": "3"},
+    "_npx_embedding": {"input_dim": "5", "output_dim": "3"},
+    "expand_dims": {"axis": "0"},
+    "crop": {"begin": "(0,)", "end": "(1,)"},
+    "clip": {"a_min": "-1", "a_max": "1"},
+    "scatter_nd": {"shape": "(3,)"},
+    "cast": {"dtype": "float32"},
+    "_npx_convolution": {"kernel": "(3,3)", "num_filter": "2"},
+    "_npx_deconvolution": {"kernel": "(3,3)", "num_filter": "2"},
+    "_npx_pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    "reverse": {"axis": "(0,)"},
+    "flip": {"axis": "(0,)"},
+    "stack": {"num_args": "2"},
+    "_split_v2": {"indices": "(0, 1)"},
+    "Concat": {"num_args": "2"},
+    "concat": {"num_args": "2"},
+    "split": {"num_outputs": "2"},
+    "pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "BatchNorm": {},
     "Cast": {"dtype": "float32"},
     "Convolution": {"kernel": "(3,3)", "num_filter": "2"},
@@ -94,6 +113,9 @@ def main(argv):
     queue = [op for op in all_ops if not op.startswith("_backward")]
     queue += [op for op in all_ops if op.startswith("_backward")]
     found_attrs = {}
+    # The gradient-graph ops of nodes met inside other gradient graphs, for ops
+    # that cannot be rebuilt from attributes alone.
+    found_children = {}
     done = set()
     while queue:
         op = queue.pop(0)
@@ -114,6 +136,8 @@ def main(argv):
         row["attrs"] = attrs
         emit({"probing": op})
         result = _native.probe(op, attrs)
+        if "error" in result and op in found_children:
+            result = {"nodes": [{"op": c, "attrs": {}} for c in found_children[op]]}
         if "error" in result:
             row["error"] = _message(result["error"])
         else:
@@ -123,6 +147,8 @@ def main(argv):
                 if child not in children:
                     children.append(child)
                 found_attrs.setdefault(child, node["attrs"])
+                if "grad_ops" in node:
+                    found_children.setdefault(child, node["grad_ops"])
                 if child not in done and child not in queue:
                     queue.append(child)
             row["children"] = children

@@ -342,6 +342,12 @@ NodePtr MakeNode(const std::string& op, const Entries& inputs, const AttrList& a
 
 NodePtr MakePlaceholderNode(const std::string& op, const AttrList& attrs) {
   NodePtr node = CreateNode(op, attrs, "probe");
+  // Ops whose input count comes from attributes they were not given may
+  // report nonsense (e.g. (uint32_t)-1).
+  const uint32_t kMaxInputs = 64;
+  if (NumInputs(node) > kMaxInputs)
+    throw std::runtime_error(op + " reports " + std::to_string(NumInputs(node)) +
+                             " inputs for these attributes");
   Entries inputs;
   for (uint32_t i = 0; i < NumInputs(node); ++i)
     inputs.push_back(Entry{MakeVariable("input" + std::to_string(i)), 0, 0});

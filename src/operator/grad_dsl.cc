@@ -90,14 +90,26 @@ Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrLis
   return Make(op, inputs, attrs, bc, index);
 }
 
-Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
-                    const std::vector<Expr>& heads, size_t input, const AttrList& attrs) {
-  Expr forward = apply(op, inputs, attrs);
+Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size_t input) {
   Entries head_entries;
   for (const Expr& h : heads) head_entries.push_back(h.entry());
   return Expr(bridge::CallGradient(forward.entry().node, head_entries).at(input),
               forward.broadcasting());
 }
+
+Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
+                    const std::vector<Expr>& heads, size_t input, const AttrList& attrs) {
+  return stock_gradient_of(apply(op, inputs, attrs), heads, input);
+}
+
+namespace {
+bool IsZeroEntry(const Entry& e) {
+  const std::string op = bridge::OpName(e.node);
+  return op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros";
+}
+}  // namespace
+
+bool is_zeros(const Expr& a) { return IsZeroEntry(a.entry()); }
 
 // The sum of `a` to the shape of `like` is the gradient of broadcasting `like`
 // against `a`: MXNet's own broadcast_add gradient node computes exactly that,
@@ -118,12 +130,14 @@ Expr Backward::in(size_t i) const {
   return Expr(bridge::Inputs(node_).at(i), broadcasting_);
 }
 
-Expr Backward::head(size_t i) const {
-  const std::string op = bridge::OpName(heads_.at(i).node);
-  if (op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros")
-    return zeros_like(in(0));
+Expr Backward::head(size_t i) const { return head(i, in(0)); }
+
+Expr Backward::head(size_t i, const Expr& like) const {
+  if (head_is_zero(i)) return zeros_like(like);
   return Expr(heads_.at(i), broadcasting_);
 }
+
+bool Backward::head_is_zero(size_t i) const { return IsZeroEntry(heads_.at(i)); }
 
 size_t Backward::num_inputs() const { return bridge::Inputs(node_).size(); }
 
@@ -152,8 +166,11 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
   // gradient with null heads and inputs to learn which inputs to keep alive
   // (Imperative::GetBackwardDependency). Keep them all: a rule may need any
   // input later, e.g. input 0 as the shape of a zero head.
-  bool analysis = !heads.empty();
-  for (const Entry& h : heads) analysis = analysis && h.node == nullptr;
+  bool analysis = !heads.empty(), all_zero = !heads.empty();
+  for (const Entry& h : heads) {
+    analysis = analysis && h.node == nullptr;
+    all_zero = all_zero && IsZeroEntry(h);
+  }
   if (analysis) return bridge::Inputs(node);
   const std::string scope = bridge::NodeName(node);
   const std::string* outer = t_scope;
@@ -162,6 +179,13 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     const std::string* outer;
     ~Restore() { t_scope = outer; }
   } restore{outer};
+  // No gradient flows in: none flows out.
+  if (all_zero) {
+    Entries zeros;
+    for (const Entry& input : bridge::Inputs(node))
+      zeros.push_back(op::zeros_like(Expr(input, false)).entry());
+    return zeros;
+  }
   Grads grads = rule_(Backward(node, heads, broadcasting_));
   if (grads.size() != bridge::Inputs(node).size())
     throw std::runtime_error("mxnet-ho rule for " + op_ + " returned " +

@@ -90,6 +90,11 @@ Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrLis
 Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
                     const std::vector<Expr>& heads, size_t input = 0,
                     const AttrList& attrs = {});
+// The same for a forward node already built (e.g. by apply).
+Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size_t input = 0);
+
+// Whether `a` is a zero node (zeros_like, _zeros, _zeros_without_dtype).
+bool is_zeros(const Expr& a);
 
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.
@@ -103,10 +108,15 @@ class Backward {
   Backward(const NodePtr& node, const Entries& heads, bool broadcasting);
   // Head gradient i. Where MXNet passes a zero node for an output nobody used
   // (a shapeless _zeros_without_dtype, or zeros of an array that may never
-  // have been allocated), zeros_like(input 0) stands in: input 0 is the
-  // incoming gradient, whose shape every output broadcasts to.
+  // have been allocated), zeros_like(input 0) stands in: right for ops whose
+  // outputs share the incoming gradient's (broadcast) shape. Other ops use
+  // head(i, like), or test head_is_zero(i). (A rule never runs when every head
+  // is zero: its gradients are then zeros_like of its inputs.)
   Expr in(size_t i) const;
   Expr head(size_t i) const;
+  // Head gradient i, or zeros_like(like) where it is a zero node.
+  Expr head(size_t i, const Expr& like) const;
+  bool head_is_zero(size_t i) const;
   size_t num_inputs() const;
   // A numeric attribute, e.g. the `scalar` of a *_scalar op.
   double scalar(const std::string& key, double fallback) const;

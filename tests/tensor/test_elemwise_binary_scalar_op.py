@@ -20,6 +20,10 @@ CASES = [
     Case("minimum_scalar", lambda F, x: F._internal._minimum_scalar(x, scalar=0.1) ** 2, [(9,)]),
     Case("hypot_scalar", lambda F, x: F._internal._hypot_scalar(x, scalar=1.5), [(3, 4)]),
     Case("smooth_l1", lambda F, x: F.smooth_l1(x, scalar=1.3) * x, [(4, 5)], -1.5, 1.5),
+    Case("mod_scalar", lambda F, x: F._internal._mod_scalar(x, scalar=0.7) * x ** 2, [(6,)],
+         0.1, 0.6),
+    Case("rmod_scalar", lambda F, x: F._internal._rmod_scalar(x, scalar=2.5) * x ** 2, [(6,)],
+         1.1, 1.2),
     Case("negative", lambda F, x: F.negative(x) ** 3, [(3, 4)]),
     Case("exp", lambda F, x: F.exp(x) * x, [(3, 4)]),
 ]

@@ -44,6 +44,17 @@ MXNET_HO_GRADIENT(_backward_rpower_scalar).set_rule([](const Backward& n) -> Gra
   return {h * y * ln_s, h * g * ln_s};
 });
 
+// gx = g (x mod s has slope 1):  d/dg = h;  d/dx = 0
+MXNET_HO_GRADIENT(_backward_mod_scalar).set_rule([](const Backward& n) -> Grads {
+  return {n.head(0), zeros_like(n.in(1))};
+});
+
+// gx = -g*floor(s/x) (s mod x):  d/dg = -h*floor(s/x);  d/dx = 0
+MXNET_HO_GRADIENT(_backward_rmod_scalar).set_rule([](const Backward& n) -> Grads {
+  Expr x = n.in(1);
+  return {-(n.head(0) * floor(S(n) / x)), zeros_like(x)};
+});
+
 // gx = g*[x>=s]:  d/dg = h*[x>=s];  d/dx = 0
 MXNET_HO_GRADIENT(_backward_maximum_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);

@@ -69,9 +69,10 @@ double AsReal(double v) {
 
 // ---- basic --------------------------------------------------------------------
 
-// gx = g (copy):  d/dg = h
+// gx = g reshaped to x's shape (Flatten, reshape_like and identity use it):
+// d/dg = h reshaped to g's shape
 MXNET_HO_GRADIENT(_backward_copy).set_rule([](const Backward& n) -> Grads {
-  return {apply("_copy", {n.head(0)})};
+  return {apply("reshape_like", {n.head(0), n.in(0)})};
 });
 
 // relu, given y:  d = [y > 0];  d' = 0

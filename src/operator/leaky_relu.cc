@@ -1,0 +1,107 @@
+// Gradient of the backward op of LeakyReLU.
+//
+// _backward_LeakyReLU takes the head gradients, then the forward inputs, then
+// the forward outputs (ElemwiseGradUseInOut):
+//   leaky, elu, selu, gelu:  (g, x, y)             -> gx
+//   prelu:                   (g, x, gamma, y)      -> (gx, dgamma)
+//   rrelu:                   (g, g_mask, x, y, mask) -> gx
+// Each rule is the derivative of what the stock CPU kernel computes, which
+// reads f' from y (leaky, elu, selu), from x (prelu, gelu), or, for rrelu, from
+// (x, y) as the kernel actually indexes them. Two of those first-order kernels
+// are not f' (see patches/nn_activation.toml): selu's, which is
+// lambda*(alpha + y) for x <= 0 where f' = y + lambda*alpha, and rrelu's, which
+// is y instead of the slope for x <= 0; the rules differentiate them as they are.
+#include <stdexcept>
+
+#include "grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// The kernels hold slope, lambda and alpha as single-precision floats.
+double Float32(double v) { return static_cast<float>(v); }
+const double kSeluLambda = Float32(1.0507009873554804934193349852946);
+const double kSeluAlpha = Float32(1.6732632423543772848170429916717);
+const double kSqrt2 = 1.4142135623730950488016887242097;
+const double kInvSqrt2Pi = 0.39894228040143267793994605993438;
+
+std::string ActType(const Backward& n) {
+  AttrList found = n.attrs({"act_type"});
+  return found.empty() ? std::string("leaky") : found.front().second;
+}
+
+const AttrList kPReLU = {{"act_type", "prelu"}};
+
+// q*(x > 0 ? 1 : a), a broadcast over x the way PReLU broadcasts gamma: the
+// data gradient of LeakyReLU(x, a, prelu) at head q.
+Expr PReLUScale(const Expr& q, const Expr& x, const Expr& a) {
+  Expr node = apply("LeakyReLU", {x, a}, kPReLU);
+  return stock_gradient_of(node, {q}, 0);
+}
+
+// Σ q*[x <= 0] reduced to a's shape the way PReLU reduces gamma's gradient:
+// with m = -[x <= 0] (never positive), the gamma gradient of
+// LeakyReLU(m, a, prelu) at head q is Σ q*m.
+Expr PReLUReduce(const Expr& q, const Expr& x, const Expr& a) {
+  Expr node = apply("LeakyReLU", {-(x <= 0.0), a}, kPReLU);
+  return -stock_gradient_of(node, {q}, 1);
+}
+
+// (gx, dgamma) = (g*(x>0 ? 1 : gamma), Σ g*x*[x<=0]):
+// d/dg = h_x*(x>0 ? 1 : gamma) + h_gamma*x*[x<=0];  d/dx = h_gamma*g*[x<=0];
+// d/dgamma = Σ h_x*g*[x<=0];  d/dy = 0
+Grads PReLUGrad(const Backward& n) {
+  Expr g = n.in(0), x = n.in(1), gamma = n.in(2), y = n.in(3);
+  Expr hx = n.head(0);
+  Expr dg = PReLUScale(hx, x, gamma);
+  Expr dx = zeros_like(x);
+  if (!n.head_is_zero(1)) {
+    Expr hgamma = n.head(1);
+    dg = dg + PReLUScale(x * (x <= 0.0), x, hgamma);
+    dx = PReLUScale(g * (x <= 0.0), x, hgamma);
+  }
+  return {dg, dx, PReLUReduce(hx * g, x, gamma), zeros_like(y)};
+}
+
+// Standard normal density and distribution function.
+Expr NormalPdf(const Expr& x) { return kInvSqrt2Pi * exp(-0.5 * square(x)); }
+Expr NormalCdf(const Expr& x) { return 0.5 * (1.0 + erf(x / kSqrt2)); }
+
+Grads LeakyReLUGrad(const Backward& n) {
+  const std::string act = ActType(n);
+  if (act == "prelu") return PReLUGrad(n);
+  Expr h = n.head(0), g = n.in(0);
+  if (act == "rrelu") {
+    // gx = g*(x>0 ? 1 : y):  d/dg = h*(x>0 ? 1 : y);  d/dy = h*g*[x<=0]
+    Expr x = n.in(2), y = n.in(3), neg = x <= 0.0;
+    return {h * ((x > 0.0) + y * neg), zeros_like(g), zeros_like(x), h * g * neg, zeros_like(g)};
+  }
+  Expr x = n.in(1), y = n.in(2), pos = y > 0.0, neg = y <= 0.0;
+  const double slope = Float32(n.scalar("slope", 0.25));
+  // leaky: gx = g*(y>0 ? 1 : s):  d/dg = h*(y>0 ? 1 : s);  d/dy = 0
+  if (act == "leaky") return {h * (pos + slope * neg), zeros_like(x), zeros_like(y)};
+  // elu: gx = g*(y>0 ? 1 : y+s):  d/dg = h*(y>0 ? 1 : y+s);  d/dy = h*g*[y<=0]
+  if (act == "elu") return {h * (pos + (y + slope) * neg), zeros_like(x), h * g * neg};
+  // selu: gx = g*lambda*(y>0 ? 1 : alpha+y):  d/dg = h*lambda*(y>0 ? 1 : alpha+y);
+  // d/dy = h*g*lambda*[y<=0]
+  if (act == "selu")
+    return {h * kSeluLambda * (pos + (y + kSeluAlpha) * neg), zeros_like(x),
+            h * g * kSeluLambda * neg};
+  // gelu: gx = g*(Phi(x) + x*phi(x)):  d/dg = h*(Phi(x) + x*phi(x));
+  // d/dx = h*g*phi(x)*(2 - x^2)
+  if (act == "gelu") {
+    Expr pdf = NormalPdf(x);
+    return {h * (NormalCdf(x) + x * pdf), h * g * pdf * (2.0 - square(x)), zeros_like(y)};
+  }
+  throw std::runtime_error("_backward_LeakyReLU: no rule for act_type " + act);
+}
+
+}  // namespace
+
+// gx = g*f'(x or y) for f in {leaky, prelu, rrelu, elu, selu, gelu}, plus prelu's
+// dgamma = Σ g*x*[x<=0]: d/dg = h*f' (+ h_gamma*x*[x<=0]);  d/dx, d/dy = h*g*f''
+MXNET_HO_GRADIENT(_backward_LeakyReLU).set_rule(LeakyReLUGrad);
+
+}  // namespace op
+}  // namespace mxnet_ho

@@ -1,0 +1,132 @@
+// Gradients of _backward_BatchNorm, and the shared derivative of every
+// mean/variance normalization (BatchNorm, LayerNorm, GroupNorm, InstanceNorm).
+//
+// A normalization computes, over groups of elements of x (a channel for
+// BatchNorm, a row for LayerNorm, ...), with mean() the mean of each group:
+//   x^ = (x - mean(x))*s,   s = (mean((x - mean(x))^2) + eps)^(-1/2),
+//   y  = w*x^ + b                                   (w, b broadcast to x)
+// and its backward, for the head gradient g, is
+//   gx = s*P(w*g),  gw = sum(g*x^),  gb = sum(g),   P(v) = v - mean(v) - x^*mean(v*x^)
+// (sums to w's shape). A rule returns the gradient of <hx,gx> + <hw,gw> + <hb,gb>.
+//
+// The backward ops also receive the saved statistics (mean, 1/std or std) as
+// inputs, but those are outputs of the forward op that carry no gradient back
+// to x. The rules therefore recompute the statistics from x with forward ops,
+// so that every order sees their dependence on x, and return zero for them.
+#include <functional>
+
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+
+using GroupMean = std::function<Expr(const Expr&)>;
+
+// Head i, or zeros shaped like `param` where MXNet passed none: the DSL's
+// stand-in for a missing head has the shape of input 0, which is not the
+// shape of a per-channel output.
+Expr ParamHead(const Backward& n, size_t i, const Expr& param) {
+  Expr h = n.head(i);
+  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(param) : h;
+}
+
+// With heads hx, hw, hb broadcast to x, the gradients of
+// <hx, s*P(w*g)> + <hw, g*x^> + <hb, g>, with a = mean(hx*x^), c = mean(w*g*x^):
+//   d/dg = w*s*P(hx) + hw*x^ + hb
+//   d/dw = s*g*P(hx)                                   (to be summed to w's shape)
+//   d/dx = s*P(u) - s^2*x^*(mean(hx*w*g) - mean(hx)*mean(w*g) - a*c),
+//          u = hw*g - s*(hx*c + w*g*a)
+// Returns {d/dg, d/dx, d/dw}.
+Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr& hx,
+                         const Expr& hw, const Expr& hb, const GroupMean& mean, double eps) {
+  Expr xc = x - mean(x);
+  Expr s = rsqrt(mean(square(xc)) + eps);
+  Expr xh = xc * s;
+  auto project = [&](const Expr& v) { return v - mean(v) - xh * mean(v * xh); };
+  Expr wg = w * g;
+  Expr a = mean(hx * xh), c = mean(wg * xh);
+  Expr p_hx = project(hx);
+  Expr u = hw * g - s * (hx * c + wg * a);
+  Expr d_x = s * project(u) - square(s) * xh * (mean(hx * wg) - mean(hx) * mean(wg) - a * c);
+  return {w * s * p_hx + hw * xh + hb, d_x, s * g * p_hx};
+}
+
+namespace {
+
+// A boolean attribute as the user wrote it (True, true or 1), or `fallback`.
+bool Flag(const Backward& n, const std::string& key, bool fallback) {
+  const AttrList found = n.attrs({key});
+  if (found.empty()) return fallback;
+  const std::string& value = found[0].second;
+  return value == "True" || value == "true" || value == "1";
+}
+
+std::string ChannelAxis(const Backward& n) {
+  const AttrList found = n.attrs({"axis"});
+  return found.empty() ? "1" : found[0].second;
+}
+
+// Sum over every axis but the channel axis, to the shape (C,) of gamma.
+Expr SumToChannel(const Expr& e, const std::string& axis) {
+  return apply("sum", {e}, {{"axis", axis}, {"exclude", "True"}});
+}
+
+// Mean over every axis but the channel axis, keeping them (1, .., C, .., 1).
+Expr ChannelMean(const Expr& e, const std::string& axis) {
+  return apply("mean", {e}, {{"axis", axis}, {"exclude", "True"}, {"keepdims", "True"}});
+}
+
+// A (C,) vector laid along the channel axis of `channel_shaped` (1, .., C, .., 1).
+Expr AlongChannel(const Expr& v, const Expr& channel_shaped) {
+  return apply("reshape_like", {v, channel_shaped});
+}
+
+// Batch statistics (training): the normalization over every axis but the channel.
+Grads TrainingGrad(const Backward& n) {
+  Expr g = n.in(0), x = n.in(3), gamma = n.in(4), beta = n.in(5);
+  const std::string axis = ChannelAxis(n);
+  const bool fix_gamma = Flag(n, "fix_gamma", true);
+  auto mean = [&](const Expr& e) { return ChannelMean(e, axis); };
+  Expr like = mean(x);
+  // fix_gamma: y = x^ + b, and the gamma gradient is the constant 0.
+  Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
+  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : ParamHead(n, 1, gamma), like);
+  Expr hb = AlongChannel(ParamHead(n, 2, beta), like);
+  Grads d = NormalizationGrads(g, x, w, n.head(0), hw, hb, mean, n.scalar("eps", 1e-3));
+  Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(d[2], axis);
+  return {d[0], zeros_like(n.in(1)), zeros_like(n.in(2)), d[1], d_gamma, zeros_like(beta),
+          zeros_like(n.in(6)), zeros_like(n.in(7))};
+}
+
+// Global statistics: with s = (moving_var + eps)^(-1/2),
+// gx = g*w*s, gw = sum(g*(x - moving_mean)*s), gb = sum(g):
+//   d/dg = hx*w*s + hw*(x - moving_mean)*s + hb;  d/dx = g*hw*s;  d/dw = sum(hx*g*s)
+Grads GlobalStatsGrad(const Backward& n) {
+  Expr g = n.in(0), x = n.in(3), gamma = n.in(4), beta = n.in(5);
+  Expr moving_mean = n.in(6), moving_var = n.in(7);
+  const std::string axis = ChannelAxis(n);
+  const bool fix_gamma = Flag(n, "fix_gamma", true);
+  Expr like = ChannelMean(x, axis);
+  Expr s = AlongChannel(rsqrt(moving_var + n.scalar("eps", 1e-3)), like);
+  Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
+  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : ParamHead(n, 1, gamma), like);
+  Expr hb = AlongChannel(ParamHead(n, 2, beta), like);
+  Expr hx = n.head(0);
+  Expr d_g = (hx * w + hw * (x - AlongChannel(moving_mean, like))) * s + hb;
+  Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(hx * g * s, axis);
+  return {d_g, zeros_like(n.in(1)), zeros_like(n.in(2)), g * hw * s, d_gamma, zeros_like(beta),
+          zeros_like(moving_mean), zeros_like(moving_var)};
+}
+
+}  // namespace
+
+// inputs (g, mean, invstd, x, gamma, beta, moving_mean, moving_var) -> (gx, ggamma, gbeta);
+// training: the normalization's derivative above with batch statistics recomputed from x;
+// use_global_stats: linear in g with the moving statistics. The saved statistics and the
+// moving statistics (auxiliary states, as at first order) get no gradient.
+MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
+  return Flag(n, "use_global_stats", false) ? GlobalStatsGrad(n) : TrainingGrad(n);
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

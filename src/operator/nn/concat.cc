@@ -1,0 +1,41 @@
+// Gradient of the backward op of Concat (concat).
+//
+// _backward_Concat splits the head gradient g into the slices gx_i of the
+// forward inputs x_i along `dim`. This build of MXNet (MKL-DNN) also passes the
+// forward inputs: the node's inputs are (g, x_0, ..., x_{k-1}). The split is
+// linear in g and does not depend on x, so the gradient of
+// sum_i <h_i, gx_i> is concat(h_0, ..., h_{k-1}) for g and zero for each x_i.
+#include <stdexcept>
+
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// Whether `head` is a zero MXNet passed for an output nobody used (Backward::head
+// stands zeros_like(input 0) in for it, which has g's shape, not x_i's).
+bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
+
+}  // namespace
+
+// (gx_0, ..., gx_{k-1}) = the slices of g along dim:
+// d/dg = concat(h_0, ..., h_{k-1}, dim);  d/dx_i = 0
+MXNET_HO_GRADIENT(_backward_Concat).set_rule([](const Backward& n) -> Grads {
+  const size_t k = n.num_inputs() - 1;  // the forward inputs x_i follow g
+  if (k == 0)
+    throw std::runtime_error(
+        "mxnet-ho: _backward_Concat without the forward inputs (a build of MXNet "
+        "without MKL-DNN) is not supported");
+  std::vector<Expr> parts;
+  for (size_t i = 0; i < k; ++i) {
+    Expr h = n.head(i);
+    parts.push_back(IsZero(h) ? zeros_like(n.in(i + 1)) : h);
+  }
+  Grads grads = {apply("Concat", parts, n.attrs({"dim", "num_args"}))};
+  for (size_t i = 0; i < k; ++i) grads.push_back(zeros_like(n.in(i + 1)));
+  return grads;
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

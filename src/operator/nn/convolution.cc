@@ -1,0 +1,82 @@
+// Gradients of _backward_Convolution.
+//
+// y = conv(x, w) + b is bilinear in (x, w). Its backward op
+// _backward_Convolution(g, x, w[, b]) returns (dx, dw[, db]) with
+//   dx = Jx(w)^T g,  dw = Jw(x)^T g,  db = g summed over batch and space,
+// where Jx(w) h = conv(h, w) and Jw(x) h = conv(x, h). A rule returns the
+// gradient of <hx, dx> + <hw, dw> + <hb, db>:
+//   d/dg = conv(hx, w) + conv(x, hw) + hb     (a forward Convolution)
+//   d/dx = Jx(hw)^T g   (the data gradient of conv(x, hw) at head g)
+//   d/dw = Jw(hx)^T g   (the weight gradient of conv(hx, w) at head g)
+// MXNet has those transposed products only as its own backward kernel, so the
+// last two are taken as MXNet's gradient of a forward Convolution node: the
+// chain then closes on _backward_Convolution itself.
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// Every attribute of Convolution except no_bias, which each use sets itself.
+const std::vector<std::string> kConvKeys = {"kernel", "stride",    "dilate",     "pad",
+                                            "num_filter", "num_group", "workspace",
+                                            "cudnn_tune", "cudnn_off", "layout"};
+
+AttrList ConvAttrs(const Backward& n, bool bias) {
+  AttrList attrs = n.attrs(kConvKeys);
+  attrs.emplace_back("no_bias", bias ? "False" : "True");
+  return attrs;
+}
+
+// MXNet's gradient for input `i` of the forward node `product` at head `head`.
+// MXNet ties its backward node to `product` for shapes and so runs `product`
+// as well, whose kernel insists that its output be consumed: a zero term
+// (zeros_like reads no data) consumes it.
+Expr InputGradient(const Expr& product, const Expr& head, size_t i) {
+  Expr grad(bridge::CallGradient(product.entry().node, {head.entry()}).at(i), false);
+  return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
+}
+
+// A head MXNet left unused reaches a rule as zeros_like(g) (see grad_dsl.h),
+// which has the shape of y, not of x, w or b: such a head is dropped.
+bool IsZeroHead(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
+
+// The gradient of <hx, dx> + <hw, dw> + <hb, db>, with absent heads dropped.
+Grads ConvGrad(const Backward& n) {
+  const bool has_bias = n.num_inputs() == 4;
+  Expr g = n.in(0), x = n.in(1), w = n.in(2);
+  Expr hx = n.head(0), hw = n.head(1);
+  const bool use_hx = !IsZeroHead(hx), use_hw = !IsZeroHead(hw);
+  const bool use_hb = has_bias && !IsZeroHead(n.head(2));
+  const AttrList linear = ConvAttrs(n, false);
+
+  // products by the heads: conv(hx, w), conv(x, hw) (+ hb)
+  Expr zero_x = zeros_like(x), zero_w = zeros_like(w);
+  std::vector<Expr> terms;
+  Expr dx = zero_x, dw = zero_w;
+  if (use_hx) {
+    Expr by_hx = apply("Convolution", {hx, w}, linear);
+    dw = InputGradient(by_hx, g, 1);  // Jw(hx)^T g
+    terms.push_back(by_hx);
+  }
+  if (use_hw || use_hb) {
+    std::vector<Expr> inputs = {x, use_hw ? hw : zero_w};
+    if (use_hb) inputs.push_back(n.head(2));
+    Expr by_hw = apply("Convolution", inputs, ConvAttrs(n, use_hb));
+    if (use_hw) dx = InputGradient(by_hw, g, 0);  // Jx(hw)^T g
+    terms.push_back(by_hw);
+  }
+  Expr dg = terms.empty() ? zeros_like(g) : terms[0];
+  for (size_t i = 1; i < terms.size(); ++i) dg = dg + terms[i];
+  Grads grads = {dg, dx, dw};
+  if (has_bias) grads.push_back(zeros_like(n.in(3)));
+  return grads;
+}
+
+}  // namespace
+
+// d/dg = conv(hx, w) + conv(x, hw) + hb;  d/dx = Jx(hw)^T g;  d/dw = Jw(hx)^T g;  d/db = 0
+MXNET_HO_GRADIENT(_backward_Convolution).set_rule(ConvGrad);
+
+}  // namespace op
+}  // namespace mxnet_ho

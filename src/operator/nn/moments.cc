@@ -1,0 +1,48 @@
+// Gradient of _backward_moments(gm, gv, x, m, v), the backward op of
+// (m, v) = moments(x, axes, keepdims): with N the number of reduced elements,
+// B broadcasting a reduced array back to x's shape and c = x - B(m),
+//   gx = B(gm)/N + 2*B(gv)*c/N.
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// moments' (axes, keepdims) as the (axis, keepdims) of sum and mean
+AttrList reduce_attrs(const Backward& n) {
+  AttrList attrs;
+  for (const auto& kv : n.attrs({"axes", "keepdims"}))
+    attrs.emplace_back(kv.first == "axes" ? "axis" : kv.first, kv.second);
+  return attrs;
+}
+
+// y, reduced from x by `reducer` ("sum" or "mean"), spread back over x's shape
+// as that reduction's stock gradient does: B(y), or B(y)/N for mean.
+Expr unreduce(const char* reducer, const Expr& y, const Expr& x, const AttrList& attrs) {
+  Expr reduced = apply(reducer, {x}, attrs);
+  return Expr(bridge::CallGradient(reduced.entry().node, {y.entry()}).at(0), false);
+}
+
+Expr mean(const Expr& x, const AttrList& attrs) { return apply("mean", {x}, attrs); }
+
+// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
+// DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
+Expr head_like(const Backward& n, size_t i, const Expr& like) {
+  Expr h = n.head(i);
+  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(like) : h;
+}
+
+}  // namespace
+
+// d/dgm = mean(h);  d/dgv = 2*mean(h*c);  d/dx = 2*h*B(gv)/N;  d/dm = -sum(2*h*B(gv)/N);  d/dv = 0
+MXNET_HO_GRADIENT(_backward_moments).set_rule([](const Backward& n) -> Grads {
+  Expr x = n.in(2), h = head_like(n, 0, x);
+  AttrList attrs = reduce_attrs(n);
+  Expr c = x - unreduce("sum", n.in(3), x, attrs);
+  Expr h_gv = 2.0 * h * unreduce("mean", n.in(1), x, attrs);  // 2*h*B(gv)/N
+  return {mean(h, attrs), 2.0 * mean(h * c, attrs), h_gv, -apply("sum", {h_gv}, attrs),
+          zeros_like(n.in(4))};
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

@@ -1,0 +1,114 @@
+// Gradients of the backward ops of NumPy binary arithmetic (_npi_add,
+// _npi_subtract, _npi_multiply, _npi_true_divide, _npi_power), and of
+// np.sum/np.mean, np.dot and np.matmul.
+//
+// The _npi_* binary backward ops take (g, a, b) and return (ga, gb), each
+// summed to its input's shape, like the legacy broadcast_* ones: a rule
+// returns the gradient of <h_a, ga> + <h_b, gb> with respect to g, a and b.
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// (ga, gb) = (g, g)
+Grads AddGrad(const Backward& n) {
+  Expr a = n.in(1), b = n.in(2);
+  return {n.head(0) + n.head(1), zeros_like(a), zeros_like(b)};
+}
+
+// (ga, gb) = (g, -g)
+Grads SubGrad(const Backward& n) {
+  Expr a = n.in(1), b = n.in(2);
+  return {n.head(0) - n.head(1), zeros_like(a), zeros_like(b)};
+}
+
+// (ga, gb) = (g*b, g*a)
+Grads MulGrad(const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  return {ha * b + hb * a, sum_to(hb * g, a), sum_to(ha * g, b)};
+}
+
+// (ga, gb) = (g/b, -g*a/b^2)
+Grads DivGrad(const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  Expr g_over_b2 = g / square(b);
+  return {(ha - hb * a / b) / b,
+          sum_to(-(hb * g_over_b2), a),
+          sum_to(g_over_b2 * (2.0 * hb * a / b - ha), b)};
+}
+
+// (ga, gb) = (g*b*a^(b-1), g*a^b*ln(a))
+Grads PowerGrad(const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  Expr a_b1 = pow(a, b - 1.0), ln_a = log(a);
+  return {ha * b * a_b1 + hb * a_b1 * a * ln_a,
+          sum_to(g * (ha * b * (b - 1.0) * pow(a, b - 2.0) + hb * a_b1 * (b * ln_a + 1.0)), a),
+          sum_to(g * a_b1 * (ha * (b * ln_a + 1.0) + hb * a * square(ln_a)), b)};
+}
+
+// The attributes of a NumPy reduction that shape its result (not `initial`,
+// an additive constant of the forward value only).
+const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "dtype"};
+
+// Head gradient i, shaped like `like`. Backward::head stands a zero head in
+// as zeros shaped like input 0 (g), which is not ga's or gb's shape when the
+// op contracts (dot, matmul); a zero head is then zeros shaped like `like`.
+// Wished-for DSL primitive: Backward::head(i, like).
+Expr head_like(const Backward& n, size_t i, const Expr& like) {
+  Expr h = n.head(i);
+  if (bridge::OpName(h.entry().node) == "zeros_like") return zeros_like(like);
+  return h;
+}
+
+// (ga, gb) = (D_a f(a, b)[g], D_b f(a, b)[g]) for a bilinear f (dot, matmul):
+// d/dg = f(h_a, b) + f(a, h_b);  d/da = D_a f(a, h_b)[g];  d/db = D_b f(h_a, b)[g]
+Grads BilinearGrad(const std::string& f, const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2);
+  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  return {apply(f, {ha, b}) + apply(f, {a, hb}),
+          stock_gradient(f, {a, hb}, {g}, 0),
+          stock_gradient(f, {ha, b}, {g}, 1)};
+}
+
+}  // namespace
+
+// d/dg = h_a + h_b (h_a, h_b broadcast to g)
+MXNET_HO_GRADIENT(_backward_npi_broadcast_add).broadcasting().set_rule(AddGrad);
+
+// d/dg = h_a - h_b
+MXNET_HO_GRADIENT(_backward_npi_broadcast_sub).broadcasting().set_rule(SubGrad);
+
+// d/dg = h_a*b + h_b*a;  d/da = sum_to(h_b*g);  d/db = sum_to(h_a*g)
+MXNET_HO_GRADIENT(_backward_npi_broadcast_mul).broadcasting().set_rule(MulGrad);
+
+// d/dg = (h_a - h_b*a/b)/b;  d/da = -h_b*g/b^2;  d/db = g/b^2 * (2*h_b*a/b - h_a)
+MXNET_HO_GRADIENT(_backward_npi_broadcast_div).broadcasting().set_rule(DivGrad);
+
+// d/dg = a^(b-1)*(h_a*b + h_b*a*ln a);
+// d/da = g*(h_a*b*(b-1)*a^(b-2) + h_b*a^(b-1)*(b*ln a + 1));
+// d/db = g*a^(b-1)*(h_a*(b*ln a + 1) + h_b*a*ln^2 a)
+MXNET_HO_GRADIENT(_backward_npi_broadcast_power).broadcasting().set_rule(PowerGrad);
+
+// gx = g broadcast over the summed axes:  d/dg = np.sum(h) over the same axes
+MXNET_HO_GRADIENT(_backward_np_sum).set_rule([](const Backward& n) -> Grads {
+  return {apply("_np_sum", {n.head(0)}, n.attrs(kReduceAttrs))};
+});
+
+// gx = g broadcast over the axes / N:  d/dg = np.mean(h) over the same axes
+MXNET_HO_GRADIENT(_backward_np_mean).set_rule([](const Backward& n) -> Grads {
+  return {apply("_npi_mean", {n.head(0)}, n.attrs(kReduceAttrs))};
+});
+
+// (ga, gb) = (g . b^T, a^T . g) in np.dot's contraction
+MXNET_HO_GRADIENT(_backward_np_dot).set_rule([](const Backward& n) -> Grads {
+  return BilinearGrad("_np_dot", n);
+});
+
+// (ga, gb) = (g @ b^T, a^T @ g), summed over broadcast batch axes
+MXNET_HO_GRADIENT(_backward_np_matmul).set_rule([](const Backward& n) -> Grads {
+  return BilinearGrad("_npi_matmul", n);
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

@@ -1,0 +1,63 @@
+// Gradient of the backward op of SequenceMask.
+//
+// _backward_SequenceMask takes (g) or, with use_sequence_length, (g, lengths),
+// and returns g with the steps t >= lengths[b] set to zero (the mask value only
+// affects the forward output). It is a fixed 0/1 mask times g, so its gradient
+// is the same mask times the head. Lengths get zero.
+//
+// SequenceMask itself cannot build that mask: it is a legacy (stateful) op,
+// and MXNet 1.9.1's Imperative::Backward keeps op states for the recorded
+// nodes only, so a stateful op inside a gradient graph corrupts memory. The
+// mask is therefore spelled with stateless ops on g viewed as
+// (axis 0: steps x batch x rest, axis 1: batch x steps x rest).
+#include "grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+bool UsesLengths(const Backward& n) { return n.num_inputs() == 2; }
+
+Expr reshape(const Expr& x, const std::string& shape) {
+  return apply("Reshape", {x}, {{"shape", shape}});
+}
+
+// 0, 1, ..., n-1 for the n entries of x along `axis`, in x's dtype.
+Expr positions(const Expr& x, const std::string& axis) {
+  return apply("_contrib_arange_like", {x}, {{"axis", axis}});
+}
+
+// lengths[b] in the dtype of `steps` (0..T-1), read as the stock kernel reads
+// them: truncated to whole steps, at most T. A lookup in the table 0..T.
+Expr lengths_like(const Expr& lengths, const Expr& steps) {
+  Expr first = apply("slice_axis", {steps}, {{"axis", "0"}, {"begin", "0"}, {"end", "1"}});
+  Expr one_more = apply("Concat", {steps, first}, {{"num_args", "2"}, {"dim", "0"}});
+  Expr zero_to_t = positions(one_more, "0");
+  return apply("take", {zero_to_t, lengths}, {{"mode", "clip"}});
+}
+
+Expr broadcast_lesser(const Expr& a, const Expr& b) { return apply("broadcast_lesser", {a, b}); }
+
+// [t < lengths[b]] for g viewed as 3-D, shaped (T, B, 1) or, batch major, (B, T, 1).
+Expr kept_steps(const Expr& g3, const Expr& lengths, bool batch_major) {
+  Expr steps = positions(g3, batch_major ? "1" : "0");
+  Expr ends = lengths_like(lengths, steps);
+  if (batch_major)
+    return broadcast_lesser(reshape(steps, "(1, -1, 1)"), reshape(ends, "(-1, 1, 1)"));
+  return broadcast_lesser(reshape(steps, "(-1, 1, 1)"), reshape(ends, "(1, -1, 1)"));
+}
+
+}  // namespace
+
+// gx = g*[t < lengths[b]] or g:  d/dg = h*[t < lengths[b]] or h;  d/dlengths = 0
+MXNET_HO_GRADIENT(_backward_SequenceMask).set_rule([](const Backward& n) -> Grads {
+  if (!UsesLengths(n)) return {n.head(0)};
+  Expr g = n.in(0), lengths = n.in(1);
+  const bool batch_major = n.scalar("axis", 0) == 1;
+  Expr g3 = reshape(g, "(0, 0, -1)"), h3 = reshape(n.head(0), "(0, 0, -1)");
+  Expr masked = apply("broadcast_mul", {h3, kept_steps(g3, lengths, batch_major)});
+  return {apply("reshape_like", {masked, g}), zeros_like(lengths)};
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

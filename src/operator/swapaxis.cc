@@ -1,0 +1,37 @@
+// Gradient of the backward op of SwapAxis (swapaxes).
+//
+// _backward_SwapAxis takes the head gradient g and swaps the same two axes
+// back. Swapping is its own inverse and adjoint: the gradient of
+// <h, swapaxes(g)> with respect to g is swapaxes(h). SwapAxis itself is a
+// stateful (legacy) operator, which MXNet cannot run inside a recorded
+// backward pass, so the swap is written as moveaxis((d1, d2) -> (d2, d1)).
+#include <cmath>
+
+#include "grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
+
+// `a` with axes d1 and d2 swapped.
+Expr SwapAxes(const Expr& a, const std::string& d1, const std::string& d2) {
+  if (d1 == d2) return apply("_copy", {a});
+  return apply("_np_moveaxis", {a},
+               {{"source", "(" + d1 + "," + d2 + ")"}, {"destination", "(" + d2 + "," + d1 + ")"}});
+}
+
+}  // namespace
+
+// gx = swapaxes(g, dim1, dim2):  d/dg = swapaxes(h, dim1, dim2)
+MXNET_HO_GRADIENT(_backward_SwapAxis).set_rule([](const Backward& n) -> Grads {
+  Expr h = n.head(0);
+  if (IsZero(h)) return {zeros_like(n.in(0))};
+  const std::string d1 = std::to_string(std::lround(n.scalar("dim1", 0.0)));
+  const std::string d2 = std::to_string(std::lround(n.scalar("dim2", 0.0)));
+  return {SwapAxes(h, d1, d2)};
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

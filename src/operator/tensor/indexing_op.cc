@@ -1,0 +1,30 @@
+// Gradients of the backward ops of gathering by index: take and pick.
+//
+// Each backward op scatter-adds the head gradient g into zeros of the data's
+// shape at the (clipped or wrapped) indices; it is linear in g, and its adjoint
+// gathers the incoming head h at the same indices with the same mode. Indices
+// get zero gradients.
+//
+// gather_nd / scatter_nd need no rule here: _backward_gather_nd's stock
+// gradient is gather_nd, a forward op, so their chain already closes.
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+
+// (ga, gidx) = (scatter-add of g at idx along axis, 0):
+// d/dg = take(h_a, idx, axis, mode);  d/didx = 0
+MXNET_HO_GRADIENT(_backward_take).set_rule([](const Backward& n) -> Grads {
+  Expr idx = n.in(1);
+  return {apply("take", {n.head(0), idx}, n.attrs({"axis", "mode"})), zeros_like(idx)};
+});
+
+// gx = scatter-add of g at idx along axis:  d/dg = pick(h, idx, axis, keepdims, mode);  d/didx = 0
+MXNET_HO_GRADIENT(_backward_pick).set_rule([](const Backward& n) -> Grads {
+  Expr idx = n.in(1);
+  return {apply("pick", {n.head(0), idx}, n.attrs({"axis", "keepdims", "mode"})),
+          zeros_like(idx)};
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

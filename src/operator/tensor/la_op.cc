@@ -1,0 +1,151 @@
+// Gradients of the backward ops of the linalg_* operators.
+//
+// Bilinear ops f(A, B) (gemm2, trmm; gemm adds beta*C): the backward op's
+// (gA, gB) are the partial gradients of <g, f(A, B)>, so
+//   <h_A, gA> + <h_B, gB> = <g, f(h_A, B) + f(A, h_B)>:
+// d/dg is that sum, and d/dA, d/dB are the partial gradients of <g, f(A, h_B)>
+// and <g, f(h_A, B)>, i.e. the stock gradient of f at other arguments (itself
+// differentiable by these rules). Linear ops (extractdiag, makediag,
+// extracttrian, maketrian) have backward L^T g, whose gradient in g is L h.
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+const std::vector<std::string> kGemm2Attrs = {"transpose_a", "transpose_b", "alpha", "axis"};
+const std::vector<std::string> kTriangAttrs = {"transpose", "rightside", "lower", "alpha"};
+const std::vector<std::string> kTriangShape = {"transpose", "rightside", "lower"};
+
+// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
+// DSL's stand-in, zeros_like(input 0), has the shape of g.
+Expr head_like(const Backward& n, size_t i, const Expr& like) {
+  Expr h = n.head(i);
+  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(like) : h;
+}
+
+// Input i's part of the stock gradient of the forward expression y for head.
+Expr grad_of(const Expr& y, const Expr& head, size_t i) {
+  return Expr(bridge::CallGradient(y.entry().node, {head.entry()}).at(i), false);
+}
+
+// y, reduced from x by sum with `attrs`, broadcast back to x's shape (_backward_sum).
+Expr unreduce(const Expr& y, const Expr& x, const AttrList& attrs) {
+  return grad_of(apply("sum", {x}, attrs), y, 0);
+}
+
+bool flag(const Backward& n, const std::string& key) {
+  for (const auto& kv : n.attrs({key}))
+    return kv.second == "1" || kv.second == "True" || kv.second == "true";
+  return false;
+}
+
+AttrList with(AttrList attrs, const std::string& key, const std::string& value) {
+  attrs.emplace_back(key, value);
+  return attrs;
+}
+
+Expr gemm2(const Expr& a, const Expr& b, const AttrList& attrs) {
+  return apply("_linalg_gemm2", {a, b}, attrs);
+}
+
+// (gA, gB) of bilinear f:  d/dg = f(h_A, B) + f(A, h_B);
+// d/dA = grad_A <g, f(A, h_B)>;  d/dB = grad_B <g, f(h_A, B)>
+Grads BilinearGrad(const char* f, const std::vector<std::string>& keys, const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2);
+  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  Expr ha_b = apply(f, {ha, b}, n.attrs(keys)), a_hb = apply(f, {a, hb}, n.attrs(keys));
+  return {ha_b + a_hb, grad_of(a_hb, g, 0), grad_of(ha_b, g, 1)};
+}
+
+// The backward op of linear f is L^T g:  d/dg = f(h)
+Grads LinearGrad(const char* f, const std::vector<std::string>& keys, const Backward& n) {
+  return {apply(f, {n.head(0)}, n.attrs(keys))};
+}
+
+}  // namespace
+
+// f = alpha*op(A)*op(B): bilinear
+MXNET_HO_GRADIENT(_backward_linalg_gemm2).set_rule([](const Backward& n) {
+  return BilinearGrad("_linalg_gemm2", kGemm2Attrs, n);
+});
+
+// f = alpha*op(A)*op(B) + beta*C, gC = beta*g:
+// d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;  d/dA, d/dB as gemm2's;  d/dC = 0
+MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), c = n.in(3);
+  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b), hc = head_like(n, 2, c);
+  AttrList attrs = n.attrs(kGemm2Attrs);
+  Expr ha_b = gemm2(ha, b, attrs), a_hb = gemm2(a, hb, attrs);
+  return {ha_b + a_hb + hc * n.scalar("beta", 1.0), grad_of(a_hb, g, 0), grad_of(ha_b, g, 1),
+          zeros_like(c)};
+});
+
+// f = alpha*op(tri(A))*B (or B*op(tri(A)) with rightside): bilinear
+MXNET_HO_GRADIENT(_backward_linalg_trmm).set_rule([](const Backward& n) {
+  return BilinearGrad("_linalg_trmm", kTriangAttrs, n);
+});
+
+// X = alpha*op(A)^-1*B (inputs g, A, B, X), dX = op(A)^-1*(alpha*dB - op(tri(dA))*X), so with
+// Z = alpha*h_B - trmm(h_A, X) and T = trsm(A, Z) (unit alpha):
+// <h_A, gA> + <h_B, gB> = <g, T>:  d/dg = T;  d/dA = grad_A <g, T>;  d/dB = 0;
+// d/dX = grad_X <-grad_Z <g, T>, trmm(h_A, X)>
+MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), x = n.in(3);
+  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  AttrList unit = with(n.attrs(kTriangShape), "alpha", "1");
+  Expr ha_x = apply("_linalg_trmm", {ha, x}, unit);
+  Expr t = apply("_linalg_trsm", {a, hb * n.scalar("alpha", 1.0) - ha_x}, unit);
+  Expr gz = grad_of(t, g, 1);
+  return {t, grad_of(t, g, 0), zeros_like(b), grad_of(ha_x, -gz, 1)};
+});
+
+// gA = alpha*(g + g^T)*A (op(A) = A) or alpha*A*(g + g^T) (transpose): f(A) = Q(A, A) with
+// Q(P, R) = alpha*op(P)*op(R)^T:  d/dg = Q(h, A) + Q(A, h);
+// d/dA = grad_A <g, Q(h, A)> + grad_A <g, Q(A, h)>
+MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), a = n.in(1), h = n.head(0);
+  const bool t = flag(n, "transpose");
+  AttrList q = with(with(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"), "transpose_b",
+                    t ? "0" : "1");
+  Expr h_a = gemm2(h, a, q), a_h = gemm2(a, h, q);
+  return {h_a + a_h, grad_of(h_a, g, 1) + grad_of(a_h, g, 0)};
+});
+
+// gA = diag(B(g)/d) with d = diag(A), B broadcasting over the diagonal; r = diag(h)/d:
+// d/dg = sum(r, axis=-1);  d/dA = -diag(B(g)*r/d)
+MXNET_HO_GRADIENT(_backward_linalg_sumlogdiag).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), a = n.in(1);
+  Expr d = apply("_linalg_extractdiag", {a});
+  Expr r = apply("_linalg_extractdiag", {head_like(n, 0, a)}) / d;
+  AttrList last = {{"axis", "-1"}};
+  return {apply("sum", {r}, last), -apply("_linalg_makediag", {unreduce(g, d, last) * r / d})};
+});
+
+// Y = A^-1 (inputs g, Y), gA = -Y^T*g*Y^T:  d/dg = -Y*h*Y;  d/dY = -(g*Y^T*h^T + h^T*Y^T*g)
+MXNET_HO_GRADIENT(_backward_linalg_inverse).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), y = n.in(1), h = head_like(n, 0, y);
+  AttrList nt = {{"transpose_b", "1"}}, tt = {{"transpose_a", "1"}, {"transpose_b", "1"}};
+  return {-gemm2(gemm2(y, h, {}), y, {}),
+          -(gemm2(gemm2(g, y, nt), h, nt) + gemm2(gemm2(h, y, tt), g, {}))};
+});
+
+// gA = makediag(g):  d/dg = extractdiag(h)
+MXNET_HO_GRADIENT(_backward_linalg_extractdiag).set_rule([](const Backward& n) {
+  return LinearGrad("_linalg_extractdiag", {"offset"}, n);
+});
+// gA = extractdiag(g):  d/dg = makediag(h)
+MXNET_HO_GRADIENT(_backward_linalg_makediag).set_rule([](const Backward& n) {
+  return LinearGrad("_linalg_makediag", {"offset"}, n);
+});
+// gA = maketrian(g):  d/dg = extracttrian(h)
+MXNET_HO_GRADIENT(_backward_linalg_extracttrian).set_rule([](const Backward& n) {
+  return LinearGrad("_linalg_extracttrian", {"offset", "lower"}, n);
+});
+// gA = extracttrian(g):  d/dg = maketrian(h)
+MXNET_HO_GRADIENT(_backward_linalg_maketrian).set_rule([](const Backward& n) {
+  return LinearGrad("_linalg_maketrian", {"offset", "lower"}, n);
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

@@ -1,0 +1,97 @@
+// Gradients of the backward ops of shape manipulation: Reshape / expand_dims
+// (_backward_reshape), squeeze, reverse (flip), tile, repeat, stack and split_v2.
+//
+// Each of these backward ops is a fixed linear map gx = A^T g of the head
+// gradient g, where A is the forward op. The gradient of <h, A^T g> with
+// respect to g is A h: the forward op itself, applied to the head h. transpose,
+// SwapAxis, depth_to_space and space_to_depth already have forward ops as
+// their gradients in stock MXNet.
+#include <cmath>
+
+#include "../grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+// Whether `head` is a zero MXNet passed for an output nobody used (Backward::head
+// stands zeros_like(input 0) in for it, which has the shape of input 0, not of
+// the output).
+bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
+
+// Output `index` of the node that computes `e`.
+Expr Output(const Expr& e, uint32_t index) {
+  return Expr(Entry{e.entry().node, index, 0}, e.broadcasting());
+}
+
+// d/dg of gx = A^T g for a single-output backward op whose forward op A is
+// `forward(h)`: A h, or zeros shaped like g when the head is zero.
+Grads Adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward) {
+  Expr h = n.head(0);
+  if (IsZero(h)) return {zeros_like(n.in(0))};
+  return {forward(h)};
+}
+
+// Number of outputs of a backward op from its attribute `key`.
+long Count(const Backward& n, const std::string& key) {
+  return std::lround(n.scalar(key, 1.0));
+}
+
+}  // namespace
+
+// gx = reshape(g) to x's shape:  d/dg = reshape(h) to g's shape
+MXNET_HO_GRADIENT(_backward_reshape).set_rule([](const Backward& n) -> Grads {
+  return Adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
+});
+
+// gx = g with x's unit axes restored:  d/dg = h with them squeezed (to g's shape)
+MXNET_HO_GRADIENT(_backward_squeeze).set_rule([](const Backward& n) -> Grads {
+  return Adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
+});
+
+// gx = reverse(g, axis):  d/dg = reverse(h, axis)
+MXNET_HO_GRADIENT(_backward_reverse).set_rule([](const Backward& n) -> Grads {
+  return Adjoint(n, [&](const Expr& h) { return apply("reverse", {h}, n.attrs({"axis"})); });
+});
+
+// gx = sum of g over the tiles:  d/dg = tile(h, reps)
+MXNET_HO_GRADIENT(_backward_tile).set_rule([](const Backward& n) -> Grads {
+  return Adjoint(n, [&](const Expr& h) { return apply("tile", {h}, n.attrs({"reps"})); });
+});
+
+// gx = sum of g over the repeats:  d/dg = repeat(h, repeats, axis)
+MXNET_HO_GRADIENT(_backward_repeat).set_rule([](const Backward& n) -> Grads {
+  return Adjoint(n, [&](const Expr& h) {
+    return apply("repeat", {h}, n.attrs({"repeats", "axis"}));
+  });
+});
+
+// (gx_0, ..., gx_{k-1}) = the slices of g along axis:  d/dg = stack(h_0, ..., h_{k-1}, axis)
+MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
+  const long k = Count(n, "num_args");
+  std::vector<Expr> heads;
+  const Expr* shape = nullptr;  // a nonzero head: every x_i has its shape
+  for (long i = 0; i < k; ++i) heads.push_back(n.head(i));
+  for (const Expr& h : heads)
+    if (!IsZero(h)) shape = &h;
+  if (shape == nullptr) return {zeros_like(n.in(0))};
+  std::vector<Expr> parts;
+  for (const Expr& h : heads) parts.push_back(IsZero(h) ? zeros_like(*shape) : h);
+  return {apply("stack", parts, n.attrs({"axis", "num_args"}))};
+});
+
+// gx = concat(g_0, ..., g_{k-1}) along axis:  d/dg_i = split_v2(h)_i
+MXNET_HO_GRADIENT(_split_v2_backward).set_rule([](const Backward& n) -> Grads {
+  Expr h = n.head(0);
+  Grads grads;
+  if (IsZero(h)) {
+    for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
+    return grads;
+  }
+  Expr parts = apply("_split_v2", {h}, n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
+  for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(Output(parts, i));
+  return grads;
+});
+
+}  // namespace op
+}  // namespace mxnet_ho

@@ -1,0 +1,36 @@
+"""Gradients of Concat (concat), to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+
+def cube(y):
+    return y * y * y
+
+
+CASES = [
+    Case("concat", lambda F, a, b: cube(F.concat(a, b, dim=1)), [(2, 3), (2, 2)]),
+    Case("concat_axis0", lambda F, a, b: cube(F.Concat(a, b, dim=0)), [(1, 3), (2, 3)]),
+    Case("concat_negative", lambda F, a, b, c: cube(F.concat(a, b, c, dim=-1)),
+         [(2, 1, 2), (2, 1, 3), (2, 1, 1)]),
+    Case("concat_middle", lambda F, a, b, c: F.concat(a, b, dim=1) * F.concat(c, a, dim=1),
+         [(2, 1, 3), (2, 2, 3), (2, 2, 3)]),
+    Case("concat_single", lambda F, a: cube(F.concat(a, dim=0)), [(3, 2)]),
+    # The same input twice: both heads of _backward_Concat reach it.
+    Case("concat_repeated", lambda F, a: cube(F.concat(a, a * a, dim=1)), [(2, 3)]),
+    Case("concat_linear", lambda F, a, b: F.concat(a, b, dim=0), [(2,), (3,)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)

@@ -1,0 +1,43 @@
+"""Gradients of moments (mean and variance over axes) to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+
+def mean_var(F, x, **kwargs):
+    """mean * var + var^2: uses both outputs non-linearly."""
+    m, v = F.moments(x, **kwargs)
+    return m * v + v ** 2
+
+
+def var_only(F, x, **kwargs):
+    return F.moments(x, **kwargs)[1] ** 2
+
+
+def mean_only(F, x, **kwargs):
+    return F.moments(x, **kwargs)[0] ** 3
+
+
+CASES = [
+    Case("all_axes", lambda F, x: mean_var(F, x, axes=(0, 1)), [(2, 3)]),
+    Case("axis0", lambda F, x: mean_var(F, x, axes=(0,)), [(3, 2)]),
+    Case("neg_axis_keepdims",
+         lambda F, x: F.broadcast_mul(mean_var(F, x, axes=(-1,), keepdims=True), x), [(2, 3)]),
+    Case("two_axes", lambda F, x: mean_var(F, x, axes=(0, 2)), [(2, 3, 2)]),
+    Case("var_only", lambda F, x: var_only(F, x, axes=(1,)), [(2, 3)]),
+    Case("mean_only_keepdims", lambda F, x: mean_only(F, x, axes=(1,), keepdims=True), [(2, 3)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)

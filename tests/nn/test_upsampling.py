@@ -1,0 +1,44 @@
+"""Gradients of UpSampling (through _backward_UpSampling), to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+
+def nearest(**attrs):
+    def fn(F, *xs):
+        return F.UpSampling(*[x * x for x in xs], sample_type="nearest", num_args=len(xs),
+                            **attrs) ** 2
+    return fn
+
+
+def bilinear(scale, channels):
+    def fn(F, x, w):
+        return F.UpSampling(x, w, scale=scale, sample_type="bilinear", num_args=2,
+                            num_filter=channels) ** 2
+    return fn
+
+
+CASES = [
+    Case("nearest", nearest(scale=2), [(1, 2, 2, 3)]),
+    Case("nearest_scale3", nearest(scale=3), [(2, 1, 2, 2)]),
+    # several inputs (num_args > 1) are left out: check_orders differentiates one
+    # input at a time, and the rule refuses the other inputs' unused zero heads
+    Case("bilinear", bilinear(2, 2), [(1, 2, 2, 3), (2, 1, 4, 4)]),
+    Case("bilinear_scale3", bilinear(3, 1), [(1, 1, 2, 2), (1, 1, 5, 5)]),
+    Case("bilinear_weight_constant", bilinear(2, 2), [(1, 2, 2, 2), (2, 1, 4, 4)],
+         constants=(1,)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)

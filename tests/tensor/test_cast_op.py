@@ -1,0 +1,29 @@
+"""Gradients of Cast / cast, to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+CASES = [
+    Case("cast", lambda F, x: F.cast(x, dtype="float64") ** 3, [(3, 4)]),
+    Case("Cast_product", lambda F, x, y: F.Cast(x * y, dtype="float64") * x, [(5,), (5,)]),
+    # Through float32 and back: every derivative is rounded to float32 on the
+    # way, so finite differences need a wider step and tolerance; a product of
+    # degree 2 leaves the wider step no truncation error at any order.
+    Case("cast_float32", lambda F, x, y: F.cast(F.cast(x, dtype="float32") *
+                                                F.cast(y, dtype="float32"), dtype="float64"),
+         [(2, 3), (2, 3)], eps=1e-2, rtol=1e-4, atol=1e-5),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)

@@ -1,0 +1,31 @@
+"""Gradients of where, to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+COND = dict(integers=(0,), constants=(0,))
+
+CASES = [
+    Case("where", lambda F, c, x, y: F.where(c, x, y) ** 3, [(3, 4), (3, 4), (3, 4)],
+         (0, -1, -1), (2, 1, 1), **COND),
+    # condition values other than 0 and 1 count as true
+    Case("where_product", lambda F, c, x, y: F.where(c, x * y, y) * x, [(5,), (5,), (5,)],
+         (-2, -1, -1), (3, 1, 1), **COND),
+    # a 1-D condition selects whole rows
+    Case("where_rows", lambda F, c, x, y: F.where(c, x, y * y) ** 3, [(4,), (4, 3), (4, 3)],
+         (0, -1, -1), (2, 1, 1), **COND),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)

@@ -1,0 +1,27 @@
+"""Gradients of diag (construction from a vector, extraction of a diagonal), to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+CASES = [
+    Case("diag_build", lambda F, v: F.diag(v) ** 3, [(3,)]),
+    Case("diag_build_k", lambda F, v: F.diag(v, k=1) ** 3, [(4,)]),
+    Case("diag_build_k_negative", lambda F, v: F.diag(v, k=-2) ** 3, [(3,)]),
+    Case("diag_extract", lambda F, x: F.diag(x) ** 3, [(3, 4)]),
+    Case("diag_extract_k", lambda F, x: F.diag(x, k=-1) ** 3, [(4, 3)]),
+    Case("diag_extract_axes", lambda F, x: F.diag(x, k=1, axis1=-1, axis2=0) ** 3, [(3, 2, 4)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)

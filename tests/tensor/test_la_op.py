@@ -1,0 +1,86 @@
+"""Gradients of the linalg operators with composable backward ops, to order 3."""
+import pytest
+
+from harness import Case, check_first_order_identical, check_hybridized, check_orders
+
+POS = (0.5, 1.5)
+
+
+def shifted(F, a, s=2.0):
+    """a + s*I (per matrix): keeps a random matrix well conditioned."""
+    return a + s * F.linalg.makediag(F.ones_like(F.linalg.extractdiag(a)))
+
+
+def gemm2(**kw):
+    return lambda F, a, b: F.linalg.gemm2(a, b, **kw) ** 2
+
+
+def trmm(**kw):
+    return lambda F, a, b: F.linalg.trmm(a, b, **kw) ** 2
+
+
+def trsm(**kw):
+    return lambda F, a, b: F.linalg.trsm(shifted(F, a), b, **kw) ** 2
+
+
+CASES = [
+    Case("gemm2", gemm2(), [(2, 3), (3, 2)]),
+    Case("gemm2_ta_alpha", gemm2(transpose_a=True, alpha=0.7), [(3, 2), (3, 2)]),
+    Case("gemm2_tb", gemm2(transpose_b=True), [(2, 3), (2, 3)]),
+    Case("gemm2_ta_tb_batch", gemm2(transpose_a=True, transpose_b=True), [(2, 3, 2), (2, 2, 3)]),
+    Case("gemm2_axis", gemm2(axis=-3), [(2, 2, 3), (3, 2, 2)]),
+    Case("gemm2_bilinear", lambda F, a, b: F.linalg.gemm2(a, b), [(2, 3), (3, 2)]),
+    Case("gemm", lambda F, a, b, c: F.linalg.gemm(a, b, c, alpha=0.6, beta=1.4) ** 2,
+         [(2, 3), (3, 2), (2, 2)]),
+    Case("gemm_ta_tb", lambda F, a, b, c: F.linalg.gemm(
+        a, b, c, transpose_a=True, transpose_b=True, beta=-0.5) ** 2, [(3, 2), (2, 3), (2, 2)]),
+    Case("gemm_tb_batch", lambda F, a, b, c: F.linalg.gemm(a, b, c, transpose_b=True) ** 2,
+         [(2, 2, 3), (2, 2, 3), (2, 2, 2)]),
+    Case("gemm_axis_ta", lambda F, a, b, c: F.linalg.gemm(
+        a, b, c, transpose_a=True, axis=0) ** 2, [(3, 2, 2), (3, 2, 2), (2, 2, 2)]),
+    Case("gemm_c_squared", lambda F, a, b, c: F.linalg.gemm(a, b, c * c), [(2, 2), (2, 2), (2, 2)]),
+    Case("trmm", trmm(), [(3, 3), (3, 2)]),
+    Case("trmm_upper_transpose", trmm(lower=False, transpose=True, alpha=1.5), [(3, 3), (3, 2)]),
+    Case("trmm_rightside", trmm(rightside=True), [(3, 3), (2, 3)]),
+    Case("trmm_rightside_transpose_batch", trmm(rightside=True, transpose=True, lower=False),
+         [(2, 3, 3), (2, 2, 3)]),
+    Case("trsm", trsm(), [(3, 3), (3, 2)]),
+    Case("trsm_upper_transpose_alpha", trsm(lower=False, transpose=True, alpha=0.8),
+         [(3, 3), (3, 2)]),
+    Case("trsm_rightside", trsm(rightside=True, alpha=1.3), [(3, 3), (2, 3)]),
+    Case("trsm_rightside_transpose_batch", trsm(rightside=True, transpose=True, lower=False),
+         [(2, 3, 3), (2, 2, 3)]),
+    Case("syrk", lambda F, a: F.linalg.syrk(a) ** 2, [(2, 3)]),
+    Case("syrk_transpose_alpha", lambda F, a: F.linalg.syrk(a, transpose=True, alpha=0.7) ** 2,
+         [(3, 2)]),
+    Case("syrk_batch", lambda F, a: F.linalg.syrk(a, alpha=1.2) * F.linalg.syrk(a), [(2, 2, 3)]),
+    Case("sumlogdiag", lambda F, a: F.linalg.sumlogdiag(a) ** 2, [(3, 3)], *POS),
+    Case("sumlogdiag_batch", lambda F, a: F.linalg.sumlogdiag(a * a), [(2, 3, 3)], *POS),
+    Case("inverse", lambda F, a: F.linalg.inverse(shifted(F, a)), [(3, 3)]),
+    Case("inverse_batch", lambda F, a: F.linalg.inverse(shifted(F, a)) ** 2, [(2, 2, 2)]),
+    Case("extractdiag", lambda F, a: F.linalg.extractdiag(a) ** 3, [(3, 3)]),
+    Case("extractdiag_offset", lambda F, a: F.linalg.extractdiag(a, offset=-1) ** 3,
+         [(2, 3, 3)]),
+    Case("makediag", lambda F, a: F.linalg.makediag(a) ** 3, [(3,)]),
+    Case("makediag_offset", lambda F, a: F.linalg.makediag(a, offset=1) ** 3, [(2, 2)]),
+    Case("extracttrian", lambda F, a: F.linalg.extracttrian(a) ** 3, [(3, 3)]),
+    Case("extracttrian_upper_offset",
+         lambda F, a: F.linalg.extracttrian(a, offset=1, lower=False) ** 3, [(2, 3, 3)]),
+    Case("maketrian", lambda F, a: F.linalg.maketrian(a) ** 3, [(6,)]),
+    Case("maketrian_upper_offset",
+         lambda F, a: F.linalg.maketrian(a, offset=-1, lower=False) ** 3, [(2, 3)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_higher_order(case):
+    check_orders(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_hybridized(case):
+    check_hybridized(case)
+
+
+def test_first_order_bit_identical():
+    check_first_order_identical(__file__, CASES)
