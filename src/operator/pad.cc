@@ -17,8 +17,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 // The integers of a tuple attribute such as "(0, 0, 1, 2)".
 std::vector<long> Ints(const std::string& text) {
   std::vector<long> values;
@@ -86,7 +84,7 @@ Expr PadAxis(const Expr& x, const std::string& mode, long axis, long before, lon
 // gx = P^T g:  d/dg = P h = pad(h, mode, pad_width, constant_value=0)
 MXNET_HO_GRADIENT(_backward_Pad).set_rule([](const Backward& n) -> Grads {
   Expr h = n.head(0);
-  if (IsZero(h)) return {zeros_like(n.in(0))};
+  if (is_zeros(h)) return {zeros_like(n.in(0))};
   const std::string mode = AttrOr(n, "mode", "constant");
   const std::vector<long> widths = Ints(AttrOr(n, "pad_width", "()"));
   Expr padded = h;

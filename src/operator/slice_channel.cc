@@ -12,10 +12,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-// Whether `head` is a zero MXNet passed for an unused output (Backward::head
-// stands zeros_like(g_0) in for it, which has a part's shape, not x's).
-bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 // Output `index` of the node that computes `e`.
 Expr Output(const Expr& e, uint32_t index) {
   return Expr(Entry{e.entry().node, index, 0}, e.broadcasting());
@@ -28,7 +24,7 @@ MXNET_HO_GRADIENT(_backward_SliceChannel).set_rule([](const Backward& n) -> Grad
   Expr h = n.head(0);
   const size_t k = n.num_inputs();
   Grads grads;
-  if (IsZero(h)) {
+  if (is_zeros(h)) {
     for (size_t i = 0; i < k; ++i) grads.push_back(zeros_like(n.in(i)));
     return grads;
   }

@@ -13,8 +13,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 // `a` with axes d1 and d2 swapped.
 Expr SwapAxes(const Expr& a, const std::string& d1, const std::string& d2) {
   if (d1 == d2) return apply("_copy", {a});
@@ -27,7 +25,7 @@ Expr SwapAxes(const Expr& a, const std::string& d1, const std::string& d2) {
 // gx = swapaxes(g, dim1, dim2):  d/dg = swapaxes(h, dim1, dim2)
 MXNET_HO_GRADIENT(_backward_SwapAxis).set_rule([](const Backward& n) -> Grads {
   Expr h = n.head(0);
-  if (IsZero(h)) return {zeros_like(n.in(0))};
+  if (is_zeros(h)) return {zeros_like(n.in(0))};
   const std::string d1 = std::to_string(std::lround(n.scalar("dim1", 0.0)));
   const std::string d2 = std::to_string(std::lround(n.scalar("dim2", 0.0)));
   return {SwapAxes(h, d1, d2)};

@@ -27,7 +27,7 @@ using GroupMean = std::function<Expr(const Expr&)>;
 // shape of a per-channel output.
 Expr ParamHead(const Backward& n, size_t i, const Expr& param) {
   Expr h = n.head(i);
-  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(param) : h;
+  return is_zeros(h) ? zeros_like(param) : h;
 }
 
 // With heads hx, hw, hb broadcast to x, the gradients of

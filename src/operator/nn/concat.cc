@@ -13,10 +13,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-// Whether `head` is a zero MXNet passed for an output nobody used (Backward::head
-// stands zeros_like(input 0) in for it, which has g's shape, not x_i's).
-bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 }  // namespace
 
 // (gx_0, ..., gx_{k-1}) = the slices of g along dim:
@@ -30,7 +26,7 @@ MXNET_HO_GRADIENT(_backward_Concat).set_rule([](const Backward& n) -> Grads {
   std::vector<Expr> parts;
   for (size_t i = 0; i < k; ++i) {
     Expr h = n.head(i);
-    parts.push_back(IsZero(h) ? zeros_like(n.in(i + 1)) : h);
+    parts.push_back(is_zeros(h) ? zeros_like(n.in(i + 1)) : h);
   }
   Grads grads = {apply("Concat", parts, n.attrs({"dim", "num_args"}))};
   for (size_t i = 0; i < k; ++i) grads.push_back(zeros_like(n.in(i + 1)));

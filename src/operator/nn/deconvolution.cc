@@ -34,21 +34,17 @@ AttrList DeconvAttrs(const Backward& n, bool bias) {
 // as well, whose kernel insists that its output be consumed: a zero term
 // (zeros_like reads no data) consumes it.
 Expr InputGradient(const Expr& product, const Expr& head, size_t i) {
-  Expr grad(bridge::CallGradient(product.entry().node, {head.entry()}).at(i), false);
+  Expr grad = stock_gradient_of(product, {head}, i);
   return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
 }
-
-// A head MXNet left unused reaches a rule as zeros_like(g) (see grad_dsl.h),
-// which has the shape of y, not of x, w or b: such a head is dropped.
-bool IsZeroHead(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
 
 // The gradient of <hx, dx> + <hw, dw> + <hb, db>, with absent heads dropped.
 Grads DeconvGrad(const Backward& n) {
   const bool has_bias = n.num_inputs() == 4;
   Expr g = n.in(0), x = n.in(1), w = n.in(2);
   Expr hx = n.head(0), hw = n.head(1);
-  const bool use_hx = !IsZeroHead(hx), use_hw = !IsZeroHead(hw);
-  const bool use_hb = has_bias && !IsZeroHead(n.head(2));
+  const bool use_hx = !is_zeros(hx), use_hw = !is_zeros(hw);
+  const bool use_hb = has_bias && !is_zeros(n.head(2));
   const AttrList linear = DeconvAttrs(n, false);
 
   // products by the heads: deconv(hx, w), deconv(x, hw) (+ hb)

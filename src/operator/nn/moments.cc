@@ -20,7 +20,7 @@ AttrList reduce_attrs(const Backward& n) {
 // as that reduction's stock gradient does: B(y), or B(y)/N for mean.
 Expr unreduce(const char* reducer, const Expr& y, const Expr& x, const AttrList& attrs) {
   Expr reduced = apply(reducer, {x}, attrs);
-  return Expr(bridge::CallGradient(reduced.entry().node, {y.entry()}).at(0), false);
+  return stock_gradient_of(reduced, {y}, 0);
 }
 
 Expr mean(const Expr& x, const AttrList& attrs) { return apply("mean", {x}, attrs); }
@@ -29,7 +29,7 @@ Expr mean(const Expr& x, const AttrList& attrs) { return apply("mean", {x}, attr
 // DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
 Expr head_like(const Backward& n, size_t i, const Expr& like) {
   Expr h = n.head(i);
-  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(like) : h;
+  return is_zeros(h) ? zeros_like(like) : h;
 }
 
 }  // namespace

@@ -185,14 +185,10 @@ Expr MaxSelect(const Expr& x_in, const Expr& y_in, const Expr& h_in, const Windo
 
 // --- the rule ----------------------------------------------------------------------
 
-// A head MXNet left unused reaches a rule as zeros_like(g) (see grad_dsl.h),
-// which has the shape of y, not of dx.
-bool IsZeroHead(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 Grads PoolingGrad(const Backward& n) {
   const bool with_workspace = n.num_inputs() == 5;
   Expr g = n.in(0), x = n.in(with_workspace ? 2 : 1), y = n.in(with_workspace ? 3 : 2);
-  Expr h = IsZeroHead(n.head(0)) ? zeros_like(x) : n.head(0);
+  Expr h = is_zeros(n.head(0)) ? zeros_like(x) : n.head(0);
   const std::string type = Text(n, "pool_type", "max");
   const AttrList attrs = n.attrs(kPoolingKeys);
 

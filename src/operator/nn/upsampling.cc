@@ -22,17 +22,13 @@ namespace {
 const std::vector<std::string> kUpSamplingKeys = {"scale",    "num_filter",       "sample_type",
                                                   "num_args", "multi_input_mode", "workspace"};
 
-// A head MXNet left unused reaches a rule as zeros_like(g) (see grad_dsl.h),
-// which has the shape of y, not of an input.
-bool IsZeroHead(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 // sum_i <h_i, dx_i> with dx = U^T g:  d/dg = U(h_0, ..., h_{n-1})
 Grads NearestGrad(const Backward& n, size_t num_args) {
   std::vector<Expr> heads;
   size_t unused = 0;
   for (size_t i = 0; i < num_args; ++i) {
     heads.push_back(n.head(i));
-    if (IsZeroHead(heads.back())) ++unused;
+    if (is_zeros(heads.back())) ++unused;
   }
   if (unused == num_args) return {zeros_like(n.in(0))};
   if (unused > 0)
@@ -47,14 +43,14 @@ Grads NearestGrad(const Backward& n, size_t num_args) {
 // as well, whose kernel insists that its output be consumed: a zero term
 // (zeros_like reads no data) consumes it.
 Expr InputGradient(const Expr& product, const Expr& head, size_t i) {
-  Expr grad(bridge::CallGradient(product.entry().node, {head.entry()}).at(i), false);
+  Expr grad = stock_gradient_of(product, {head}, i);
   return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
 }
 
 // <hx, Jx(w)^T g> + <hw, Jw(x)^T g>, with absent heads dropped
 Grads BilinearGrad(const Backward& n) {
   Expr g = n.in(0), x = n.in(1), w = n.in(2), hx = n.head(0), hw = n.head(1);
-  const bool use_hx = !IsZeroHead(hx), use_hw = !IsZeroHead(hw);
+  const bool use_hx = !is_zeros(hx), use_hw = !is_zeros(hw);
   const AttrList attrs = n.attrs(kUpSamplingKeys);
   Expr dg = zeros_like(g), dx = zeros_like(x), dw = zeros_like(w);
   if (use_hx) {

@@ -5,7 +5,8 @@
 // The _npi_* binary backward ops take (g, a, b) and return (ga, gb), each
 // summed to its input's shape, like the legacy broadcast_* ones: a rule
 // returns the gradient of <h_a, ga> + <h_b, gb> with respect to g, a and b.
-#include "../grad_dsl.h"
+// Multiplication, division and power share the legacy rules.
+#include "../tensor/elemwise_binary_op.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -23,49 +24,15 @@ Grads SubGrad(const Backward& n) {
   return {n.head(0) - n.head(1), zeros_like(a), zeros_like(b)};
 }
 
-// (ga, gb) = (g*b, g*a)
-Grads MulGrad(const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  return {ha * b + hb * a, sum_to(hb * g, a), sum_to(ha * g, b)};
-}
-
-// (ga, gb) = (g/b, -g*a/b^2)
-Grads DivGrad(const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  Expr g_over_b2 = g / square(b);
-  return {(ha - hb * a / b) / b,
-          sum_to(-(hb * g_over_b2), a),
-          sum_to(g_over_b2 * (2.0 * hb * a / b - ha), b)};
-}
-
-// (ga, gb) = (g*b*a^(b-1), g*a^b*ln(a))
-Grads PowerGrad(const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  Expr a_b1 = pow(a, b - 1.0), ln_a = log(a);
-  return {ha * b * a_b1 + hb * a_b1 * a * ln_a,
-          sum_to(g * (ha * b * (b - 1.0) * pow(a, b - 2.0) + hb * a_b1 * (b * ln_a + 1.0)), a),
-          sum_to(g * a_b1 * (ha * (b * ln_a + 1.0) + hb * a * square(ln_a)), b)};
-}
-
 // The attributes of a NumPy reduction that shape its result (not `initial`,
 // an additive constant of the forward value only).
 const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "dtype"};
-
-// Head gradient i, shaped like `like`. Backward::head stands a zero head in
-// as zeros shaped like input 0 (g), which is not ga's or gb's shape when the
-// op contracts (dot, matmul); a zero head is then zeros shaped like `like`.
-// Wished-for DSL primitive: Backward::head(i, like).
-Expr head_like(const Backward& n, size_t i, const Expr& like) {
-  Expr h = n.head(i);
-  if (bridge::OpName(h.entry().node) == "zeros_like") return zeros_like(like);
-  return h;
-}
 
 // (ga, gb) = (D_a f(a, b)[g], D_b f(a, b)[g]) for a bilinear f (dot, matmul):
 // d/dg = f(h_a, b) + f(a, h_b);  d/da = D_a f(a, h_b)[g];  d/db = D_b f(h_a, b)[g]
 Grads BilinearGrad(const std::string& f, const Backward& n) {
   Expr g = n.in(0), a = n.in(1), b = n.in(2);
-  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  Expr ha = n.head(0, a), hb = n.head(1, b);
   return {apply(f, {ha, b}) + apply(f, {a, hb}),
           stock_gradient(f, {a, hb}, {g}, 0),
           stock_gradient(f, {ha, b}, {g}, 1)};

@@ -16,7 +16,7 @@ const std::vector<std::string> kAxes = {"axis", "exclude"};
 // DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
 Expr head_like(const Backward& n, size_t i, const Expr& like) {
   Expr h = n.head(i);
-  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(like) : h;
+  return is_zeros(h) ? zeros_like(like) : h;
 }
 
 // [x == B(y)]: the elements that attain the extremum. y is recomputed with

@@ -14,7 +14,7 @@ const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "exclude"};
 // stock gradient of that sum (_backward_sum), itself differentiable.
 Expr unreduce(const Expr& y, const Expr& x, const AttrList& attrs) {
   Expr reduced = apply("sum", {x}, attrs);
-  return Expr(bridge::CallGradient(reduced.entry().node, {y.entry()}).at(0), false);
+  return stock_gradient_of(reduced, {y}, 0);
 }
 
 Expr sum(const Expr& x, const AttrList& attrs) { return apply("sum", {x}, attrs); }
@@ -29,7 +29,7 @@ Expr nan_to_one(const Expr& x) { return apply("where", {is_number(x), x, ones_li
 // DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
 Expr head_like(const Backward& n, size_t i, const Expr& like) {
   Expr h = n.head(i);
-  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(like) : h;
+  return is_zeros(h) ? zeros_like(like) : h;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 // <h_a, ga> + <h_b, gb> with respect to every input of the backward op.
 // For broadcast_* ops, ga and gb are summed to the shapes of a and b, so the
 // rules sum their results back with sum_to(); elementwise, sum_to is a no-op.
-#include "../grad_dsl.h"
+#include "elemwise_binary_op.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -22,20 +22,7 @@ Grads SubGrad(const Backward& n) {
   return {n.head(0) - n.head(1)};
 }
 
-// (ga, gb) = (g*b, g*a)
-Grads MulGrad(const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  return {ha * b + hb * a, sum_to(hb * g, a), sum_to(ha * g, b)};
-}
 
-// (ga, gb) = (g/b, -g*a/b^2)
-Grads DivGrad(const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  Expr g_over_b2 = g / square(b);
-  return {(ha - hb * a / b) / b,
-          sum_to(-(hb * g_over_b2), a),
-          sum_to(g_over_b2 * (2.0 * hb * a / b - ha), b)};
-}
 
 // (ga, gb) = (g, -g*floor(a/b)); floor is piecewise constant
 Grads ModGrad(const Backward& n) {
@@ -43,14 +30,6 @@ Grads ModGrad(const Backward& n) {
   return {ha - hb * floor(a / b), zeros_like(a), zeros_like(b)};
 }
 
-// (ga, gb) = (g*b*a^(b-1), g*a^b*ln(a))
-Grads PowerGrad(const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  Expr a_b1 = pow(a, b - 1.0), ln_a = log(a);
-  return {ha * b * a_b1 + hb * a_b1 * a * ln_a,
-          sum_to(g * (ha * b * (b - 1.0) * pow(a, b - 2.0) + hb * a_b1 * (b * ln_a + 1.0)), a),
-          sum_to(g * a_b1 * (ha * (b * ln_a + 1.0) + hb * a * square(ln_a)), b)};
-}
 
 // (ga, gb) = (g*[a>=b], g*[a<b]), the tie going to a as in the stock kernel
 Grads MaximumGrad(const Backward& n) {
@@ -76,6 +55,30 @@ Grads HypotGrad(const Backward& n) {
 }
 
 }  // namespace
+
+// (ga, gb) = (g*b, g*a)
+Grads MulGrad(const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  return {ha * b + hb * a, sum_to(hb * g, a), sum_to(ha * g, b)};
+}
+
+// (ga, gb) = (g/b, -g*a/b^2)
+Grads DivGrad(const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  Expr g_over_b2 = g / square(b);
+  return {(ha - hb * a / b) / b,
+          sum_to(-(hb * g_over_b2), a),
+          sum_to(g_over_b2 * (2.0 * hb * a / b - ha), b)};
+}
+
+// (ga, gb) = (g*b*a^(b-1), g*a^b*ln(a))
+Grads PowerGrad(const Backward& n) {
+  Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  Expr a_b1 = pow(a, b - 1.0), ln_a = log(a);
+  return {ha * b * a_b1 + hb * a_b1 * a * ln_a,
+          sum_to(g * (ha * b * (b - 1.0) * pow(a, b - 2.0) + hb * a_b1 * (b * ln_a + 1.0)), a),
+          sum_to(g * a_b1 * (ha * (b * ln_a + 1.0) + hb * a * square(ln_a)), b)};
+}
 
 // _grad_add(a, b) = a + b (MXNet's gradient accumulation):  d/da = d/db = h
 MXNET_HO_GRADIENT(_grad_add).set_rule([](const Backward& n) -> Grads {

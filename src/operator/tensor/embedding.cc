@@ -11,7 +11,7 @@ namespace op {
 MXNET_HO_GRADIENT(_backward_Embedding).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), indices = n.in(1), h_weight = n.head(1);
   // With no head for gW the DSL stands in zeros shaped like g: the derivative is zero.
-  const bool no_head = bridge::OpName(h_weight.entry().node) == "zeros_like";
+  const bool no_head = is_zeros(h_weight);
   Expr d_g = no_head ? zeros_like(g)
                      : apply("Embedding", {indices, h_weight},
                              n.attrs({"input_dim", "output_dim", "dtype", "sparse_grad"}));

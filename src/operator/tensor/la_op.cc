@@ -21,12 +21,12 @@ const std::vector<std::string> kTriangShape = {"transpose", "rightside", "lower"
 // DSL's stand-in, zeros_like(input 0), has the shape of g.
 Expr head_like(const Backward& n, size_t i, const Expr& like) {
   Expr h = n.head(i);
-  return bridge::OpName(h.entry().node) == "zeros_like" ? zeros_like(like) : h;
+  return is_zeros(h) ? zeros_like(like) : h;
 }
 
 // Input i's part of the stock gradient of the forward expression y for head.
 Expr grad_of(const Expr& y, const Expr& head, size_t i) {
-  return Expr(bridge::CallGradient(y.entry().node, {head.entry()}).at(i), false);
+  return stock_gradient_of(y, {head}, i);
 }
 
 // y, reduced from x by sum with `attrs`, broadcast back to x's shape (_backward_sum).

@@ -14,11 +14,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-// Whether `head` is a zero MXNet passed for an output nobody used (Backward::head
-// stands zeros_like(input 0) in for it, which has the shape of input 0, not of
-// the output).
-bool IsZero(const Expr& head) { return bridge::OpName(head.entry().node) == "zeros_like"; }
-
 // Output `index` of the node that computes `e`.
 Expr Output(const Expr& e, uint32_t index) {
   return Expr(Entry{e.entry().node, index, 0}, e.broadcasting());
@@ -28,7 +23,7 @@ Expr Output(const Expr& e, uint32_t index) {
 // `forward(h)`: A h, or zeros shaped like g when the head is zero.
 Grads Adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward) {
   Expr h = n.head(0);
-  if (IsZero(h)) return {zeros_like(n.in(0))};
+  if (is_zeros(h)) return {zeros_like(n.in(0))};
   return {forward(h)};
 }
 
@@ -73,10 +68,10 @@ MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
   const Expr* shape = nullptr;  // a nonzero head: every x_i has its shape
   for (long i = 0; i < k; ++i) heads.push_back(n.head(i));
   for (const Expr& h : heads)
-    if (!IsZero(h)) shape = &h;
+    if (!is_zeros(h)) shape = &h;
   if (shape == nullptr) return {zeros_like(n.in(0))};
   std::vector<Expr> parts;
-  for (const Expr& h : heads) parts.push_back(IsZero(h) ? zeros_like(*shape) : h);
+  for (const Expr& h : heads) parts.push_back(is_zeros(h) ? zeros_like(*shape) : h);
   return {apply("stack", parts, n.attrs({"axis", "num_args"}))};
 });
 
@@ -84,7 +79,7 @@ MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
 MXNET_HO_GRADIENT(_split_v2_backward).set_rule([](const Backward& n) -> Grads {
   Expr h = n.head(0);
   Grads grads;
-  if (IsZero(h)) {
+  if (is_zeros(h)) {
     for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
     return grads;
   }
