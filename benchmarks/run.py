@@ -104,9 +104,9 @@ def mx_hvp(kind, repeat):
     net = mx_mlp(mx, [784, 256, 256, 10], "tanh")
     x, y = nd.random.normal(shape=(64, 784)), nd.array(list(range(10)) * 6 + [0] * 4)
     loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    net(x)  # finishes the deferred initialization of the parameters
     params = [p.data() for p in net.collect_params().values()]
     vs = [nd.random.normal(shape=p.shape) for p in params]
-    net(x)  # shapes
 
     def grad_only():
         with autograd.record():
