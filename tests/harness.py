@@ -174,6 +174,25 @@ def check_first_order_identical(module_file, cases):
             "first-order gradient of %s differs from stock MXNet" % case.name)
 
 
+def standard_tests(module_file, cases):
+    """The three checks of every case of a test module, as pytest tests:
+    test_higher_order, test_hybridized, test_first_order_bit_identical."""
+    import pytest
+
+    @pytest.mark.parametrize("case", cases, ids=repr)
+    def test_higher_order(case):
+        check_orders(case)
+
+    @pytest.mark.parametrize("case", cases, ids=repr)
+    def test_hybridized(case):
+        check_hybridized(case)
+
+    def test_first_order_bit_identical():
+        check_first_order_identical(module_file, cases)
+
+    return test_higher_order, test_hybridized, test_first_order_bit_identical
+
+
 if __name__ == "__main__":
     # Run by stock_first_order_grads in a process without mxnet-ho.
     import importlib.util

@@ -1,9 +1,7 @@
 """Gradients of Pad (pad) in constant, edge and reflect modes, to order 3.
 
 Pad takes 4-D or 5-D inputs and pads only the spatial axes (2 and beyond)."""
-import pytest
-
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 
 def cube(y):
@@ -31,15 +29,5 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)

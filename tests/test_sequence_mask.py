@@ -1,10 +1,8 @@
 """Gradients of SequenceMask, to order 3."""
 import numpy as np
-import pytest
-
 import mxnet as mx
 
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 LENGTHS = dict(integers=(1,), constants=(1,))
 
@@ -29,18 +27,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)
 
 
 def test_int32_lengths():

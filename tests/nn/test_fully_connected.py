@@ -6,9 +6,7 @@ two-layer cases are gradient penalties through two dense layers, where the
 stock rule (zeros for the head gradient) gives wrong second derivatives."""
 import mxnet as mx
 import numpy as np
-import pytest
-
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 
 CASES = [
@@ -32,18 +30,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)
 
 
 def test_gradient_penalty_through_two_dense_layers():

@@ -1,7 +1,5 @@
 """Gradients of GroupNorm, to order 3."""
-import pytest
-
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 # Inputs (x, gamma, beta), gamma and beta of shape (num_groups,); gamma kept away from 0.
 RANGES = dict(low=(-1.0, 0.5, -1.0), high=(1.0, 1.5, 1.0))
@@ -27,15 +25,5 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)

@@ -3,9 +3,7 @@ softmax_cross_entropy, to order 3, over axes (negative too), temperatures,
 dtype, use_length, and Gluon's SoftmaxCrossEntropyLoss composition
 (log_softmax + pick). Each case weights the output by a power of the input so
 that every head gradient depends on the inputs."""
-import pytest
-
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 X = dict(low=-2.0, high=2.0)
 LABELS = dict(low=(-2.0, 0), high=(2.0, 4), integers=(1,), constants=(1,))
@@ -45,15 +43,5 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mxnet as mx
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 POS = (0.5, 1.5)  # away from 0, where prod's and norm's gradients divide
 
@@ -54,18 +54,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)
 
 
 def _second_order(fn, x, v):

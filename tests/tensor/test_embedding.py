@@ -3,9 +3,7 @@
 Inputs (indices, weight): the indices are whole numbers, drawn with repeats so
 that rows of the weight gradient accumulate, and passed as constants.
 """
-import pytest
-
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 
 def case(name, index_shape, rows, cols, **attrs):
@@ -25,15 +23,5 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)

@@ -3,9 +3,7 @@ split_v2, and the ops whose gradients are already forward ops), to order 3.
 
 Each op is linear, so a case composes it with a nonlinear function (a cube, or
 a product of two inputs) for the head gradient to depend on the inputs."""
-import pytest
-
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 
 
 def cube(y):
@@ -67,15 +65,5 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+    __file__, CASES)
