@@ -117,9 +117,14 @@ __attribute__((visibility("default"))) int MXHOActivate() {
   }
   try {
     int count = 0;
-    for (const auto* entry : mxnet_ho::op::GradientRegistry()) {
+    for (auto* entry : mxnet_ho::op::GradientRegistry()) {
       const nnvm::Op* op = mxnet_ho::bridge::FindOp(entry->op());
       if (op == nullptr) continue;  // absent from this build of MXNet
+      if (entry->wants_stock() && !g_active) {
+        mxnet_ho::bridge::Gradient stock = mxnet_ho::bridge::CurrentGradient(op);
+        if (!stock) throw std::runtime_error(entry->op() + " has no stock FGradient to keep");
+        entry->set_stock(std::move(stock));
+      }
       mxnet_ho::bridge::RegisterGradient(op, *entry);
       ++count;
     }

@@ -11,9 +11,11 @@ stock first derivative is a staircase at the 1e-7 scale), and the rule is
 checked strictly against the closed form and at order 3.
 
 The stock first-order kernels of selu and rrelu are not the derivative of their
-forward op for x < 0 (see patches/nn_activation.toml): finite differences of
-the forward op cannot check them there. Their rules are checked instead
-against finite differences of the stock first derivative itself."""
+forward op for x < 0 (see patches/nn_activation.toml). selu's gradient is
+replaced (the one documented change to a first-order result), so selu is
+checked like the others, at both signs, and its first order against the closed
+form. rrelu keeps the stock kernel: its rule is checked against finite
+differences of the stock first derivative itself."""
 import mxnet as mx
 import numpy as np
 import pytest
@@ -54,7 +56,10 @@ CASES = [
          **SIGNED),
     Case("elu_slope", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="elu", slope=0.5) * x,
          [(3, 3), (3, 3)], **SIGNED),
-    Case("selu_positive", lambda F, x: F.LeakyReLU(x, act_type="selu") ** 2, [(2, 3)], 0.5, 1.5),
+    Case("selu", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="selu") ** 2,
+         [(2, 3), (2, 3)], **SIGNED),
+    Case("selu_times_x", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="selu") * x,
+         [(3, 1, 2), (3, 1, 2)], **SIGNED),
     Case("gelu", lambda F, x: F.LeakyReLU(x, act_type="gelu"), [(2, 5)], -2.0, 2.0,
          eps=1e-2, rtol=5e-4, atol=1e-6),
     Case("rrelu_inference_positive", lambda F, x: rrelu(F, x) ** 2, [(2, 3)], 0.5, 1.5,
@@ -98,7 +103,8 @@ def test_hybridized(case):
 
 
 def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)
+    # selu's first order is the documented exception: stock's is wrong for x < 0.
+    check_first_order_identical(__file__, [c for c in CASES if not c.name.startswith("selu")])
 
 
 SIGNS = np.array([1.0, -1.0, -1.0, 1.0, -1.0, -1.0])
@@ -115,19 +121,50 @@ def second_derivative(fn, x, w, v):
     return x.grad.asnumpy()
 
 
-def test_selu_second_derivative_of_stock_kernel():
-    # For x <= 0 the stock kernel computes gx = g*lambda*(alpha + y); its derivative
-    # reaches x through y, whose gradient is that same kernel: d2 = w*v*lambda*phi
-    # with phi = lambda*(alpha + y). For x > 0, gx = g*lambda and d2 = 0.
-    lam, alpha = np.float32(1.0507009873554805), np.float32(1.6732632423543772)
-    rng = np.random.RandomState(2)
-    x = rng.uniform(0.5, 1.5, (2, 3)) * SIGNS.reshape(2, 3)
-    w, v = rng.uniform(-1, 1, x.shape), rng.uniform(-1, 1, x.shape)
-    y = mx.nd.LeakyReLU(mx.nd.array(x, dtype="float64"), act_type="selu").asnumpy()
-    phi = float(lam) * (float(alpha) + y)
-    expected = np.where(x > 0, 0.0, w * v * float(lam) * phi)
-    got = second_derivative(lambda x: mx.nd.LeakyReLU(x, act_type="selu"), x, w, v)
-    assert np.allclose(got, expected, rtol=1e-12, atol=0)
+SELU_LAMBDA, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772
+
+
+def selu_derivative(x):
+    return np.where(x > 0, SELU_LAMBDA, SELU_LAMBDA * SELU_ALPHA * np.exp(x))
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_selu_first_order_is_the_derivative(hybridize):
+    # Stock computes lambda*(alpha + y) for x <= 0: 0.5904 at x = -1 where
+    # selu'(-1) = lambda*alpha/e = 0.6468. The kernel holds lambda and alpha in
+    # float32, hence the tolerance.
+    x = np.array([-3.0, -1.0, -0.25, 0.25, 1.0, 3.0])
+    net = mx.gluon.nn.SELU()
+    if hybridize:
+        net.hybridize(inline_limit=1 << 30)
+    xs = mx.nd.array(x, dtype="float64")
+    xs.attach_grad()
+    with mx.autograd.record():
+        y = net(xs)
+    y.backward()
+    assert np.allclose(xs.grad.asnumpy(), selu_derivative(x), rtol=1e-7, atol=0)
+    assert abs(xs.grad.asnumpy()[1] - 0.6468) < 1e-4
+
+
+def test_selu_derivatives_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.RandomState(5).uniform(-2, 2, (4, 3))
+    w = np.random.RandomState(6).uniform(-1, 1, (4, 3))
+    xs = mx.nd.array(x, dtype="float64")
+    xs.attach_grad()
+    with mx.autograd.record():
+        (g,) = mx.autograd.grad(mx.nd.LeakyReLU(xs, act_type="selu"), [xs],
+                                head_grads=[mx.nd.array(w, dtype="float64")],
+                                create_graph=True, retain_graph=True)
+        (g2,) = mx.autograd.grad(g, [xs], head_grads=[mx.nd.ones_like(g)],
+                                 create_graph=True, retain_graph=True)
+    g2.backward()
+    xt = torch.tensor(x, requires_grad=True)
+    (gt,) = torch.autograd.grad(torch.selu(xt), xt, torch.tensor(w), create_graph=True)
+    (g2t,) = torch.autograd.grad(gt.sum(), xt, create_graph=True)
+    (g3t,) = torch.autograd.grad(g2t.sum(), xt)
+    for ours, ref in [(g, gt), (g2, g2t), (xs.grad, g3t)]:
+        assert np.allclose(ours.asnumpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-12)
 
 
 def test_rrelu_second_derivative_of_stock_kernel():

@@ -298,6 +298,11 @@ Entries CallGradient(const NodePtr& node, const Entries& heads) {
   return map[op](node, heads);
 }
 
+Gradient CurrentGradient(const nnvm::Op* op) {
+  const GradientMap& map = GradientAttr();
+  return map.count(op) ? map[op] : Gradient();
+}
+
 uint32_t NumInputs(const NodePtr& node) {
   const nnvm::Op* op = OpOf(node);
   if (op == nullptr) return 0;

@@ -47,6 +47,8 @@ int GradientPriority(const nnvm::Op* op);  // 0 when none
 void RegisterGradient(const nnvm::Op* op, Gradient fn);
 // The FGradient currently registered for the node's op, applied to it.
 Entries CallGradient(const NodePtr& node, const Entries& heads);
+// A copy of the op's FGradient as registered now (empty when it has none).
+Gradient CurrentGradient(const nnvm::Op* op);
 // Inputs / outputs counts the op declares for these attributes.
 uint32_t NumInputs(const NodePtr& node);
 uint32_t NumOutputs(const NodePtr& node);

@@ -123,8 +123,9 @@ Expr broadcast_like(const Expr& a, const Expr& like) {
   return Make("broadcast_like", {a, like}, {}, true);
 }
 
-Backward::Backward(const NodePtr& node, const Entries& heads, bool broadcasting)
-    : node_(node), heads_(heads), broadcasting_(broadcasting) {}
+Backward::Backward(const NodePtr& node, const Entries& heads, bool broadcasting,
+                   const Gradient* stock)
+    : node_(node), heads_(heads), broadcasting_(broadcasting), stock_(stock) {}
 
 Expr Backward::in(size_t i) const {
   return Expr(bridge::Inputs(node_).at(i), broadcasting_);
@@ -140,6 +141,18 @@ Expr Backward::head(size_t i, const Expr& like) const {
 bool Backward::head_is_zero(size_t i) const { return IsZeroEntry(heads_.at(i)); }
 
 size_t Backward::num_inputs() const { return bridge::Inputs(node_).size(); }
+
+Expr Backward::out(size_t i) const {
+  return Expr(Entry{node_, static_cast<uint32_t>(i), 0}, broadcasting_);
+}
+
+Grads Backward::stock() const {
+  if (stock_ == nullptr || !*stock_)
+    throw std::runtime_error("mxnet-ho: " + bridge::OpName(node_) + " has no stock gradient");
+  Grads grads;
+  for (const Entry& e : (*stock_)(node_, heads_)) grads.emplace_back(e, broadcasting_);
+  return grads;
+}
 
 double Backward::scalar(const std::string& key, double fallback) const {
   const std::string text = bridge::Attr(node_, key, "");
@@ -171,7 +184,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     analysis = analysis && h.node == nullptr;
     all_zero = all_zero && IsZeroEntry(h);
   }
-  if (analysis) return bridge::Inputs(node);
+  if (analysis) return keeps_stock_ ? stock_(node, heads) : bridge::Inputs(node);
   const std::string scope = bridge::NodeName(node);
   const std::string* outer = t_scope;
   t_scope = &scope;
@@ -186,7 +199,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
       zeros.push_back(op::zeros_like(Expr(input, false)).entry());
     return zeros;
   }
-  Grads grads = rule_(Backward(node, heads, broadcasting_));
+  Grads grads = rule_(Backward(node, heads, broadcasting_, keeps_stock_ ? &stock_ : nullptr));
   if (grads.size() != bridge::Inputs(node).size())
     throw std::runtime_error("mxnet-ho rule for " + op_ + " returned " +
                              std::to_string(grads.size()) + " gradients for " +

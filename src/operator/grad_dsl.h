@@ -26,6 +26,7 @@ namespace op {
 using bridge::AttrList;
 using bridge::Entries;
 using bridge::Entry;
+using bridge::Gradient;
 using bridge::NodePtr;
 
 class Expr {
@@ -105,7 +106,8 @@ Expr broadcast_like(const Expr& a, const Expr& like);
 // --- the node being differentiated --------------------------------------------
 class Backward {
  public:
-  Backward(const NodePtr& node, const Entries& heads, bool broadcasting);
+  Backward(const NodePtr& node, const Entries& heads, bool broadcasting,
+           const Gradient* stock = nullptr);
   // Head gradient i. Where MXNet passes a zero node for an output nobody used
   // (a shapeless _zeros_without_dtype, or zeros of an array that may never
   // have been allocated), zeros_like(input 0) stands in: right for ops whose
@@ -118,6 +120,10 @@ class Backward {
   Expr head(size_t i, const Expr& like) const;
   bool head_is_zero(size_t i) const;
   size_t num_inputs() const;
+  // Output i of the node (for rules of forward ops, whose gradients may use y).
+  Expr out(size_t i) const;
+  // The gradients the op's stock FGradient gives (rules registered keeps_stock()).
+  Grads stock() const;
   // A numeric attribute, e.g. the `scalar` of a *_scalar op.
   double scalar(const std::string& key, double fallback) const;
   // The attributes named in `keys` that the node has, to pass on.
@@ -127,6 +133,7 @@ class Backward {
   const NodePtr& node_;
   const Entries& heads_;
   bool broadcasting_;
+  const Gradient* stock_;
 };
 
 using Rule = std::function<Grads(const Backward&)>;
@@ -139,12 +146,21 @@ class GradientEntry {
   // The backward op's inputs and outputs broadcast (sum_to reduces).
   GradientEntry& broadcasting() { broadcasting_ = true; return *this; }
   GradientEntry& set_rule(Rule rule) { rule_ = std::move(rule); return *this; }
+  // The rule replaces a forward op's gradient for some attributes and returns
+  // n.stock() for the others. The op's own FGradient is kept for that, and it
+  // answers MXNet's dependency analysis: the rule may use only the inputs and
+  // outputs the stock gradient uses.
+  GradientEntry& keeps_stock() { keeps_stock_ = true; return *this; }
+  bool wants_stock() const { return keeps_stock_; }
+  void set_stock(Gradient stock) { stock_ = std::move(stock); }
   const std::string& op() const { return op_; }
   Entries operator()(const NodePtr& node, const Entries& heads) const;
 
  private:
   std::string op_;
   bool broadcasting_ = false;
+  bool keeps_stock_ = false;
+  Gradient stock_;
   Rule rule_;
 };
 

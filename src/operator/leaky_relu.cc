@@ -1,4 +1,4 @@
-// Gradient of the backward op of LeakyReLU.
+// Gradients of LeakyReLU and of its backward op.
 //
 // _backward_LeakyReLU takes the head gradients, then the forward inputs, then
 // the forward outputs (ElemwiseGradUseInOut):
@@ -8,9 +8,10 @@
 // Each rule is the derivative of what the stock CPU kernel computes, which
 // reads f' from y (leaky, elu, selu), from x (prelu, gelu), or, for rrelu, from
 // (x, y) as the kernel actually indexes them. Two of those first-order kernels
-// are not f' (see patches/nn_activation.toml): selu's, which is
-// lambda*(alpha + y) for x <= 0 where f' = y + lambda*alpha, and rrelu's, which
-// is y instead of the slope for x <= 0; the rules differentiate them as they are.
+// are not f' for x <= 0 (see patches/nn_activation.toml). selu's computes
+// lambda*(alpha + y) where f' = y + lambda*alpha: LeakyReLU's own gradient is
+// replaced for act_type=selu, so selu never reaches that kernel. rrelu's uses
+// y instead of the slope; it is left as it is (the rule differentiates it).
 #include <stdexcept>
 
 #include "grad_dsl.h"
@@ -97,7 +98,18 @@ Grads LeakyReLUGrad(const Backward& n) {
   throw std::runtime_error("_backward_LeakyReLU: no rule for act_type " + act);
 }
 
+// selu(x) = lambda*(x > 0 ? x : alpha*(e^x - 1)), so selu'(x) = y > 0 ? lambda :
+// y + lambda*alpha; every other act_type keeps the stock gradient.
+Grads LeakyReLUForwardGrad(const Backward& n) {
+  if (ActType(n) != "selu") return n.stock();
+  Expr y = n.out(0);
+  return {n.head(0) * (kSeluLambda * (y > 0.0) + (y + kSeluLambda * kSeluAlpha) * (y <= 0.0))};
+}
+
 }  // namespace
+
+// selu: d/dx = g*(y>0 ? lambda : y + lambda*alpha)  (the stock kernel's lambda*(y + alpha) is wrong)
+MXNET_HO_GRADIENT(LeakyReLU).keeps_stock().set_rule(LeakyReLUForwardGrad);
 
 // gx = g*f'(x or y) for f in {leaky, prelu, rrelu, elu, selu, gelu}, plus prelu's
 // dgamma = Σ g*x*[x<=0]: d/dg = h*f' (+ h_gamma*x*[x<=0]);  d/dx, d/dy = h*g*f''
