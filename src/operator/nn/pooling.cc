@@ -10,7 +10,9 @@
 //   constant in x, so d/dx = d/dy = 0. No forward op selects h there, so the
 //   rule lays every window's positions out as channels (a convolution by a
 //   one-hot kernel, which the chain differentiates as a Convolution), marks the
-//   first position equal to y, and sums h over that mark.
+//   first position equal to y, and sums h over that mark. For the full
+//   convention, x is first extended at the end so that the convolution has as
+//   many windows as the pooling; positions outside x never mark.
 // * lp, y = (sum_w x^p)^(1/p), dx_i = sum_{o ∋ i} g_o (x_i/y_o)^(p-1): with
 //   S = sum pooling over the same windows and A = S(h x^(p-1)):
 //   d/dg = A / y^(p-1);  d/dx = (p-1) h x^(p-2) S^T(g / y^(p-1));  d/dy = -(p-1) g A / y^p.
@@ -91,7 +93,7 @@ struct Windows {
     kernel = Ints(Text(n, "kernel", "()"));
     const std::string layout = Text(n, "layout", "");
     global = IsTrue(Text(n, "global_pool", "False"));
-    valid = Text(n, "pooling_convention", "valid") == "valid";
+    valid = Text(n, "pooling_convention", "valid") != "full";
     channel_last = layout.size() > 2 && layout.back() == 'C';
     dims = static_cast<int>(layout.size() > 2 ? layout.size() - 2 : kernel.size());
     stride = Ints(Text(n, "stride", "()"));
@@ -141,10 +143,26 @@ Expr Planes(const Expr& z) {
   return apply("expand_dims", {apply("reshape", {z}, {{"shape", "(-3, -2)"}})}, {{"axis", "1"}});
 }
 
+// `planes` with stride - 1 zeros appended along each spatial axis: a valid
+// convolution over them has the full convention's 1 + ceil((L + 2p - k)/s) windows.
+Expr PadEndForFull(Expr planes, const Windows& w) {
+  for (int d = 0; d < w.dims; ++d) {
+    const int extra = w.stride[d] - 1;
+    if (extra == 0) continue;
+    const std::string axis = std::to_string(2 + d);
+    Expr zero = apply("slice_axis", {zeros_like(planes)},
+                      {{"axis", axis}, {"begin", "0"}, {"end", "1"}});
+    Expr zeros = apply("repeat", {zero}, {{"repeats", std::to_string(extra)}, {"axis", axis}});
+    planes = apply("Concat", {planes, zeros}, {{"num_args", "2"}, {"dim", axis}});
+  }
+  return planes;
+}
+
 // Each window of z (N, C, space) laid out as channels: (N*C, K, windows), where
-// positions outside z (padding) are 0 (valid convention: a strided convolution).
+// positions outside z (padding) are 0 (a strided convolution; for the full
+// convention over z extended at the end).
 Expr Unfold(const Expr& z, const Expr& one_hot, const Windows& w) {
-  Expr planes = Planes(z);
+  Expr planes = w.valid ? Planes(z) : PadEndForFull(Planes(z), w);
   AttrList conv = {{"kernel", Tuple(w.kernel)},
                    {"num_filter", std::to_string(w.size())},
                    {"no_bias", "True"}};
@@ -198,11 +216,10 @@ Grads PoolingGrad(const Backward& n) {
     grads = {apply("Pooling", {h}, attrs), zeros_like(x), zeros_like(y)};
   } else if (type == "max") {
     const Windows w(n);
-    // Windows past the padded end (full, same) give a graph whose third-order
-    // run crashes inside MXNet's executor; refused until that is understood.
-    if (!w.valid && !w.global)
-      throw std::runtime_error("mxnet-ho: _backward_Pooling (max) with pooling_convention=" +
-                               Text(n, "pooling_convention", "") + " is not supported");
+    // same (1-D only) fails in stock shape inference before any gradient exists
+    if (Text(n, "pooling_convention", "valid") == "same" && !w.global)
+      throw std::runtime_error("mxnet-ho: _backward_Pooling (max) with pooling_convention=same "
+                               "is not supported; use valid or full");
     grads = {MaxSelect(x, y, h, w), zeros_like(x), zeros_like(y)};
   } else if (type == "lp") {
     const double p = n.scalar("p_value", 1.0);
