@@ -120,7 +120,9 @@ class Backward {
   Expr head(size_t i, const Expr& like) const;
   bool head_is_zero(size_t i) const;
   size_t num_inputs() const;
-  // Output i of the node (for rules of forward ops, whose gradients may use y).
+  // Output i of the node, for rules of forward ops (whose gradients may use y).
+  // Not for backward ops: MXNet crashes differentiating through a backward
+  // node's own output (seen with _backward_L2Normalization).
   Expr out(size_t i) const;
   // The gradients the op's stock FGradient gives (rules registered keeps_stock()).
   Grads stock() const;
