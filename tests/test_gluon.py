@@ -392,6 +392,8 @@ def test_third_order(case, mode, monkeypatch):
         if mode == "hybridized":
             block.hybridize(inline_limit=1 << 30)
         rows = check_higher_order_grad(block, case.inputs, order=3, **case.tol)
+    # Hybridized cases really ran through a CachedOp.
+    assert (block._cached_op is not None) == (mode == "hybridized")
     # Orders 1..3, every input: nothing skipped.
     assert [(k, i) for k, i, _, _ in rows] == [
         (k, "input %d" % i) for k in (1, 2, 3) for i in range(len(case.inputs))]
