@@ -81,6 +81,13 @@ def _grads(outputs, variables, head_grads, create_graph):
     return result
 
 
+def _inner(arrays, others):
+    """sum_i <arrays[i], others[i]> as a differentiable (1,)-shaped array. A dot
+    of the flattened arrays: MXNet's full-array `sum` runs on one thread (about
+    13x slower than this dot for a 256x784 weight on 2 cores)."""
+    return sum(nd.dot(a.reshape((-1,)), b.reshape((-1,))) for a, b in zip(arrays, others))
+
+
 def _ones_for_scalar(outputs, what):
     for out in outputs:
         if out.size != 1:
@@ -124,9 +131,9 @@ def jvp(func, inputs, v=None, create_graph=False):
         # J^T u = d<outputs, u>/dx is linear in u; its gradient in u along v is J v.
         # (u enters the recorded graph, not as head gradients, which MXNet
         # treats as constants.)
-        paired = sum((out * u).sum() for out, u in zip(outs, us))
+        paired = _inner(outs, us)
         jt_u = _grads([paired], xs, [nd.ones_like(paired)], create_graph=True)
-        inner = sum((g * vi).sum() for g, vi in zip(jt_u, vs))
+        inner = _inner(jt_u, vs)
         jv = _grads([inner], us, [nd.ones_like(inner)], create_graph)
     return (_pack(_detach(list(outs), create_graph), out_tuple),
             _pack(_detach(jv, create_graph), out_tuple))
@@ -148,7 +155,7 @@ def hvp(func, inputs, v, create_graph=False):
     with autograd.record():
         out = _scalar_output(func, xs)
         gs = _grads([out], xs, [nd.ones_like(out)], create_graph=True)
-        inner = sum((g * vi).sum() for g, vi in zip(gs, vs))
+        inner = _inner(gs, vs)
         hv = _grads([inner], xs, [nd.ones_like(inner)], create_graph)
     return _detach([out], create_graph)[0], _pack(_detach(hv, create_graph), in_tuple)
 

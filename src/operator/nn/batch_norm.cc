@@ -118,14 +118,37 @@ Grads GlobalStatsGrad(const Backward& n) {
           zeros_like(moving_mean), zeros_like(moving_var)};
 }
 
+// 1 where the gradient graph runs in predict mode, 0 in training mode, shaped (1,).
+// Without use_global_stats the stock kernels pick the statistics by the run-time
+// mode, which the node's attributes do not record; so does this probe: a BatchNorm
+// over two equal rows gives 0 with their batch statistics and 1/sqrt(1 + eps) with
+// moving statistics (0, 1).
+Expr PredictMode(const Expr& gamma) {
+  Expr row = apply("reshape", {ones_like(gamma)}, {{"shape", "(1, -1)"}});
+  Expr rows = apply("Concat", {row, row}, {{"num_args", "2"}, {"dim", "0"}});
+  Expr normalized = apply("BatchNorm", {rows, ones_like(gamma), zeros_like(gamma),
+                                        zeros_like(gamma), ones_like(gamma)},
+                          {{"fix_gamma", "True"}, {"eps", "0.001"}});
+  return apply("mean", {normalized}) > 0.5;
+}
+
 }  // namespace
 
 // inputs (g, mean, invstd, x, gamma, beta, moving_mean, moving_var) -> (gx, ggamma, gbeta);
 // training: the normalization's derivative above with batch statistics recomputed from x;
-// use_global_stats: linear in g with the moving statistics. The saved statistics and the
-// moving statistics (auxiliary states, as at first order) get no gradient.
+// use_global_stats, or predict mode: linear in g with the moving statistics. The saved
+// statistics and the moving statistics (auxiliary states, as at first order) get no gradient.
 MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
-  return Flag(n, "use_global_stats", false) ? GlobalStatsGrad(n) : TrainingGrad(n);
+  if (Flag(n, "use_global_stats", false)) return GlobalStatsGrad(n);
+  // the mode is known only when the graph runs: both, selected by it
+  Grads training = TrainingGrad(n), global = GlobalStatsGrad(n);
+  Expr predict = PredictMode(n.in(4));
+  Grads grads;
+  for (size_t i = 0; i < training.size(); ++i)
+    grads.push_back(is_zeros(training[i]) && is_zeros(global[i])
+                        ? training[i]
+                        : training[i] + predict * (global[i] - training[i]));
+  return grads;
 });
 
 }  // namespace op
