@@ -1,18 +1,11 @@
 // Gradient of _backward_InstanceNorm: the normalization of nn/batch_norm.cc over
 // each (sample, channel) of x (N, C, ...), viewed as (N, C, rest); gamma and
 // beta have shape (C,). (InstanceNorm computes in float32 only.)
-#include <functional>
-
-#include "grad_dsl.h"
+#include "nn/normalization.h"
 
 namespace mxnet_ho {
 namespace op {
 
-// Defined in nn/batch_norm.cc.
-using GroupMean = std::function<Expr(const Expr&)>;
-Expr ParamHead(const Backward& n, size_t i, const Expr& param);
-Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr& hx,
-                         const Expr& hw, const Expr& hb, const GroupMean& mean, double eps);
 
 namespace {
 
@@ -30,8 +23,8 @@ MXNET_HO_GRADIENT(_backward_InstanceNorm).broadcasting().set_rule([](const Backw
   auto per_channel = [](const Expr& v) { return Reshape(v, "(1,-1,1)"); };
   auto mean = [](const Expr& e) { return apply("mean", {e}, {{"axis", "2"}, {"keepdims", "True"}}); };
   Grads d = NormalizationGrads(rows(g), rows(x), per_channel(gamma), rows(n.head(0)),
-                               per_channel(ParamHead(n, 1, gamma)),
-                               per_channel(ParamHead(n, 2, gamma)), mean, n.scalar("eps", 1e-3));
+                               per_channel(n.head(1, gamma)),
+                               per_channel(n.head(2, gamma)), mean, n.scalar("eps", 1e-3));
   return {apply("reshape_like", {d[0], g}), zeros_like(n.in(1)), zeros_like(n.in(2)),
           apply("reshape_like", {d[1], x}), apply("sum", {d[2]}, {{"axis", "(0,2)"}})};
 });

@@ -1,42 +1,16 @@
-// Gradients of _backward_BatchNorm, and the shared derivative of every
-// mean/variance normalization (BatchNorm, LayerNorm, GroupNorm, InstanceNorm).
-//
-// A normalization computes, over groups of elements of x (a channel for
-// BatchNorm, a row for LayerNorm, ...), with mean() the mean of each group:
-//   x^ = (x - mean(x))*s,   s = (mean((x - mean(x))^2) + eps)^(-1/2),
-//   y  = w*x^ + b                                   (w, b broadcast to x)
-// and its backward, for the head gradient g, is
-//   gx = s*P(w*g),  gw = sum(g*x^),  gb = sum(g),   P(v) = v - mean(v) - x^*mean(v*x^)
-// (sums to w's shape). A rule returns the gradient of <hx,gx> + <hw,gw> + <hb,gb>.
+// Gradients of _backward_BatchNorm, and NormalizationGrads (normalization.h),
+// the derivative it shares with LayerNorm, GroupNorm and InstanceNorm.
 //
 // The backward ops also receive the saved statistics (mean, 1/std or std) as
 // inputs, but those are outputs of the forward op that carry no gradient back
 // to x. The rules therefore recompute the statistics from x with forward ops,
 // so that every order sees their dependence on x, and return zero for them.
-#include <functional>
-
-#include "../grad_dsl.h"
+#include "normalization.h"
 
 namespace mxnet_ho {
 namespace op {
 
-using GroupMean = std::function<Expr(const Expr&)>;
-
-// Head i, or zeros shaped like `param` where MXNet passed none: the DSL's
-// stand-in for a missing head has the shape of input 0, which is not the
-// shape of a per-channel output.
-Expr ParamHead(const Backward& n, size_t i, const Expr& param) {
-  Expr h = n.head(i);
-  return is_zeros(h) ? zeros_like(param) : h;
-}
-
-// With heads hx, hw, hb broadcast to x, the gradients of
-// <hx, s*P(w*g)> + <hw, g*x^> + <hb, g>, with a = mean(hx*x^), c = mean(w*g*x^):
-//   d/dg = w*s*P(hx) + hw*x^ + hb
-//   d/dw = s*g*P(hx)                                   (to be summed to w's shape)
-//   d/dx = s*P(u) - s^2*x^*(mean(hx*w*g) - mean(hx)*mean(w*g) - a*c),
-//          u = hw*g - s*(hx*c + w*g*a)
-// Returns {d/dg, d/dx, d/dw}.
+// d/dg, d/dx, d/dw of <hx,gx> + <hw,gw> + <hb,gb> (normalization.h)
 Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr& hx,
                          const Expr& hw, const Expr& hb, const GroupMean& mean, double eps) {
   Expr xc = x - mean(x);
@@ -90,8 +64,8 @@ Grads TrainingGrad(const Backward& n) {
   Expr like = mean(x);
   // fix_gamma: y = x^ + b, and the gamma gradient is the constant 0.
   Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
-  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : ParamHead(n, 1, gamma), like);
-  Expr hb = AlongChannel(ParamHead(n, 2, beta), like);
+  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : n.head(1, gamma), like);
+  Expr hb = AlongChannel(n.head(2, beta), like);
   Grads d = NormalizationGrads(g, x, w, n.head(0), hw, hb, mean, n.scalar("eps", 1e-3));
   Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(d[2], axis);
   return {d[0], zeros_like(n.in(1)), zeros_like(n.in(2)), d[1], d_gamma, zeros_like(beta),
@@ -109,8 +83,8 @@ Grads GlobalStatsGrad(const Backward& n) {
   Expr like = ChannelMean(x, axis);
   Expr s = AlongChannel(rsqrt(moving_var + n.scalar("eps", 1e-3)), like);
   Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
-  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : ParamHead(n, 1, gamma), like);
-  Expr hb = AlongChannel(ParamHead(n, 2, beta), like);
+  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : n.head(1, gamma), like);
+  Expr hb = AlongChannel(n.head(2, beta), like);
   Expr hx = n.head(0);
   Expr d_g = (hx * w + hw * (x - AlongChannel(moving_mean, like))) * s + hb;
   Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(hx * g * s, axis);

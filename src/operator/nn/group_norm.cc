@@ -1,18 +1,11 @@
 // Gradient of _backward_GroupNorm: the normalization of nn/batch_norm.cc over
 // groups of channels. x (N, C, ...) is viewed as (N, G, C/G * ...) with G =
 // num_groups; each (n, group) row is one group, and gamma, beta have shape (G,).
-#include <functional>
-
-#include "../grad_dsl.h"
+#include "normalization.h"
 
 namespace mxnet_ho {
 namespace op {
 
-// Defined in nn/batch_norm.cc.
-using GroupMean = std::function<Expr(const Expr&)>;
-Expr ParamHead(const Backward& n, size_t i, const Expr& param);
-Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr& hx,
-                         const Expr& hw, const Expr& hb, const GroupMean& mean, double eps);
 
 namespace {
 
@@ -32,7 +25,7 @@ MXNET_HO_GRADIENT(_backward_GroupNorm).broadcasting().set_rule([](const Backward
   auto per_group = [&](const Expr& v) { return Reshape(v, "(1,-1,1)"); };
   auto mean = [](const Expr& e) { return apply("mean", {e}, {{"axis", "2"}, {"keepdims", "True"}}); };
   Grads d = NormalizationGrads(grouped(g), grouped(x), per_group(gamma), grouped(n.head(0)),
-                               per_group(ParamHead(n, 1, gamma)), per_group(ParamHead(n, 2, gamma)),
+                               per_group(n.head(1, gamma)), per_group(n.head(2, gamma)),
                                mean, n.scalar("eps", 1e-5));
   return {apply("reshape_like", {d[0], g}), apply("reshape_like", {d[1], x}),
           apply("sum", {d[2]}, {{"axis", "(0,2)"}}), zeros_like(n.in(3)), zeros_like(n.in(4))};

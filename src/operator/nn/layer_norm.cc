@@ -1,17 +1,10 @@
 // Gradient of _backward_LayerNorm: the normalization of nn/batch_norm.cc over
 // one axis, with gamma and beta laid along that axis (so w varies inside a group).
-#include <functional>
-
-#include "../grad_dsl.h"
+#include "normalization.h"
 
 namespace mxnet_ho {
 namespace op {
 
-// Defined in nn/batch_norm.cc.
-using GroupMean = std::function<Expr(const Expr&)>;
-Expr ParamHead(const Backward& n, size_t i, const Expr& param);
-Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr& hx,
-                         const Expr& hw, const Expr& hb, const GroupMean& mean, double eps);
 
 // inputs (g, x, gamma, mean, std) -> (gx, ggamma, gbeta): the normalization's derivative
 // with groups along `axis`, the statistics recomputed from x (the saved ones get none)
@@ -26,8 +19,8 @@ MXNET_HO_GRADIENT(_backward_LayerNorm).broadcasting().set_rule([](const Backward
   Expr like = apply("sum", {x}, {{"axis", axis}, {"exclude", "True"}, {"keepdims", "True"}});
   auto along_axis = [&](const Expr& v) { return apply("reshape_like", {v, like}); };
   Grads d = NormalizationGrads(g, x, along_axis(gamma), n.head(0),
-                               along_axis(ParamHead(n, 1, gamma)),
-                               along_axis(ParamHead(n, 2, gamma)), mean, n.scalar("eps", 1e-5));
+                               along_axis(n.head(1, gamma)),
+                               along_axis(n.head(2, gamma)), mean, n.scalar("eps", 1e-5));
   Expr d_gamma = apply("sum", {d[2]}, {{"axis", axis}, {"exclude", "True"}});
   return {d[0], d[1], d_gamma, zeros_like(n.in(3)), zeros_like(n.in(4))};
 });
