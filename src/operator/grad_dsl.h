@@ -102,6 +102,9 @@ bool is_zeros(const Expr& a);
 Expr sum_to(const Expr& a, const Expr& like);
 // `a` broadcast to the shape of `like`.
 Expr broadcast_like(const Expr& a, const Expr& like);
+// `reduced`, shaped like sum(x; sum_attrs), broadcast back to the shape of x
+// (the gradient MXNet gives x of that sum).
+Expr unreduce(const Expr& reduced, const Expr& x, const AttrList& sum_attrs);
 
 // --- the node being differentiated --------------------------------------------
 class Backward {

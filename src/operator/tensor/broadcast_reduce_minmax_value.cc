@@ -12,13 +12,6 @@ namespace {
 const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "exclude"};
 const std::vector<std::string> kAxes = {"axis", "exclude"};
 
-// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
-// DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
-Expr head_like(const Backward& n, size_t i, const Expr& like) {
-  Expr h = n.head(i);
-  return is_zeros(h) ? zeros_like(like) : h;
-}
-
 // [x == B(y)]: the elements that attain the extremum. y is recomputed with
 // keepdims (the same kernel, so the same value) to compare by broadcasting;
 // the comparison passes no gradient.
@@ -29,7 +22,7 @@ Expr attains(const char* extremum, const Expr& x, AttrList attrs) {
 
 // gx = B(g)*[x == B(y)]:  d/dg = sum(h*[x == B(y)]);  d/dx = d/dy = 0
 Grads ExtremumGrad(const char* extremum, const Backward& n) {
-  Expr x = n.in(1), h = head_like(n, 0, x);
+  Expr x = n.in(1), h = n.head(0, x);
   Expr mask = attains(extremum, x, n.attrs(kAxes));
   return {apply("sum", {h * mask}, n.attrs(kReduceAttrs)), zeros_like(x), zeros_like(n.in(2))};
 }

@@ -10,28 +10,14 @@ namespace {
 
 const std::vector<std::string> kNormAxes = {"axis", "keepdims"};
 
-// y, reduced from x by sum with `attrs`, broadcast back to x's shape: the
-// stock gradient of that sum (_backward_sum), itself differentiable.
-Expr unreduce(const Expr& y, const Expr& x, const AttrList& attrs) {
-  Expr reduced = apply("sum", {x}, attrs);
-  return stock_gradient_of(reduced, {y}, 0);
-}
-
 Expr sum(const Expr& x, const AttrList& attrs) { return apply("sum", {x}, attrs); }
-
-// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
-// DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
-Expr head_like(const Backward& n, size_t i, const Expr& like) {
-  Expr h = n.head(i);
-  return is_zeros(h) ? zeros_like(like) : h;
-}
 
 }  // namespace
 
 // ord=1: d/dg = sum(h*sign(x));  d/dx = d/dy = 0
 // ord=2: d/dg = sum(h*x/B(y));  d/dx = h*B(g)/B(y);  d/dy = -sum(h*B(g)*x/B(y)^2)
 MXNET_HO_GRADIENT(_backward_norm).set_rule([](const Backward& n) -> Grads {
-  Expr x = n.in(1), h = head_like(n, 0, x);
+  Expr x = n.in(1), h = n.head(0, x);
   AttrList attrs = n.attrs(kNormAxes);
   if (n.scalar("ord", 2.0) == 1.0)
     return {sum(h * sign(x), attrs), zeros_like(x), zeros_like(n.in(2))};

@@ -10,13 +10,6 @@ namespace {
 
 const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "exclude"};
 
-// y, reduced from x by sum with `attrs`, broadcast back to x's shape: the
-// stock gradient of that sum (_backward_sum), itself differentiable.
-Expr unreduce(const Expr& y, const Expr& x, const AttrList& attrs) {
-  Expr reduced = apply("sum", {x}, attrs);
-  return stock_gradient_of(reduced, {y}, 0);
-}
-
 Expr sum(const Expr& x, const AttrList& attrs) { return apply("sum", {x}, attrs); }
 
 // [x is a number]: 0 where x is NaN, else 1
@@ -25,18 +18,11 @@ Expr is_number(const Expr& x) { return apply("_equal", {x, x}); }
 // x where x is a number, 1 where it is NaN
 Expr nan_to_one(const Expr& x) { return apply("where", {is_number(x), x, ones_like(x)}); }
 
-// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
-// DSL's stand-in, zeros_like(input 0), has the reduced shape of g here.
-Expr head_like(const Backward& n, size_t i, const Expr& like) {
-  Expr h = n.head(i);
-  return is_zeros(h) ? zeros_like(like) : h;
-}
-
 }  // namespace
 
 // gx = B(g)*B(y)/x:  d/dg = sum(h*B(y)/x);  d/dx = -h*B(g)*B(y)/x^2;  d/dy = sum(h*B(g)/x)
 MXNET_HO_GRADIENT(_backward_prod).set_rule([](const Backward& n) -> Grads {
-  Expr x = n.in(1), h = head_like(n, 0, x);
+  Expr x = n.in(1), h = n.head(0, x);
   AttrList attrs = n.attrs(kReduceAttrs);
   Expr g = unreduce(n.in(0), x, attrs), y = unreduce(n.in(2), x, attrs);
   Expr h_over_x = h / x;
@@ -50,14 +36,14 @@ MXNET_HO_GRADIENT(_backward_nanprod).set_rule([](const Backward& n) -> Grads {
   AttrList attrs = n.attrs(kReduceAttrs);
   Expr g = unreduce(n.in(0), x, attrs), y = unreduce(n.in(2), x, attrs);
   Expr x1 = nan_to_one(x);
-  Expr h_over_x = head_like(n, 0, x) * is_number(x) / x1;
+  Expr h_over_x = n.head(0, x) * is_number(x) / x1;
   return {sum(h_over_x * y, attrs), -(h_over_x * g * y / x1), sum(h_over_x * g, attrs)};
 });
 
 // gx = B(g)*[x is a number]:  d/dg = sum(h*[x is a number]);  d/dx = d/dy = 0
 MXNET_HO_GRADIENT(_backward_nansum).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  return {sum(head_like(n, 0, x) * is_number(x), n.attrs(kReduceAttrs)), zeros_like(x),
+  return {sum(n.head(0, x) * is_number(x), n.attrs(kReduceAttrs)), zeros_like(x),
           zeros_like(n.in(2))};
 });
 

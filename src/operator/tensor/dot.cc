@@ -14,27 +14,15 @@ namespace {
 
 const std::vector<std::string> kDotAttrs = {"transpose_a", "transpose_b", "forward_stype"};
 
-// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
-// DSL's stand-in, zeros_like(input 0), has the shape of g, not of a or b.
-Expr head_like(const Backward& n, size_t i, const Expr& like) {
-  Expr h = n.head(i);
-  return is_zeros(h) ? zeros_like(like) : h;
-}
-
-// Input i's part of the stock gradient of the forward expression y for head.
-Expr grad_of(const Expr& y, const Expr& head, size_t i) {
-  return stock_gradient_of(y, {head}, i);
-}
-
 }  // namespace
 
 // d/dg = dot(h_a, b) + dot(a, h_b);  d/da = grad_a <g, dot(a, h_b)>;  d/db = grad_b <g, dot(h_a, b)>
 MXNET_HO_GRADIENT(_backward_dot).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2);
-  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  Expr ha = n.head(0, a), hb = n.head(1, b);
   AttrList attrs = n.attrs(kDotAttrs);
   Expr ha_b = apply("dot", {ha, b}, attrs), a_hb = apply("dot", {a, hb}, attrs);
-  return {ha_b + a_hb, grad_of(a_hb, g, 0), grad_of(ha_b, g, 1)};
+  return {ha_b + a_hb, stock_gradient_of(a_hb, {g}, 0), stock_gradient_of(ha_b, {g}, 1)};
 });
 
 }  // namespace op

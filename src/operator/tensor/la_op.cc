@@ -17,23 +17,6 @@ const std::vector<std::string> kGemm2Attrs = {"transpose_a", "transpose_b", "alp
 const std::vector<std::string> kTriangAttrs = {"transpose", "rightside", "lower", "alpha"};
 const std::vector<std::string> kTriangShape = {"transpose", "rightside", "lower"};
 
-// Head gradient i, or zeros shaped like `like` where MXNet passed none: the
-// DSL's stand-in, zeros_like(input 0), has the shape of g.
-Expr head_like(const Backward& n, size_t i, const Expr& like) {
-  Expr h = n.head(i);
-  return is_zeros(h) ? zeros_like(like) : h;
-}
-
-// Input i's part of the stock gradient of the forward expression y for head.
-Expr grad_of(const Expr& y, const Expr& head, size_t i) {
-  return stock_gradient_of(y, {head}, i);
-}
-
-// y, reduced from x by sum with `attrs`, broadcast back to x's shape (_backward_sum).
-Expr unreduce(const Expr& y, const Expr& x, const AttrList& attrs) {
-  return grad_of(apply("sum", {x}, attrs), y, 0);
-}
-
 bool flag(const Backward& n, const std::string& key) {
   for (const auto& kv : n.attrs({key}))
     return kv.second == "1" || kv.second == "True" || kv.second == "true";
@@ -53,9 +36,9 @@ Expr gemm2(const Expr& a, const Expr& b, const AttrList& attrs) {
 // d/dA = grad_A <g, f(A, h_B)>;  d/dB = grad_B <g, f(h_A, B)>
 Grads BilinearGrad(const char* f, const std::vector<std::string>& keys, const Backward& n) {
   Expr g = n.in(0), a = n.in(1), b = n.in(2);
-  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  Expr ha = n.head(0, a), hb = n.head(1, b);
   Expr ha_b = apply(f, {ha, b}, n.attrs(keys)), a_hb = apply(f, {a, hb}, n.attrs(keys));
-  return {ha_b + a_hb, grad_of(a_hb, g, 0), grad_of(ha_b, g, 1)};
+  return {ha_b + a_hb, stock_gradient_of(a_hb, {g}, 0), stock_gradient_of(ha_b, {g}, 1)};
 }
 
 // The backward op of linear f is L^T g:  d/dg = f(h)
@@ -74,10 +57,10 @@ MXNET_HO_GRADIENT(_backward_linalg_gemm2).set_rule([](const Backward& n) {
 // d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;  d/dA, d/dB as gemm2's;  d/dC = 0
 MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), c = n.in(3);
-  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b), hc = head_like(n, 2, c);
+  Expr ha = n.head(0, a), hb = n.head(1, b), hc = n.head(2, c);
   AttrList attrs = n.attrs(kGemm2Attrs);
   Expr ha_b = gemm2(ha, b, attrs), a_hb = gemm2(a, hb, attrs);
-  return {ha_b + a_hb + hc * n.scalar("beta", 1.0), grad_of(a_hb, g, 0), grad_of(ha_b, g, 1),
+  return {ha_b + a_hb + hc * n.scalar("beta", 1.0), stock_gradient_of(a_hb, {g}, 0), stock_gradient_of(ha_b, {g}, 1),
           zeros_like(c)};
 });
 
@@ -92,12 +75,12 @@ MXNET_HO_GRADIENT(_backward_linalg_trmm).set_rule([](const Backward& n) {
 // d/dX = grad_X <-grad_Z <g, T>, trmm(h_A, X)>
 MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), x = n.in(3);
-  Expr ha = head_like(n, 0, a), hb = head_like(n, 1, b);
+  Expr ha = n.head(0, a), hb = n.head(1, b);
   AttrList unit = with(n.attrs(kTriangShape), "alpha", "1");
   Expr ha_x = apply("_linalg_trmm", {ha, x}, unit);
   Expr t = apply("_linalg_trsm", {a, hb * n.scalar("alpha", 1.0) - ha_x}, unit);
-  Expr gz = grad_of(t, g, 1);
-  return {t, grad_of(t, g, 0), zeros_like(b), grad_of(ha_x, -gz, 1)};
+  Expr gz = stock_gradient_of(t, {g}, 1);
+  return {t, stock_gradient_of(t, {g}, 0), zeros_like(b), stock_gradient_of(ha_x, {-gz}, 1)};
 });
 
 // gA = alpha*(g + g^T)*A (op(A) = A) or alpha*A*(g + g^T) (transpose): f(A) = Q(A, A) with
@@ -109,7 +92,7 @@ MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads
   AttrList q = with(with(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"), "transpose_b",
                     t ? "0" : "1");
   Expr h_a = gemm2(h, a, q), a_h = gemm2(a, h, q);
-  return {h_a + a_h, grad_of(h_a, g, 1) + grad_of(a_h, g, 0)};
+  return {h_a + a_h, stock_gradient_of(h_a, {g}, 1) + stock_gradient_of(a_h, {g}, 0)};
 });
 
 // gA = diag(B(g)/d) with d = diag(A), B broadcasting over the diagonal; r = diag(h)/d:
@@ -117,14 +100,14 @@ MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads
 MXNET_HO_GRADIENT(_backward_linalg_sumlogdiag).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1);
   Expr d = apply("_linalg_extractdiag", {a});
-  Expr r = apply("_linalg_extractdiag", {head_like(n, 0, a)}) / d;
+  Expr r = apply("_linalg_extractdiag", {n.head(0, a)}) / d;
   AttrList last = {{"axis", "-1"}};
   return {apply("sum", {r}, last), -apply("_linalg_makediag", {unreduce(g, d, last) * r / d})};
 });
 
 // Y = A^-1 (inputs g, Y), gA = -Y^T*g*Y^T:  d/dg = -Y*h*Y;  d/dY = -(g*Y^T*h^T + h^T*Y^T*g)
 MXNET_HO_GRADIENT(_backward_linalg_inverse).set_rule([](const Backward& n) -> Grads {
-  Expr g = n.in(0), y = n.in(1), h = head_like(n, 0, y);
+  Expr g = n.in(0), y = n.in(1), h = n.head(0, y);
   AttrList nt = {{"transpose_b", "1"}}, tt = {{"transpose_a", "1"}, {"transpose_b", "1"}};
   return {-gemm2(gemm2(y, h, {}), y, {}),
           -(gemm2(gemm2(g, y, nt), h, nt) + gemm2(gemm2(h, y, tt), g, {}))};
