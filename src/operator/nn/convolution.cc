@@ -1,29 +1,13 @@
-// Gradients of _backward_Convolution.
-//
-// y = conv(x, w) + b is bilinear in (x, w). Its backward op
-// _backward_Convolution(g, x, w[, b]) returns (dx, dw[, db]) with
-//   dx = Jx(w)^T g,  dw = Jw(x)^T g,  db = g summed over batch and space,
-// where Jx(w) h = conv(h, w) and Jw(x) h = conv(x, h). A rule returns the
-// gradient of <hx, dx> + <hw, dw> + <hb, db>:
-//   d/dg = conv(hx, w) + conv(x, hw) + hb     (a forward Convolution)
-//   d/dx = Jx(hw)^T g   (the data gradient of conv(x, hw) at head g)
-//   d/dw = Jw(hx)^T g   (the weight gradient of conv(hx, w) at head g)
-// MXNet has those transposed products only as its own backward kernel, so the
-// last two are taken as MXNet's gradient of a forward Convolution node: the
-// chain then closes on _backward_Convolution itself.
-#include "../grad_dsl.h"
+// Gradients of _backward_Convolution, and BilinearLayerGrad (bilinear_layer.h),
+// which _backward_Deconvolution shares: y = conv(x, w) + b, bilinear in (x, w).
+#include "bilinear_layer.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
-// Every attribute of Convolution except no_bias, which each use sets itself.
-const std::vector<std::string> kConvKeys = {"kernel", "stride",    "dilate",     "pad",
-                                            "num_filter", "num_group", "workspace",
-                                            "cudnn_tune", "cudnn_off", "layout"};
-
-AttrList ConvAttrs(const Backward& n, bool bias) {
-  AttrList attrs = n.attrs(kConvKeys);
+AttrList WithBias(const Backward& n, const std::vector<std::string>& keys, bool bias) {
+  AttrList attrs = n.attrs(keys);
   attrs.emplace_back("no_bias", bias ? "False" : "True");
   return attrs;
 }
@@ -37,28 +21,35 @@ Expr InputGradient(const Expr& product, const Expr& head, size_t i) {
   return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
 }
 
+// Every attribute of Convolution except no_bias.
+const std::vector<std::string> kConvKeys = {"kernel", "stride",    "dilate",     "pad",
+                                            "num_filter", "num_group", "workspace",
+                                            "cudnn_tune", "cudnn_off", "layout"};
+
+}  // namespace
+
 // The gradient of <hx, dx> + <hw, dw> + <hb, db>, with absent heads dropped.
-Grads ConvGrad(const Backward& n) {
+Grads BilinearLayerGrad(const Backward& n, const std::string& op,
+                        const std::vector<std::string>& keys) {
   const bool has_bias = n.num_inputs() == 4;
   Expr g = n.in(0), x = n.in(1), w = n.in(2);
   Expr hx = n.head(0), hw = n.head(1);
   const bool use_hx = !is_zeros(hx), use_hw = !is_zeros(hw);
   const bool use_hb = has_bias && !is_zeros(n.head(2));
-  const AttrList linear = ConvAttrs(n, false);
 
-  // products by the heads: conv(hx, w), conv(x, hw) (+ hb)
+  // products by the heads: f(hx, w), f(x, hw) (+ hb)
   Expr zero_x = zeros_like(x), zero_w = zeros_like(w);
   std::vector<Expr> terms;
   Expr dx = zero_x, dw = zero_w;
   if (use_hx) {
-    Expr by_hx = apply("Convolution", {hx, w}, linear);
+    Expr by_hx = apply(op, {hx, w}, WithBias(n, keys, false));
     dw = InputGradient(by_hx, g, 1);  // Jw(hx)^T g
     terms.push_back(by_hx);
   }
   if (use_hw || use_hb) {
     std::vector<Expr> inputs = {x, use_hw ? hw : zero_w};
     if (use_hb) inputs.push_back(n.head(2));
-    Expr by_hw = apply("Convolution", inputs, ConvAttrs(n, use_hb));
+    Expr by_hw = apply(op, inputs, WithBias(n, keys, use_hb));
     if (use_hw) dx = InputGradient(by_hw, g, 0);  // Jx(hw)^T g
     terms.push_back(by_hw);
   }
@@ -69,10 +60,10 @@ Grads ConvGrad(const Backward& n) {
   return grads;
 }
 
-}  // namespace
-
 // d/dg = conv(hx, w) + conv(x, hw) + hb;  d/dx = Jx(hw)^T g;  d/dw = Jw(hx)^T g;  d/db = 0
-MXNET_HO_GRADIENT(_backward_Convolution).set_rule(ConvGrad);
+MXNET_HO_GRADIENT(_backward_Convolution).set_rule([](const Backward& n) -> Grads {
+  return BilinearLayerGrad(n, "Convolution", kConvKeys);
+});
 
 }  // namespace op
 }  // namespace mxnet_ho

@@ -1,79 +1,26 @@
-// Gradients of _backward_Deconvolution.
-//
-// y = deconv(x, w) + b (the transposed convolution) is bilinear in (x, w). Its
-// backward op _backward_Deconvolution(g, x, w[, b]) returns (dx, dw[, db]) with
-//   dx = Jx(w)^T g,  dw = Jw(x)^T g,  db = g summed over batch and space,
-// where Jx(w) h = deconv(h, w) and Jw(x) h = deconv(x, h). A rule returns the
-// gradient of <hx, dx> + <hw, dw> + <hb, db>:
-//   d/dg = deconv(hx, w) + deconv(x, hw) + hb     (a forward Deconvolution)
-//   d/dx = Jx(hw)^T g   (the data gradient of deconv(x, hw) at head g)
-//   d/dw = Jw(hx)^T g   (the weight gradient of deconv(hx, w) at head g)
-// The last two are taken as MXNet's gradient of a forward Deconvolution node
-// (a plain Convolution would need num_filter = channels of x, which a rule
-// cannot know): the chain then closes on _backward_Deconvolution itself. The
-// forward nodes keep adj and target_shape, so their outputs have y's shape.
-#include "../grad_dsl.h"
+// Gradients of _backward_Deconvolution: y = deconv(x, w) + b (the transposed
+// convolution), bilinear in (x, w), so the rule is BilinearLayerGrad
+// (bilinear_layer.h) with Deconvolution products. The data and weight parts
+// are MXNet's gradients of forward Deconvolution nodes (a plain Convolution
+// would need num_filter = channels of x, which a rule cannot know); those
+// nodes keep adj and target_shape, so their outputs have y's shape.
+#include "bilinear_layer.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
-// Every attribute of Deconvolution except no_bias, which each use sets itself.
+// Every attribute of Deconvolution except no_bias.
 const std::vector<std::string> kDeconvKeys = {
     "kernel",    "stride",    "dilate",    "pad",        "adj",       "target_shape",
     "num_filter", "num_group", "workspace", "cudnn_tune", "cudnn_off", "layout"};
 
-AttrList DeconvAttrs(const Backward& n, bool bias) {
-  AttrList attrs = n.attrs(kDeconvKeys);
-  attrs.emplace_back("no_bias", bias ? "False" : "True");
-  return attrs;
-}
-
-// MXNet's gradient for input `i` of the forward node `product` at head `head`.
-// MXNet ties its backward node to `product` for shapes and so runs `product`
-// as well, whose kernel insists that its output be consumed: a zero term
-// (zeros_like reads no data) consumes it.
-Expr InputGradient(const Expr& product, const Expr& head, size_t i) {
-  Expr grad = stock_gradient_of(product, {head}, i);
-  return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
-}
-
-// The gradient of <hx, dx> + <hw, dw> + <hb, db>, with absent heads dropped.
-Grads DeconvGrad(const Backward& n) {
-  const bool has_bias = n.num_inputs() == 4;
-  Expr g = n.in(0), x = n.in(1), w = n.in(2);
-  Expr hx = n.head(0), hw = n.head(1);
-  const bool use_hx = !is_zeros(hx), use_hw = !is_zeros(hw);
-  const bool use_hb = has_bias && !is_zeros(n.head(2));
-  const AttrList linear = DeconvAttrs(n, false);
-
-  // products by the heads: deconv(hx, w), deconv(x, hw) (+ hb)
-  Expr zero_x = zeros_like(x), zero_w = zeros_like(w);
-  std::vector<Expr> terms;
-  Expr dx = zero_x, dw = zero_w;
-  if (use_hx) {
-    Expr by_hx = apply("Deconvolution", {hx, w}, linear);
-    dw = InputGradient(by_hx, g, 1);  // Jw(hx)^T g
-    terms.push_back(by_hx);
-  }
-  if (use_hw || use_hb) {
-    std::vector<Expr> inputs = {x, use_hw ? hw : zero_w};
-    if (use_hb) inputs.push_back(n.head(2));
-    Expr by_hw = apply("Deconvolution", inputs, DeconvAttrs(n, use_hb));
-    if (use_hw) dx = InputGradient(by_hw, g, 0);  // Jx(hw)^T g
-    terms.push_back(by_hw);
-  }
-  Expr dg = terms.empty() ? zeros_like(g) : terms[0];
-  for (size_t i = 1; i < terms.size(); ++i) dg = dg + terms[i];
-  Grads grads = {dg, dx, dw};
-  if (has_bias) grads.push_back(zeros_like(n.in(3)));
-  return grads;
-}
-
 }  // namespace
 
 // d/dg = deconv(hx, w) + deconv(x, hw) + hb;  d/dx = Jx(hw)^T g;  d/dw = Jw(hx)^T g;  d/db = 0
-MXNET_HO_GRADIENT(_backward_Deconvolution).set_rule(DeconvGrad);
+MXNET_HO_GRADIENT(_backward_Deconvolution).set_rule([](const Backward& n) -> Grads {
+  return BilinearLayerGrad(n, "Deconvolution", kDeconvKeys);
+});
 
 }  // namespace op
 }  // namespace mxnet_ho
