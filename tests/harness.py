@@ -20,12 +20,15 @@ import sys
 import numpy as np
 
 import mxnet as mx
-from mxnet_ho.test_utils import check_higher_order_grad
+from mxnet_ho.test_utils import check_higher_order_grad, higher_order_grads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 # -- Device: MXNET_HO_TEST_CTX=gpu(0) runs every check below on that device. --
+MKLDNN_ENABLED = os.environ.get("MXNET_MKLDNN_ENABLED", "1") != "0"
+
+
 def context():
     """The MXNet context the checks run on: $MXNET_HO_TEST_CTX, default cpu(0)."""
     spec = os.environ.get("MXNET_HO_TEST_CTX", "cpu(0)").replace(" ", "")
@@ -50,11 +53,13 @@ class Case:
 
     shapes: one shape per input; low/high: the uniform range inputs are drawn
     from (a scalar, or one (low, high) pair per input); orders: orders to check;
-    integers: inputs that must be drawn as whole numbers (e.g. indices).
+    integers: inputs that must be drawn as whole numbers (e.g. indices);
+    float32: True, or why the float32 check does not apply to the case.
     """
 
     def __init__(self, name, fn, shapes, low=-1.0, high=1.0, orders=(2, 3), rtol=1e-5,
-                 atol=1e-7, eps=1e-5, seed=0, hybridize=True, integers=(), constants=()):
+                 atol=1e-7, eps=1e-5, seed=0, hybridize=True, integers=(), constants=(),
+                 float32=True):
         self.name = name
         self.fn = fn
         self.shapes = [tuple(s) for s in shapes]
@@ -66,6 +71,7 @@ class Case:
         self.integers = set(integers)
         # Inputs passed to fn but not differentiated (indices, masks, ...).
         self.constants = set(constants)
+        self.float32 = float32
 
     def __repr__(self):
         return self.name
@@ -82,10 +88,10 @@ class Case:
 
 
 
-def imperative(case):
+def imperative(case, dtype="float64"):
     """(differentiable inputs, a function of them alone, constants bound)."""
     arrays = case.draw()
-    consts = {i: mx.nd.array(arrays[i], dtype="float64") for i in case.constants}
+    consts = {i: mx.nd.array(arrays[i], dtype=dtype) for i in case.constants}
 
     def fn(*xs):
         it = iter(xs)
@@ -141,6 +147,34 @@ def check_hybridized(case):
 
 
 @_on_test_context
+def check_float32(case, rtol=2e-3):
+    """The case's highest-order derivative in float32 against float64's (which
+    check_orders holds against finite differences), in norm: the rules must work
+    in the dtype models train in, to float32 accuracy."""
+    k = max(case.orders) - 1
+    results = []
+    for dtype in ("float64", "float32"):
+        inputs, fn = imperative(case, dtype)
+        xs = [mx.nd.array(a, dtype=dtype) for a in inputs]
+        rng = np.random.RandomState(case.seed + 2)
+        with mx.autograd.pause():
+            y = fn(*xs)
+        cotangent = mx.nd.array(rng.uniform(-1, 1, y.shape), dtype=dtype)
+        directions = [[mx.nd.array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs]
+                      for _ in range(k)]
+        _, grads = higher_order_grads(fn, xs, k, cotangent, directions)
+        results.append(grads)
+    for i, (g64, g32) in enumerate(zip(*results)):
+        assert g32.dtype == np.float32, "order %d derivative of input %d is %s" % (
+            k + 1, i, g32.dtype)
+        scale = np.linalg.norm(g64)
+        error = np.linalg.norm(g32.astype("float64") - g64)
+        assert error <= rtol * scale + 1e-5, (
+            "order %d derivative of input %d in float32 is off by %.3g (norm %.3g)"
+            % (k + 1, i, error, scale))
+
+
+@_on_test_context
 def first_order_grads(cases):
     """{case name: [gradient bytes per input]} of every case, in this process."""
     results = {}
@@ -175,8 +209,9 @@ def check_first_order_identical(module_file, cases):
 
 
 def standard_tests(module_file, cases):
-    """The three checks of every case of a test module, as pytest tests:
-    test_higher_order, test_hybridized, test_first_order_bit_identical."""
+    """The four checks of every case of a test module, as pytest tests:
+    test_higher_order, test_hybridized, test_first_order_bit_identical and
+    test_float32."""
     import pytest
 
     @pytest.mark.parametrize("case", cases, ids=repr)
@@ -190,7 +225,13 @@ def standard_tests(module_file, cases):
     def test_first_order_bit_identical():
         check_first_order_identical(module_file, cases)
 
-    return test_higher_order, test_hybridized, test_first_order_bit_identical
+    @pytest.mark.parametrize("case", cases, ids=repr)
+    def test_float32(case):
+        if case.float32 is not True:
+            pytest.skip(case.float32)
+        check_float32(case)
+
+    return test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import (Case, check_first_order_identical, check_float32, check_hybridized,
+                     check_orders)
 from mxnet_ho.test_utils import check_higher_order_grad
 
 SIGNED = dict(low=(0.5, 0), high=(1.5, 2), integers=(1,), constants=(1,))
@@ -100,6 +101,11 @@ def test_higher_order(case):
 @pytest.mark.parametrize("case", HYBRID, ids=repr)
 def test_hybridized(case):
     check_hybridized(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_float32(case):
+    check_float32(case)
 
 
 def test_first_order_bit_identical():

@@ -11,5 +11,5 @@ CASES = [
 ]
 
 
-test_higher_order, test_hybridized, test_first_order_bit_identical = standard_tests(
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
     __file__, CASES)
