@@ -5,6 +5,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from harness import MKLDNN_ENABLED
+
 
 def second_order(fn, x):
     x = mx.nd.array(x, dtype="float32")
@@ -16,6 +18,8 @@ def second_order(fn, x):
     mx.nd.waitall()
 
 
+@pytest.mark.skipif(not MKLDNN_ENABLED, reason="stock 1.9.1's fused RNN fails already in its "
+                    "forward with MXNET_MKLDNN_ENABLED=0 (rnn-inl.h: in_data.size() == num_inputs)")
 def test_fused_lstm_second_order_names_backward_rnn():
     layer = mx.gluon.rnn.LSTM(4, input_size=3)
     layer.initialize(mx.init.Uniform(0.5))
