@@ -1,8 +1,11 @@
 #include "grad_dsl.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <stdexcept>
 
 namespace mxnet_ho {
@@ -100,6 +103,71 @@ Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size
 Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
                     const std::vector<Expr>& heads, size_t input, const AttrList& attrs) {
   return stock_gradient_of(apply(op, inputs, attrs), heads, input);
+}
+
+namespace {
+
+using EntryKey = std::pair<const void*, uint32_t>;
+EntryKey KeyOf(const Entry& e) { return {e.node.get(), e.index}; }
+
+// The nodes between `xs` and y that depend on some x, inputs before users.
+std::vector<NodePtr> NodesDependingOn(const Entry& y, const std::set<EntryKey>& xs) {
+  std::vector<NodePtr> order;
+  std::map<const void*, bool> depends;  // visited nodes: whether they reach xs
+  std::function<bool(const NodePtr&)> visit = [&](const NodePtr& node) -> bool {
+    auto found = depends.find(node.get());
+    if (found != depends.end()) return found->second;
+    depends[node.get()] = false;
+    bool reaches = false;
+    for (const Entry& input : bridge::Inputs(node))
+      reaches = (xs.count(KeyOf(input)) || (bridge::OpOf(input.node) && visit(input.node))) ||
+                reaches;
+    depends[node.get()] = reaches;
+    if (reaches) order.push_back(node);
+    return reaches;
+  };
+  if (!xs.count(KeyOf(y))) visit(y.node);
+  return order;
+}
+
+}  // namespace
+
+Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head) {
+  std::set<EntryKey> wanted;
+  for (const Expr& x : xs) wanted.insert(KeyOf(x.entry()));
+  std::map<EntryKey, Expr> grads;  // gradient of each entry reached so far
+  auto accumulate = [&](const Entry& e, const Expr& g) {
+    auto found = grads.find(KeyOf(e));
+    if (found == grads.end()) grads.emplace(KeyOf(e), g);
+    else found->second = found->second + g;
+  };
+  accumulate(y.entry(), head);
+  std::vector<NodePtr> order = NodesDependingOn(y.entry(), wanted);
+  for (auto node = order.rbegin(); node != order.rend(); ++node) {
+    Entries heads;
+    bool any = false;
+    for (uint32_t i = 0; i < bridge::NumOutputs(*node); ++i) {
+      Entry out{*node, i, 0};
+      auto found = grads.find(KeyOf(out));
+      any = any || found != grads.end();
+      heads.push_back(found != grads.end() ? found->second.entry()
+                                           : zeros_like(Expr(out, false)).entry());
+    }
+    if (!any) continue;
+    const Entries& inputs = bridge::Inputs(*node);
+    Entries input_grads = bridge::CallGradient(*node, heads);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const bool on_path = wanted.count(KeyOf(inputs[i])) ||
+                           std::find(order.begin(), order.end(), inputs[i].node) != order.end();
+      if (on_path) accumulate(inputs[i], Expr(input_grads.at(i), head.broadcasting()));
+    }
+  }
+  Grads result;
+  for (const Expr& x : xs) {
+    auto found = grads.find(KeyOf(x.entry()));
+    result.push_back(found != grads.end() ? found->second : zeros_like(x));
+  }
+  return result;
 }
 
 namespace {

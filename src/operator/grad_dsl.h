@@ -94,6 +94,13 @@ Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
 // The same for a forward node already built (e.g. by apply).
 Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size_t input = 0);
 
+// The gradients of <head, y> with respect to each of `xs`, where y is an
+// expression of forward ops built from xs: MXNet's own gradient of each node,
+// chained in reverse. For a backward op whose output can be written with
+// forward ops (gx = E(g, x)), a rule is vjp(E(g, x), {g, x}, h). A part of
+// y that does not depend on xs is a constant; an x y does not reach gets zeros.
+Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head);
+
 // Whether `a` is a zero node (zeros_like, _zeros, _zeros_without_dtype).
 bool is_zeros(const Expr& a);
 
