@@ -59,6 +59,10 @@ CASES = [
     NpCase("norm_ord1", lambda np, a: np.linalg.norm(a, ord=1, axis=0) ** 3, [(4, 3)]),
     NpCase("norm_ord1_keepdims",
            lambda np, a: np.linalg.norm(a, ord=1, axis=-1, keepdims=True) ** 2 * a, [(3, 5)]),
+    NpCase("norm_ord3", lambda np, a: np.linalg.norm(a, ord=3, axis=1) ** 2, [(2, 4)]),
+    NpCase("norm_ord_1_5_keepdims",
+           lambda np, a: np.linalg.norm(-a, ord=1.5, axis=0, keepdims=True) * a, [(3, 2)], *POS),
+    NpCase("norm_ord0", lambda np, a: np.linalg.norm(a, ord=0, axis=-1, keepdims=True) * a, [(2, 3)]),
     # np.average
     NpCase("average_all", lambda np, a: np.average(a) ** 2 * a, [(3, 4)]),
     NpCase("average_axis", lambda np, a: np.average(a, axis=(0, -1)) ** 3, [(2, 3, 4)]),
@@ -216,6 +220,31 @@ def test_stock_where_scalar_routing():
             y = fn(t)
         y.backward(mx.np.ones((2, 3), dtype="float64"))
         onp.testing.assert_array_equal(t.grad.asnumpy(), stock)
+
+
+def _second_order_of(f, *inputs):
+    xs = [mx.np.array(x, dtype="float64") for x in inputs]
+    for x in xs:
+        x.attach_grad()
+    with mx.autograd.record():
+        (g,) = mx.autograd.grad(f(*xs).sum(), [xs[0]], create_graph=True, retain_graph=True)
+        s = (g * g).sum()
+    s.backward()
+    return xs[0].grad.asnumpy()
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_matrix_norms_without_rule_refused(ord):
+    a = onp.random.RandomState(0).uniform(0.5, 2.0, (3, 3))
+    with pytest.raises(mx.base.MXNetError, match="no rule for the spectral"):
+        _second_order_of(lambda x: mx.np.linalg.norm(x, ord=ord, axis=(0, 1)), a)
+
+
+def test_average_1d_weights_off_last_axis_refused():
+    rng = onp.random.RandomState(0)
+    a, w = rng.uniform(0.5, 2.0, (3, 4)), rng.uniform(0.5, 2.0, (3,))
+    with pytest.raises(mx.base.MXNetError, match="broadcast"):
+        _second_order_of(lambda x, v: mx.np.average(x, axis=0, weights=v) ** 2, a, w)
 
 
 @pytest.mark.xfail(strict=True, reason="stock MXNet 1.9.1 bug: _backward_np_cumsum indexes the "
