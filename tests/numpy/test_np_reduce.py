@@ -26,6 +26,7 @@ assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while te
 CASES = [
     # np.max / np.min (amax/amin are aliases)
     NpCase("max_all", lambda np, a: np.max(a) ** 2 * a, [(3, 4)]),
+    NpCase("max_vector", lambda np, a: np.max(a * a, axis=0) * a, [(5,)]),
     NpCase("max_axis", lambda np, a: np.max(a, axis=1) ** 3, [(2, 5, 3)]),
     NpCase("amax_neg_axes_keepdims", lambda np, a: np.amax(a, axis=(-1, 0), keepdims=True) ** 2 * a,
            [(3, 2, 4)]),
@@ -48,6 +49,7 @@ CASES = [
     NpCase("cumsum_axis", lambda np, a: np.cumsum(a, axis=1) ** 3, [(2, 5)]),
     NpCase("cumsum_axis0", lambda np, a: np.cumsum(a * a, axis=0) ** 2, [(3, 2, 2)]),
     NpCase("cumsum_flat", lambda np, a: np.cumsum(a) ** 3, [(2, 3)]),
+    NpCase("cumsum_dtype", lambda np, a: np.cumsum(a, axis=0, dtype="float64") ** 3, [(3, 1)]),
     # np.linalg.norm
     NpCase("norm_flat", lambda np, a: np.linalg.norm(a) ** 3 * a, [(3, 4)]),
     NpCase("norm_axis", lambda np, a: np.linalg.norm(a, axis=1) ** 3, [(2, 3, 2)]),
