@@ -191,8 +191,9 @@ Expr broadcast_like(const Expr& a, const Expr& like) {
   return Make("broadcast_like", {a, like}, {}, true);
 }
 
-Expr unreduce(const Expr& reduced, const Expr& x, const AttrList& sum_attrs) {
-  return stock_gradient_of(apply("sum", {x}, sum_attrs), {reduced}, 0);
+Expr unreduce(const Expr& reduced, const Expr& x, const AttrList& sum_attrs,
+              const std::string& sum_op) {
+  return stock_gradient_of(apply(sum_op, {x}, sum_attrs), {reduced}, 0);
 }
 
 Backward::Backward(const NodePtr& node, const Entries& heads, bool broadcasting,

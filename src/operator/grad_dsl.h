@@ -110,8 +110,10 @@ Expr sum_to(const Expr& a, const Expr& like);
 // `a` broadcast to the shape of `like`.
 Expr broadcast_like(const Expr& a, const Expr& like);
 // `reduced`, shaped like sum(x; sum_attrs), broadcast back to the shape of x
-// (the gradient MXNet gives x of that sum).
-Expr unreduce(const Expr& reduced, const Expr& x, const AttrList& sum_attrs);
+// (the gradient MXNet gives x of that sum); sum_op "_np_sum" for the NumPy
+// interface's axis conventions.
+Expr unreduce(const Expr& reduced, const Expr& x, const AttrList& sum_attrs,
+              const std::string& sum_op = "sum");
 
 // --- the node being differentiated --------------------------------------------
 class Backward {

@@ -14,11 +14,6 @@ const std::vector<std::string> kAxes = {"axis", "keepdims"};
 
 Expr np_sum(const Expr& x, const AttrList& attrs) { return apply("_np_sum", {x}, attrs); }
 
-// v, of the reduced shape of x under `attrs`, broadcast back to x's shape.
-Expr unreduce(const Expr& v, const Expr& x, const AttrList& attrs) {
-  return stock_gradient_of(np_sum(x, attrs), {v}, 0);
-}
-
 // [x == B(y)]: the elements that attain the extremum, as the stock kernel
 // (mshadow_op::eq against the output) selects them: every tied element. y is
 // recomputed with keepdims=True (same kernel, same `initial`, same value) so
@@ -51,7 +46,7 @@ MXNET_HO_GRADIENT(_backward_np_min).set_rule([](const Backward& n) {
 MXNET_HO_GRADIENT(_backward_np_prod).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1), h = n.head(0, x);
   AttrList attrs = n.attrs(kAxes);
-  Expr g = unreduce(n.in(0), x, attrs), y = unreduce(n.in(2), x, attrs);
+  Expr g = unreduce(n.in(0), x, attrs, "_np_sum"), y = unreduce(n.in(2), x, attrs, "_np_sum");
   Expr h_over_x = h / x;
   return {np_sum(h_over_x * y, attrs), -(h_over_x * g * y / x), np_sum(h_over_x * g, attrs)};
 });

@@ -19,10 +19,6 @@ namespace {
 
 Expr np_sum(const Expr& x, const AttrList& attrs) { return apply("_np_sum", {x}, attrs); }
 
-Expr unreduce(const Expr& v, const Expr& x, const AttrList& attrs) {
-  return stock_gradient_of(np_sum(x, attrs), {v}, 0);
-}
-
 }  // namespace
 
 // 2-norms: d/dg = sum(h*x/B(y));  d/dx = h*B(g)/B(y);  d/dy = -sum(h*B(g)*x/B(y)^2)
@@ -40,14 +36,14 @@ MXNET_HO_GRADIENT(_backward_npi_norm).set_rule([](const Backward& n) -> Grads {
   } else if (flag == -1 && ord == 1) {
     grads[0] = np_sum(h * sign(x), attrs);
   } else if (flag == -2 || flag == 1 || (flag == -1 && ord == 2)) {
-    Expr g = unreduce(n.in(0), x, attrs), y = unreduce(n.in(5), x, attrs);
+    Expr g = unreduce(n.in(0), x, attrs, "_np_sum"), y = unreduce(n.in(5), x, attrs, "_np_sum");
     Expr h_g_over_y = h * g / y;
     grads[0] = np_sum(h * x / y, attrs);
     grads[4] = h_g_over_y;
     grads[5] = -np_sum(h_g_over_y * x / y, attrs);
   } else if (flag == -1) {
     double q = ord - 1;
-    Expr g = unreduce(n.in(0), x, attrs), y = unreduce(n.in(5), x, attrs);
+    Expr g = unreduce(n.in(0), x, attrs, "_np_sum"), y = unreduce(n.in(5), x, attrs, "_np_sum");
     Expr r = abs(x) / y;
     Expr h_sign_rq = h * sign(x) * pow(r, q);
     grads[0] = np_sum(h_sign_rq, attrs);
