@@ -62,7 +62,12 @@ Expr operator*(const Expr& a, double s) { return Scalar("_mul_scalar", a, s); }
 Expr operator*(double s, const Expr& a) { return Scalar("_mul_scalar", a, s); }
 Expr operator/(const Expr& a, double s) { return Scalar("_div_scalar", a, s); }
 Expr operator/(double s, const Expr& a) { return Scalar("_rdiv_scalar", a, s); }
-Expr pow(const Expr& a, double p) { return Scalar("_power_scalar", a, p); }
+// a^0 and a^1 without _power_scalar, whose gradient at a = 0 would be 0*0^-1 = NaN
+Expr pow(const Expr& a, double p) {
+  if (p == 0.0) return ones_like(a);
+  if (p == 1.0) return a;
+  return Scalar("_power_scalar", a, p);
+}
 Expr pow(double s, const Expr& a) { return Scalar("_rpower_scalar", a, s); }
 Expr pow(const Expr& a, const Expr& b) { return Binary("_power", "broadcast_power", a, b); }
 Expr hypot(const Expr& a, const Expr& b) { return Binary("_hypot", "broadcast_hypot", a, b); }

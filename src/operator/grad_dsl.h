@@ -55,7 +55,7 @@ Expr operator*(const Expr& a, double s);
 Expr operator*(double s, const Expr& a);
 Expr operator/(const Expr& a, double s);
 Expr operator/(double s, const Expr& a);
-Expr pow(const Expr& a, double p);  // a^p
+Expr pow(const Expr& a, double p);  // a^p (ones for p = 0, a for p = 1)
 Expr pow(double s, const Expr& a);  // s^a
 Expr pow(const Expr& a, const Expr& b);
 Expr hypot(const Expr& a, const Expr& b);

@@ -29,3 +29,18 @@ CASES = [
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
     __file__, CASES)
+
+
+def test_square_third_order_at_zero_is_zero():
+    # d3/dx3 x**2 = 0 everywhere, including x = 0 (a rule writing x^(p-2) as
+    # _power_scalar(x, 0) would give 0 * 0^-1 = NaN there at the next order).
+    import mxnet as mx
+    import numpy as np
+    x = mx.nd.array([0.0, 1.5, -2.0], dtype="float64")
+    x.attach_grad()
+    with mx.autograd.record():
+        (g1,) = mx.autograd.grad((x ** 2).sum(), [x], create_graph=True, retain_graph=True)
+        (g2,) = mx.autograd.grad(g1.sum(), [x], create_graph=True, retain_graph=True)
+        (g3,) = mx.autograd.grad((g2 * x).sum(), [x], create_graph=True, retain_graph=True)
+    assert np.array_equal(g2.asnumpy(), [2.0, 2.0, 2.0])
+    assert np.array_equal(g3.asnumpy(), [2.0, 2.0, 2.0])

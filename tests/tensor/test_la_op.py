@@ -9,6 +9,11 @@ def shifted(F, a, s=2.0):
     return a + s * F.linalg.makediag(F.ones_like(F.linalg.extractdiag(a)))
 
 
+def spd(F, a):
+    """a a^T + 2I: symmetric positive definite for the Cholesky ops."""
+    return shifted(F, F.linalg.syrk(a))
+
+
 def gemm2(**kw):
     return lambda F, a, b: F.linalg.gemm2(a, b, **kw) ** 2
 
@@ -55,6 +60,24 @@ CASES = [
     Case("sumlogdiag", lambda F, a: F.linalg.sumlogdiag(a) ** 2, [(3, 3)], *POS),
     Case("sumlogdiag_batch", lambda F, a: F.linalg.sumlogdiag(a * a), [(2, 3, 3)], *POS),
     Case("inverse", lambda F, a: F.linalg.inverse(shifted(F, a)), [(3, 3)]),
+    # Cholesky factor and the inverse from it, both triangles, batched
+    Case("potrf", lambda F, a: F.sin(F.linalg.potrf(spd(F, a))), [(3, 3)]),
+    Case("potrf_upper", lambda F, a: F.linalg.potrf(spd(F, a), lower=False) ** 2, [(3, 3)]),
+    Case("potrf_batch", lambda F, a, w: F.linalg.potrf(spd(F, a)) * w, [(2, 3, 3), (2, 3, 3)]),
+    Case("potri", lambda F, a: F.sin(F.linalg.potri(F.linalg.potrf(spd(F, a)))), [(3, 3)]),
+    Case("potri_upper", lambda F, a: F.linalg.potri(F.linalg.potrf(spd(F, a), lower=False),
+                                                    lower=False) ** 2, [(3, 3)]),
+    # LQ factorization (A = L Q, m <= n) and symmetric eigendecomposition
+    # (A = U^T diag(lam) U); eigenvectors enter squared, which their sign does not change
+    Case("gelqf", lambda F, a: F.sum(F.sin(F.linalg.gelqf(a)[0])) * F.sum(
+        F.linalg.gelqf(a)[1] ** 2), [(2, 3)]),
+    Case("gelqf_l_only", lambda F, a: F.linalg.gelqf(a)[1] ** 3, [(3, 3)]),
+    Case("gelqf_q_only_batch", lambda F, a: F.sin(F.linalg.gelqf(a)[0]), [(2, 2, 4)]),
+    Case("syevd", lambda F, a, w: F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[0] ** 2 * w) +
+         F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[1] ** 3), [(3, 3), (3, 3)]),
+    Case("syevd_values_only", lambda F, a: F.sin(F.linalg.syevd(
+        F.linalg.syrk(a))[1]), [(3, 3)]),
+    Case("potri_of_triangular", lambda F, l: F.linalg.potri(shifted(F, l * l)) ** 2, [(2, 3, 3)]),
     Case("inverse_batch", lambda F, a: F.linalg.inverse(shifted(F, a)) ** 2, [(2, 2, 2)]),
     Case("extractdiag", lambda F, a: F.linalg.extractdiag(a) ** 3, [(3, 3)]),
     Case("extractdiag_offset", lambda F, a: F.linalg.extractdiag(a, offset=-1) ** 3,

@@ -7,6 +7,9 @@
 // and <g, f(h_A, B)>, i.e. the stock gradient of f at other arguments (itself
 // differentiable by these rules). Linear ops (extractdiag, makediag,
 // extracttrian, maketrian) have backward L^T g, whose gradient in g is L h.
+// The Cholesky ops' backward outputs are formulas of triangular products and
+// solves: the rules write each formula with forward ops and differentiate it
+// with vjp.
 #include "../grad_dsl.h"
 
 namespace mxnet_ho {
@@ -128,6 +131,119 @@ MXNET_HO_GRADIENT(_backward_linalg_extracttrian).set_rule([](const Backward& n) 
 // gA = extracttrian(g):  d/dg = maketrian(h)
 MXNET_HO_GRADIENT(_backward_linalg_maketrian).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_maketrian", {"offset", "lower"}, n);
+});
+
+namespace {
+
+AttrList Triangle(int offset, bool lower) {
+  return {{"offset", std::to_string(offset)}, {"lower", lower ? "True" : "False"}};
+}
+
+// The triangle of x on and below (lower) or above the diagonal `offset`, the
+// rest zero: tril(x, offset) or triu(x, offset).
+Expr triangle(const Expr& x, int offset, bool lower) {
+  return apply("_linalg_maketrian", {apply("_linalg_extracttrian", {x}, Triangle(offset, lower))},
+               Triangle(offset, lower));
+}
+
+AttrList Solve(bool transpose, bool rightside, bool lower, double alpha = 1.0) {
+  return {{"transpose", transpose ? "True" : "False"}, {"rightside", rightside ? "True" : "False"},
+          {"lower", lower ? "True" : "False"}, {"alpha", std::to_string(alpha)}};
+}
+
+// op(T)^-1 x, or x op(T)^-1 (rightside), for triangular T; times alpha
+Expr trsm(const Expr& t, const Expr& x, bool transpose, bool rightside, bool lower,
+          double alpha = 1.0) {
+  return apply("_linalg_trsm", {t, x}, Solve(transpose, rightside, lower, alpha));
+}
+
+// The stock kernel's potrf gradient (B = potrf(A), g = dB). Lower:
+// 0.5 B^-T copyLTU(B^T g) B^-1; upper: 0.5 B^-1 copyUTL(g B^T) B^-T, where
+// copyLTU(M) = tril(M) + triu(M^T, 1) mirrors M's lower triangle.
+Expr CholeskyGrad(const Expr& g, const Expr& b, bool lower) {
+  Expr m = apply("_linalg_trmm", {b, g}, Solve(true, !lower, lower));
+  Expr mt = lower ? gemm2(g, b, {{"transpose_a", "1"}}) : gemm2(b, g, {{"transpose_b", "1"}});
+  Expr mirrored = triangle(m, 0, lower) + triangle(mt, lower ? 1 : -1, !lower);
+  Expr x = trsm(b, mirrored, lower, false, lower);
+  return trsm(b, x, !lower, true, lower, 0.5);
+}
+
+// The stock kernel's potri gradient (A = potri(B) = (B B^T)^-1 or (B^T B)^-1,
+// g = dA). Lower: -tril(A (g + g^T) B^-T); upper: -triu(B^-T (g + g^T) A).
+Expr CholeskyInverseGrad(const Expr& g, const Expr& b, const Expr& a, bool lower) {
+  Expr sym = lower ? gemm2(a, g, {}) + gemm2(a, g, {{"transpose_b", "1"}})
+                   : gemm2(g, a, {}) + gemm2(g, a, {{"transpose_a", "1"}});
+  return triangle(trsm(b, sym, true, lower, lower, -1.0), 0, lower);
+}
+
+// Input i of the backward node, or zeros shaped like `like` where MXNet passed
+// a zero node for an output the user did not use.
+Expr InputOr(const Backward& n, size_t i, const Expr& like) {
+  return is_zeros(n.in(i)) ? zeros_like(like) : n.in(i);
+}
+
+// The stock kernel's gelqf gradient ((Q, L) = gelqf(A), A = L Q):
+// L^-T (dQ + copyLTU(M) Q) with M = L^T dL - dQ Q^T.
+Expr LQGrad(const Expr& dq, const Expr& dl, const Expr& q, const Expr& l) {
+  const AttrList nt = {{"transpose_b", "1"}}, tn = {{"transpose_a", "1"}};
+  Expr m = apply("_linalg_trmm", {l, dl}, Solve(true, false, true)) - gemm2(dq, q, nt);
+  Expr mt = gemm2(dl, l, tn) - gemm2(q, dq, nt);
+  Expr mirrored = triangle(m, 0, true) + triangle(mt, 1, false);
+  return trsm(l, dq + gemm2(mirrored, q, {}), true, false, true);
+}
+
+// The stock kernel's syevd gradient ((U, L) = syevd(A), A = U^T diag(L) U, L
+// ascending): U^T Y U with Y = diag(dL) off which, for i > j,
+// Y_ij = Y_ji = K_ij / (2 max(L_i - L_j, eps)), K = dU U^T - U dU^T. (eps: the
+// kernel's float32 floor 1e-30; its float64 floor 1e-100 differs only for
+// eigenvalues closer than 1e-30, where the derivative is ~1e30 either way.)
+Expr EigenGrad(const Expr& du, const Expr& dl, const Expr& u, const Expr& l) {
+  Expr k = gemm2(du, u, {{"transpose_b", "1"}}) - gemm2(u, du, {{"transpose_b", "1"}});
+  Expr li = apply("expand_dims", {l}, {{"axis", "-1"}}), lj = apply("expand_dims", {l}, {{"axis", "-2"}});
+  // 2 max(L_i - L_j, eps) inside `part` (i > j, or i < j with the roles swapped:
+  // K and L_i - L_j are antisymmetric), 1 elsewhere: the triangle drops those
+  // quotients, and 1 keeps their derivatives finite in float32
+  auto denominator = [&](const Expr& gap, const Expr& part) {
+    Expr floored = apply("_maximum_scalar", {gap}, {{"scalar", "1e-30"}});
+    return 2.0 * floored * part + (1.0 - part);
+  };
+  Expr below = triangle(ones_like(k), -1, true), above = triangle(ones_like(k), 1, false);
+  Expr y = triangle(k / denominator(apply("broadcast_sub", {li, lj}), below), -1, true) +
+           triangle(-k / denominator(apply("broadcast_sub", {lj, li}), above), 1, false) +
+           apply("_linalg_makediag", {dl});
+  return gemm2(gemm2(u, y, {{"transpose_a", "1"}}), u, {});
+}
+
+bool Lower(const Backward& n) {
+  const AttrList found = n.attrs({"lower"});
+  return found.empty() || found[0].second == "1" || found[0].second == "True" ||
+         found[0].second == "true";
+}
+
+}  // namespace
+
+// inputs (dQ, dL, Q, L), gA = L^-T (dQ + copyLTU(L^T dL - dQ Q^T) Q):  vjp of that formula
+MXNET_HO_GRADIENT(_backward_linalg_gelqf).set_rule([](const Backward& n) -> Grads {
+  Expr q = n.in(2), l = n.in(3), dq = InputOr(n, 0, q), dl = InputOr(n, 1, l);
+  return vjp(LQGrad(dq, dl, q, l), {dq, dl, q, l}, n.head(0, q));
+});
+
+// inputs (dU, dL, U, L), gA = U^T Y(dU U^T, L, dL) U (EigenGrad):  vjp of that formula
+MXNET_HO_GRADIENT(_backward_linalg_syevd).set_rule([](const Backward& n) -> Grads {
+  Expr u = n.in(2), l = n.in(3), du = InputOr(n, 0, u), dl = InputOr(n, 1, l);
+  return vjp(EigenGrad(du, dl, u, l), {du, dl, u, l}, n.head(0, u));
+});
+
+// gA = 0.5 B^-T copyLTU(B^T g) B^-1 (lower; transposed for upper):  vjp of that formula
+MXNET_HO_GRADIENT(_backward_linalg_potrf).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), b = n.in(1);
+  return vjp(CholeskyGrad(g, b, Lower(n)), {g, b}, n.head(0, b));
+});
+
+// gB = -tril(A (g + g^T) B^-T) (lower; transposed for upper):  vjp of that formula
+MXNET_HO_GRADIENT(_backward_linalg_potri).set_rule([](const Backward& n) -> Grads {
+  Expr g = n.in(0), b = n.in(1), a = n.in(2);
+  return vjp(CholeskyInverseGrad(g, b, a, Lower(n)), {g, b, a}, n.head(0, b));
 });
 
 }  // namespace op
