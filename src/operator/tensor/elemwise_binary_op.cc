@@ -22,15 +22,6 @@ Grads SubGrad(const Backward& n) {
   return {n.head(0) - n.head(1)};
 }
 
-
-
-// (ga, gb) = (g, -g*floor(a/b)); floor is piecewise constant
-Grads ModGrad(const Backward& n) {
-  Expr a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
-  return {ha - hb * floor(a / b), zeros_like(a), zeros_like(b)};
-}
-
-
 // (ga, gb) = (g*[a>=b], g*[a<b]), the tie going to a as in the stock kernel
 Grads MaximumGrad(const Backward& n) {
   Expr a = n.in(1), b = n.in(2);
@@ -43,6 +34,14 @@ Grads MinimumGrad(const Backward& n) {
   return {n.head(0) * (a <= b) + n.head(1) * (a > b), zeros_like(a), zeros_like(b)};
 }
 
+}  // namespace
+
+// (ga, gb) = (g, -g*floor(a/b)); floor is piecewise constant
+Grads ModGrad(const Backward& n) {
+  Expr a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
+  return {ha - hb * floor(a / b), zeros_like(a), zeros_like(b)};
+}
+
 // (ga, gb) = (g*a/r, g*b/r) with r = hypot(a, b); d(a/r)/da = b^2/r^3, d(a/r)/db = -ab/r^3
 Grads HypotGrad(const Backward& n) {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
@@ -53,8 +52,6 @@ Grads HypotGrad(const Backward& n) {
           sum_to(g_over_r3 * b * cross, a),
           sum_to(-(g_over_r3 * a * cross), b)};
 }
-
-}  // namespace
 
 // (ga, gb) = (g*b, g*a)
 Grads MulGrad(const Backward& n) {

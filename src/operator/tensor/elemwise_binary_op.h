@@ -12,6 +12,8 @@ namespace op {
 Grads MulGrad(const Backward& n);    // (ga, gb) = (g*b, g*a)
 Grads DivGrad(const Backward& n);    // (ga, gb) = (g/b, -g*a/b^2)
 Grads PowerGrad(const Backward& n);  // (ga, gb) = (g*b*a^(b-1), g*a^b*ln(a))
+Grads ModGrad(const Backward& n);    // (ga, gb) = (g, -g*floor(a/b))
+Grads HypotGrad(const Backward& n);  // (ga, gb) = (g*a/r, g*b/r), r = hypot(a, b)
 
 }  // namespace op
 }  // namespace mxnet_ho
