@@ -10,6 +10,11 @@ differences of the (k-1)-th, in float64, along random directions:
     check   <dS_{k-1}/dx_i, u_i>  ~=  (S_{k-1}(x + eps*u_i) - S_{k-1}(x - eps*u_i)) / (2*eps)
 
 with w, v and u drawn at random. Every dS_{k-1}/dx_i must have x_i's shape.
+
+``fn`` takes and returns legacy ``mx.nd`` arrays, or, under ``npx.set_np()``,
+``mx.np`` arrays: inputs given as mx.np arrays (or as NumPy data while the NumPy
+semantics are on) stay mx.np arrays, and the cotangent, the directions and the
+gradients are made in the array type of what they pair with.
 """
 import numpy as np
 
@@ -31,12 +36,36 @@ def _mx():
     return mxnet
 
 
+def _is_np(array):
+    """Whether `array` is an mx.np (NumPy-interface) array."""
+    return isinstance(array, _mx().numpy.ndarray)
+
+
+def _array_like(data, like):
+    """float64 `data` (NumPy) as an array of the same kind as `like`."""
+    mx = _mx()
+    if _is_np(like):
+        return mx.np.array(data, dtype="float64")
+    return mx.nd.array(data, dtype="float64")
+
+
+def _same_kind(array, like):
+    """`array` (an autograd result) as the kind of array `like` is, sharing its data."""
+    if _is_np(like) and not _is_np(array):
+        return array.as_np_ndarray()
+    if not _is_np(like) and _is_np(array):
+        return array.as_nd_ndarray()
+    return array
+
+
 def _as_float64(inputs):
     mx = _mx()
     arrays = []
     for x in inputs:
-        if isinstance(x, mx.nd.NDArray):
+        if isinstance(x, mx.nd.NDArray):  # mx.np.ndarray is a subclass
             arrays.append(x.astype("float64"))
+        elif mx.util.is_np_array():
+            arrays.append(mx.np.array(np.asarray(x, dtype="float64"), dtype="float64"))
         else:
             arrays.append(mx.nd.array(np.asarray(x, dtype="float64"), dtype="float64"))
     return arrays
@@ -75,8 +104,8 @@ def higher_order_grads(fn, inputs, k, cotangent, directions, with_grads=True):
             except mx.base.MXNetError as error:
                 if not _is_no_path_error(error):
                     raise
-                g = mx.nd.zeros_like(x)
-            grads.append(g)
+                g = mx.np.zeros_like(x) if _is_np(x) else mx.nd.zeros_like(x)
+            grads.append(_same_kind(g, x))
         return grads
 
     with mx.autograd.record():
@@ -106,7 +135,7 @@ def check_higher_order_grad(fn, inputs, order=2, rtol=1e-5, atol=1e-7, eps=1e-5,
     rng = np.random.RandomState(seed)
 
     def rand_like(a):
-        return mx.nd.array(rng.uniform(-1.0, 1.0, a.shape), dtype="float64")
+        return _array_like(rng.uniform(-1.0, 1.0, a.shape), a)
 
     with mx.autograd.pause():
         y = fn(*xs)

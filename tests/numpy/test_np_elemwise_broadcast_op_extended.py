@@ -14,7 +14,7 @@ import mxnet as mx
 from mxnet import npx
 from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, higher_order_grads
 
-from test_np_elemwise_broadcast_op import NpCase, _Lambda, first_order_grads, nd_gradients, on_nd
+from test_np_elemwise_broadcast_op import NpCase, _Lambda, first_order_grads
 
 
 class Case(NpCase):
@@ -103,15 +103,15 @@ def numpy_mode():
 
 
 def check(fn, case):
-    with nd_gradients():
-        for order in case.orders:
-            check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                    atol=case.atol, seed=case.seed)
+    """fn on mx.np arrays: check_higher_order_grad works in them under npx.set_np()."""
+    for order in case.orders:
+        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
+                                atol=case.atol, seed=case.seed)
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_higher_order(case):
-    check(on_nd(lambda *xs: case.fn(mx.np, *xs)), case)
+    check(lambda *xs: case.fn(mx.np, *xs), case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
@@ -119,7 +119,7 @@ def test_hybridized(case):
     block = _Lambda(case.fn)
     block.initialize()
     block.hybridize(inline_limit=1 << 30)
-    check(on_nd(block), case)
+    check(block, case)
 
 
 def check_orders_after_first(fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, eps=1e-5,
@@ -127,11 +127,11 @@ def check_orders_after_first(fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, ep
     """check_higher_order_grad's comparison from order 2 on: the k-th autograd
     derivative against central differences of the (k-1)-th, for a function whose
     first derivative (stock's) is not the derivative of the function."""
-    xs = [mx.nd.array(x, dtype="float64") for x in inputs]
+    xs = [mx.np.array(x, dtype="float64") for x in inputs]
     rng = onp.random.RandomState(seed)
 
     def rand_like(shape):
-        return mx.nd.array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
+        return mx.np.array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
 
     cotangent = rand_like(fn(*xs).shape)
     directions = [[rand_like(x.shape) for x in xs] for _ in range(max(orders))]
@@ -160,16 +160,13 @@ def test_rarctan2_scalar_orders_2_3(hybridize):
         fn.hybridize(inline_limit=1 << 30)
     else:
         fn = lambda *xs: RARCTAN2.fn(mx.np, *xs)  # noqa: E731
-    with nd_gradients():
-        check_orders_after_first(on_nd(fn), RARCTAN2.draw())
+    check_orders_after_first(fn, RARCTAN2.draw())
 
 
 @pytest.mark.xfail(strict=True, reason="stock MXNet 1.9.1 bug: _backward_npi_rarctan2_scalar "
                    "computes -g*x/(x^2+s^2) for np.arctan2(s, x) instead of -g*s/(x^2+s^2)")
 def test_stock_rarctan2_scalar_first_order():
-    with nd_gradients():
-        check_higher_order_grad(on_nd(lambda a: mx.np.arctan2(1.5, a)), RARCTAN2.draw(),
-                                order=1)
+    check_higher_order_grad(lambda a: mx.np.arctan2(1.5, a), RARCTAN2.draw(), order=1)
 
 
 @pytest.mark.parametrize("fn", [lambda x: mx.np.copysign(x, -2.0),

@@ -14,7 +14,7 @@ import mxnet as mx
 from mxnet import npx
 from mxnet_ho.test_utils import check_higher_order_grad
 
-from test_np_elemwise_broadcast_op import NpCase, _Lambda, first_order_grads, nd_gradients, on_nd
+from test_np_elemwise_broadcast_op import NpCase, _Lambda, first_order_grads
 
 
 def _npx(np):
@@ -86,15 +86,15 @@ def numpy_mode():
 
 
 def check(fn, case):
-    with nd_gradients():
-        for order in case.orders:
-            check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                    atol=case.atol, seed=case.seed)
+    """fn on mx.np arrays: check_higher_order_grad works in them under npx.set_np()."""
+    for order in case.orders:
+        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
+                                atol=case.atol, seed=case.seed)
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_higher_order(case):
-    check(on_nd(lambda *xs: case.fn(mx.np, *xs)), case)
+    check(lambda *xs: case.fn(mx.np, *xs), case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
@@ -102,7 +102,7 @@ def test_hybridized(case):
     block = _Lambda(case.fn)
     block.initialize()
     block.hybridize(inline_limit=1 << 30)
-    check(on_nd(block), case)
+    check(block, case)
 
 
 @pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
@@ -110,8 +110,7 @@ def test_hybridized(case):
                    "MakeZeroGradNodes, a zero gradient for what is a reshape of x")
 def test_stock_atleast_nd_first_order(name):
     case = NpCase(name, lambda np, a: getattr(np, name)(a) * 1.0, [(3,)])
-    with nd_gradients():
-        check_higher_order_grad(on_nd(lambda *xs: case.fn(mx.np, *xs)), case.draw(), order=1)
+    check_higher_order_grad(lambda *xs: case.fn(mx.np, *xs), case.draw(), order=1)
 
 
 def test_stock_flip_negative_axis_has_no_gradient():
