@@ -146,21 +146,22 @@ def check_hybridized(case):
                                 atol=case.atol, eps=case.eps, seed=case.seed)
 
 
-@_on_test_context
-def check_float32(case, rtol=2e-3):
-    """The case's highest-order derivative in float32 against float64's (which
-    check_orders holds against finite differences), in norm: the rules must work
-    in the dtype models train in, to float32 accuracy."""
-    k = max(case.orders) - 1
+def check_float32_of(fn_of_dtype, arrays, k, seed, array=None, rtol=2e-3):
+    """The order-(k+1) derivative of fn_of_dtype(dtype) at `arrays` in float32
+    against float64's (which check_orders holds against finite differences), in
+    norm: the rules must work in the dtype models train in, to float32 accuracy.
+    `array` makes the inputs (mx.nd.array, or mx.np.array for the NumPy
+    interface)."""
+    array = array or mx.nd.array
     results = []
     for dtype in ("float64", "float32"):
-        inputs, fn = imperative(case, dtype)
-        xs = [mx.nd.array(a, dtype=dtype) for a in inputs]
-        rng = np.random.RandomState(case.seed + 2)
+        fn = fn_of_dtype(dtype)
+        xs = [array(a, dtype=dtype) for a in arrays]
+        rng = np.random.RandomState(seed + 2)
         with mx.autograd.pause():
             y = fn(*xs)
-        cotangent = mx.nd.array(rng.uniform(-1, 1, y.shape), dtype=dtype)
-        directions = [[mx.nd.array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs]
+        cotangent = array(rng.uniform(-1, 1, y.shape), dtype=dtype)
+        directions = [[array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs]
                       for _ in range(k)]
         _, grads = higher_order_grads(fn, xs, k, cotangent, directions)
         results.append(grads)
@@ -172,6 +173,14 @@ def check_float32(case, rtol=2e-3):
         assert error <= rtol * scale + 1e-5, (
             "order %d derivative of input %d in float32 is off by %.3g (norm %.3g)"
             % (k + 1, i, error, scale))
+
+
+@_on_test_context
+def check_float32(case):
+    """check_float32_of for a Case, at its highest order."""
+    inputs, _ = imperative(case)
+    check_float32_of(lambda dtype: imperative(case, dtype)[1], inputs, max(case.orders) - 1,
+                     case.seed)
 
 
 @_on_test_context

@@ -93,7 +93,8 @@ def higher_order_grads(fn, inputs, k, cotangent, directions, with_grads=True):
         # kernels mishandle some single-input requests (float32 FullyConnected's
         # bias alone comes back unwritten, Deconvolution's weight alone fails).
         try:
-            return list(mx.autograd.grad(s, xs, create_graph=True, retain_graph=True))
+            grads = mx.autograd.grad(s, xs, create_graph=True, retain_graph=True)
+            return [_same_kind(g, x) for g, x in zip(grads, xs)]
         except mx.base.MXNetError as error:
             if not _is_no_path_error(error):
                 raise

@@ -14,6 +14,9 @@ from mxnet import autograd, npx
 from mxnet_ho import numpy_compat
 from mxnet_ho.test_utils import check_higher_order_grad
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import check_float32_of  # noqa: E402  (tests/, also when run as a script)
+
 numpy_compat.install()
 
 POS = (0.5, 2.0)
@@ -76,22 +79,6 @@ def np_semantics():
         npx.reset_np()
 
 
-@contextmanager
-def nd_gradients():
-    """check_higher_order_grad handles mx.nd arrays only: while it runs,
-    autograd.grad is stock's (legacy NDArrays) and fn converts at its borders."""
-    wrapped = autograd.grad
-    autograd.grad = wrapped.__wrapped__
-    try:
-        yield
-    finally:
-        autograd.grad = wrapped
-
-
-def on_nd(f):
-    return lambda *xs: f(*[x.as_np_ndarray() for x in xs]).as_nd_ndarray()
-
-
 @pytest.fixture(autouse=True, scope="module")
 def numpy_mode():
     npx.set_np()
@@ -99,21 +86,35 @@ def numpy_mode():
     npx.reset_np()
 
 
+def check_case(fn, case):
+    """fn, a function of mx.np arrays, at each of the case's orders."""
+    for order in case.orders:
+        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol, atol=case.atol,
+                                seed=case.seed)
+
+
+def check_case_float32(case):
+    """The case's highest order in float32 against float64 (harness.check_float32_of)."""
+    fn = lambda *xs: case.fn(mx.np, *xs)  # noqa: E731
+    check_float32_of(lambda dtype: fn, case.draw(), max(case.orders) - 1, case.seed,
+                     array=mx.np.array)
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_higher_order(case):
-    fn = on_nd(lambda *xs: case.fn(mx.np, *xs))
-    with nd_gradients():
-        for order in case.orders:
-            check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                    atol=case.atol, seed=case.seed)
+    check_case(lambda *xs: case.fn(mx.np, *xs), case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_float32(case):
+    check_case_float32(case)
 
 
 @pytest.mark.xfail(strict=True, reason="stock MXNet 1.9.1 bug: _backward_np_matmul gives a "
                    "wrong first-order gradient of a when both operands broadcast batch axes")
 def test_stock_matmul_two_sided_batch_broadcast():
     case = NpCase("matmul", lambda np, a, b: np.matmul(a, b), [(2, 1, 2, 3), (3, 3, 2)])
-    with nd_gradients():
-        check_higher_order_grad(on_nd(lambda *xs: case.fn(mx.np, *xs)), case.draw(), order=1)
+    check_higher_order_grad(lambda *xs: case.fn(mx.np, *xs), case.draw(), order=1)
 
 
 class _Lambda(mx.gluon.HybridBlock):
@@ -130,10 +131,7 @@ def test_hybridized(case):
     block = _Lambda(case.fn)
     block.initialize()
     block.hybridize(inline_limit=1 << 30)
-    with nd_gradients():
-        for order in case.orders:
-            check_higher_order_grad(on_nd(block), case.draw(), order=order, rtol=case.rtol,
-                                    atol=case.atol, seed=case.seed)
+    check_case(block, case)
 
 
 def test_grad_returns_np_arrays():

@@ -14,7 +14,7 @@ import mxnet as mx
 from mxnet import npx
 from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, higher_order_grads
 
-from test_np_elemwise_broadcast_op import NpCase, _Lambda, first_order_grads
+from test_np_elemwise_broadcast_op import NpCase, _Lambda, check_case_float32, first_order_grads
 
 
 class Case(NpCase):
@@ -112,6 +112,11 @@ def check(fn, case):
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_higher_order(case):
     check(lambda *xs: case.fn(mx.np, *xs), case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_float32(case):
+    check_case_float32(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)

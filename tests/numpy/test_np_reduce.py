@@ -18,7 +18,7 @@ from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, h
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_np_elemwise_broadcast_op import (  # noqa: E402  (shared adapter)
-    POS, NpCase, _Lambda, first_order_grads, nd_gradients, numpy_mode, on_nd)
+    POS, NpCase, _Lambda, check_case_float32, first_order_grads, numpy_mode)
 
 assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 
@@ -125,9 +125,9 @@ def check_above_first_order(fn, inputs, orders, rtol, atol, seed, eps=1e-5, chec
     rng = onp.random.RandomState(seed)
 
     def rand_like(shape):
-        return mx.nd.array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
+        return mx.np.array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
 
-    xs = [mx.nd.array(x, dtype="float64") for x in inputs]
+    xs = [mx.np.array(x, dtype="float64") for x in inputs]
     with mx.autograd.pause():
         y = fn(*xs)
     cotangent = rand_like(y.shape)
@@ -153,13 +153,12 @@ def check_above_first_order(fn, inputs, orders, rtol, atol, seed, eps=1e-5, chec
 
 
 def run_case(fn, case, stock_first):
-    with nd_gradients():
-        if stock_first:
-            check_above_first_order(fn, case.draw(), case.orders, case.rtol, case.atol, case.seed)
-            return
-        for order in case.orders:
-            check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                    atol=case.atol, seed=case.seed)
+    if stock_first:
+        check_above_first_order(fn, case.draw(), case.orders, case.rtol, case.atol, case.seed)
+        return
+    for order in case.orders:
+        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
+                                atol=case.atol, seed=case.seed)
 
 
 ALL = [(c, False) for c in CASES] + [(c, True) for c in STOCK_FIRST_CASES]
@@ -167,7 +166,7 @@ ALL = [(c, False) for c in CASES] + [(c, True) for c in STOCK_FIRST_CASES]
 
 @pytest.mark.parametrize("case,stock_first", ALL, ids=[repr(c) for c, _ in ALL])
 def test_higher_order(case, stock_first):
-    run_case(on_nd(lambda *xs: case.fn(mx.np, *xs)), case, stock_first)
+    run_case(lambda *xs: case.fn(mx.np, *xs), case, stock_first)
 
 
 @pytest.mark.parametrize("case,stock_first", ALL, ids=[repr(c) for c, _ in ALL])
@@ -175,7 +174,12 @@ def test_hybridized(case, stock_first):
     block = _Lambda(case.fn)
     block.initialize()
     block.hybridize(inline_limit=1 << 30)
-    run_case(on_nd(block), case, stock_first)
+    run_case(block, case, stock_first)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_float32(case):
+    check_case_float32(case)
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
