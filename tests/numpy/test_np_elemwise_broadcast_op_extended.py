@@ -2,19 +2,16 @@
 np.hypot, np.ldexp, np.copysign and np.mod/np.remainder, with broadcasting and
 with a scalar on either side. Inputs stay off the kinks and jumps (copysign at
 0, mod where a/b is whole, arctan2's branch cut)."""
-import os
-import pickle
-import subprocess
-import sys
-
 import numpy as onp
 import pytest
 
 import mxnet as mx
-from mxnet import npx
-from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, higher_order_grads
+from mxnet_ho.test_utils import check_higher_order_grad
 
-from test_np_elemwise_broadcast_op import NpCase, _Lambda, check_case_float32, first_order_grads
+from np_harness import (NpCase, check_above_first_order, check_first_order_identical, hybridized,
+                        np_standard_tests, numpy_mode, print_stock_first_order)
+
+assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 
 
 class Case(NpCase):
@@ -95,77 +92,13 @@ CASES = [
 RARCTAN2 = Case("rarctan2_scalar", lambda np, a: np.arctan2(1.5, a ** 3), [(2, 3)])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def numpy_mode():
-    npx.set_np()
-    yield
-    npx.reset_np()
-
-
-def check(fn, case):
-    """fn on mx.np arrays: check_higher_order_grad works in them under npx.set_np()."""
-    for order in case.orders:
-        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                atol=case.atol, seed=case.seed)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check(lambda *xs: case.fn(mx.np, *xs), case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_float32(case):
-    check_case_float32(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    block = _Lambda(case.fn)
-    block.initialize()
-    block.hybridize(inline_limit=1 << 30)
-    check(block, case)
-
-
-def check_orders_after_first(fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, eps=1e-5,
-                             seed=0):
-    """check_higher_order_grad's comparison from order 2 on: the k-th autograd
-    derivative against central differences of the (k-1)-th, for a function whose
-    first derivative (stock's) is not the derivative of the function."""
-    xs = [mx.np.array(x, dtype="float64") for x in inputs]
-    rng = onp.random.RandomState(seed)
-
-    def rand_like(shape):
-        return mx.np.array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
-
-    cotangent = rand_like(fn(*xs).shape)
-    directions = [[rand_like(x.shape) for x in xs] for _ in range(max(orders))]
-    for k in orders:
-        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions)
-        for i, (x, g) in enumerate(zip(xs, grads)):
-            u = rand_like(x.shape)
-            values = []
-            for sign in (1.0, -1.0):
-                moved = list(xs)
-                moved[i] = x + sign * eps * u
-                values.append(higher_order_grads(fn, moved, k - 1, cotangent, directions,
-                                                 with_grads=False)[0])
-            numeric = (values[0] - values[1]) / (2.0 * eps)
-            analytic = float((g * u.asnumpy()).sum())
-            if abs(analytic - numeric) > atol + rtol * max(abs(numeric), abs(analytic)):
-                raise HigherOrderGradError("order %d, input %d: autograd %.12g, numeric %.12g"
-                                           % (k, i, analytic, numeric))
+test_higher_order, test_float32, test_hybridized, _ = np_standard_tests(__file__, CASES)
 
 
 @pytest.mark.parametrize("hybridize", [False, True])
 def test_rarctan2_scalar_orders_2_3(hybridize):
-    if hybridize:
-        fn = _Lambda(RARCTAN2.fn)
-        fn.initialize()
-        fn.hybridize(inline_limit=1 << 30)
-    else:
-        fn = lambda *xs: RARCTAN2.fn(mx.np, *xs)  # noqa: E731
-    check_orders_after_first(fn, RARCTAN2.draw())
+    fn = hybridized(RARCTAN2) if hybridize else lambda *xs: RARCTAN2.fn(mx.np, *xs)
+    check_above_first_order(fn, RARCTAN2.draw())
 
 
 @pytest.mark.xfail(strict=True, reason="stock MXNet 1.9.1 bug: _backward_npi_rarctan2_scalar "
@@ -193,19 +126,8 @@ ALL = CASES + [RARCTAN2]
 
 
 def test_first_order_bit_identical():
-    env = dict(os.environ, MXNET_HO_DISABLE="1")
-    out = subprocess.run([sys.executable, os.path.abspath(__file__)], env=env, check=True,
-                         stdout=subprocess.PIPE).stdout
-    stock = pickle.loads(out)
-    ours = first_order_grads(ALL)
-    for case in ALL:
-        assert ours[case.name] == stock[case.name], (
-            "first-order gradient of %s differs from stock MXNet" % case.name)
+    check_first_order_identical(__file__, ALL)
 
 
 if __name__ == "__main__":
-    import mxnet_ho
-
-    assert not mxnet_ho.is_enabled(), "the stock run must not load mxnet-ho"
-    npx.set_np()
-    sys.stdout.buffer.write(pickle.dumps(first_order_grads(ALL)))
+    print_stock_first_order(ALL)

@@ -3,18 +3,14 @@ to order 3: reshape, moveaxis, roll, repeat, atleast_nd, concatenate, stack,
 vstack/hstack/dstack/column_stack, split/hsplit/dsplit, expand_dims, flip,
 tile, pad, slicing, clip, astype, tensordot, one_hot and full_like. Each op is
 composed with a nonlinear function so that its higher derivatives are not zero."""
-import os
-import pickle
-import subprocess
-import sys
-
 import pytest
 
 import mxnet as mx
-from mxnet import npx
 from mxnet_ho.test_utils import check_higher_order_grad
 
-from test_np_elemwise_broadcast_op import NpCase, _Lambda, check_case_float32, first_order_grads
+from np_harness import NpCase, np_standard_tests, numpy_mode, print_stock_first_order
+
+assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 
 
 def _npx(np):
@@ -78,36 +74,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def numpy_mode():
-    npx.set_np()
-    yield
-    npx.reset_np()
-
-
-def check(fn, case):
-    """fn on mx.np arrays: check_higher_order_grad works in them under npx.set_np()."""
-    for order in case.orders:
-        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                atol=case.atol, seed=case.seed)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check(lambda *xs: case.fn(mx.np, *xs), case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_float32(case):
-    check_case_float32(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    block = _Lambda(case.fn)
-    block.initialize()
-    block.hybridize(inline_limit=1 << 30)
-    check(block, case)
+test_higher_order, test_float32, test_hybridized, test_first_order_bit_identical = (
+    np_standard_tests(__file__, CASES))
 
 
 @pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
@@ -149,20 +117,5 @@ def test_split_pieces_apart_raises():
         b.grad.asnumpy()
 
 
-def test_first_order_bit_identical():
-    env = dict(os.environ, MXNET_HO_DISABLE="1")
-    out = subprocess.run([sys.executable, os.path.abspath(__file__)], env=env, check=True,
-                         stdout=subprocess.PIPE).stdout
-    stock = pickle.loads(out)
-    ours = first_order_grads(CASES)
-    for case in CASES:
-        assert ours[case.name] == stock[case.name], (
-            "first-order gradient of %s differs from stock MXNet" % case.name)
-
-
 if __name__ == "__main__":
-    import mxnet_ho
-
-    assert not mxnet_ho.is_enabled(), "the stock run must not load mxnet-ho"
-    npx.set_np()
-    sys.stdout.buffer.write(pickle.dumps(first_order_grads(CASES)))
+    print_stock_first_order(CASES)

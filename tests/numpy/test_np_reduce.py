@@ -1,11 +1,7 @@
 """Gradients to order 3 of NumPy-interface reductions and linear reshapings:
 np.max/np.min (ties included), np.prod, np.where (all three forms),
 np.broadcast_to, np.cumsum, np.linalg.norm, np.average, np.trace, np.diagonal,
-np.diagflat, np.tril and np.diff. The adapter (NpCase, the mx.np <-> mx.nd
-bridge for check_higher_order_grad, the hybridizing block, the stock
-first-order run) is shared with test_np_elemwise_broadcast_op."""
-import os
-import pickle
+np.diagflat, np.tril and np.diff (checks from np_harness)."""
 import subprocess
 import sys
 
@@ -13,12 +9,9 @@ import numpy as onp
 import pytest
 
 import mxnet as mx
-from mxnet import npx
-from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, higher_order_grads
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_np_elemwise_broadcast_op import (  # noqa: E402  (shared adapter)
-    POS, NpCase, _Lambda, check_case_float32, first_order_grads, numpy_mode)
+from np_harness import (POS, NpCase, check_above_first_order, check_first_order_identical,
+                        hybridized, np_standard_tests, numpy_mode, print_stock_first_order)
 
 assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 
@@ -118,68 +111,22 @@ STOCK_FIRST_CASES = [
 ]
 
 
-def check_above_first_order(fn, inputs, orders, rtol, atol, seed, eps=1e-5, check=(1,)):
-    """check_higher_order_grad's comparison at the given orders (>= 2) and for
-    the inputs `check` only: the k-th autograd derivative against central
-    differences of the (k-1)-th."""
-    rng = onp.random.RandomState(seed)
-
-    def rand_like(shape):
-        return mx.np.array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
-
-    xs = [mx.np.array(x, dtype="float64") for x in inputs]
-    with mx.autograd.pause():
-        y = fn(*xs)
-    cotangent = rand_like(y.shape)
-    directions = [[rand_like(x.shape) for x in xs] for _ in range(max(orders))]
-    for k in orders:
-        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions)
-        for i, (x, g) in enumerate(zip(xs, grads)):
-            assert g.shape == x.shape, (k, i, g.shape, x.shape)
-            if i not in check:
-                continue
-            u = rand_like(x.shape)
-            values = []
-            for sign in (1.0, -1.0):
-                moved = list(xs)
-                moved[i] = x + sign * eps * u
-                values.append(higher_order_grads(fn, moved, k - 1, cotangent, directions,
-                                                 with_grads=False)[0])
-            numeric = (values[0] - values[1]) / (2 * eps)
-            analytic = float((g * u.asnumpy()).sum())
-            if abs(analytic - numeric) > atol + rtol * max(abs(numeric), abs(analytic)):
-                raise HigherOrderGradError("order %d, input %d: autograd %.12g, numeric %.12g"
-                                           % (k, i, analytic, numeric))
+test_higher_order, test_float32, test_hybridized, _ = np_standard_tests(__file__, CASES)
 
 
-def run_case(fn, case, stock_first):
-    if stock_first:
-        check_above_first_order(fn, case.draw(), case.orders, case.rtol, case.atol, case.seed)
-        return
-    for order in case.orders:
-        check_higher_order_grad(fn, case.draw(), order=order, rtol=case.rtol,
-                                atol=case.atol, seed=case.seed)
+def check_stock_first(fn, case):
+    check_above_first_order(fn, case.draw(), case.orders, case.rtol, case.atol, seed=case.seed,
+                            check=(1,))
 
 
-ALL = [(c, False) for c in CASES] + [(c, True) for c in STOCK_FIRST_CASES]
+@pytest.mark.parametrize("case", STOCK_FIRST_CASES, ids=repr)
+def test_higher_order_above_stock_first(case):
+    check_stock_first(lambda *xs: case.fn(mx.np, *xs), case)
 
 
-@pytest.mark.parametrize("case,stock_first", ALL, ids=[repr(c) for c, _ in ALL])
-def test_higher_order(case, stock_first):
-    run_case(lambda *xs: case.fn(mx.np, *xs), case, stock_first)
-
-
-@pytest.mark.parametrize("case,stock_first", ALL, ids=[repr(c) for c, _ in ALL])
-def test_hybridized(case, stock_first):
-    block = _Lambda(case.fn)
-    block.initialize()
-    block.hybridize(inline_limit=1 << 30)
-    run_case(block, case, stock_first)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_float32(case):
-    check_case_float32(case)
+@pytest.mark.parametrize("case", STOCK_FIRST_CASES, ids=repr)
+def test_hybridized_above_stock_first(case):
+    check_stock_first(hybridized(case), case)
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
@@ -276,19 +223,8 @@ def test_stock_cumsum_negative_axis_fails():
 
 
 def test_first_order_bit_identical():
-    env = dict(os.environ, MXNET_HO_DISABLE="1")
-    out = subprocess.run([sys.executable, os.path.abspath(__file__)], env=env, check=True,
-                         stdout=subprocess.PIPE).stdout
-    stock = pickle.loads(out)
-    ours = first_order_grads(CASES + STOCK_FIRST_CASES)
-    for case in CASES + STOCK_FIRST_CASES:
-        assert ours[case.name] == stock[case.name], (
-            "first-order gradient of %s differs from stock MXNet" % case.name)
+    check_first_order_identical(__file__, CASES + STOCK_FIRST_CASES)
 
 
 if __name__ == "__main__":
-    import mxnet_ho
-
-    assert not mxnet_ho.is_enabled(), "the stock run must not load mxnet-ho"
-    npx.set_np()
-    sys.stdout.buffer.write(pickle.dumps(first_order_grads(CASES + STOCK_FIRST_CASES)))
+    print_stock_first_order(CASES + STOCK_FIRST_CASES)
