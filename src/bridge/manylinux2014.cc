@@ -37,6 +37,14 @@ extern "C" double mxnet_ho_log_glibc_2_2_5(double x);  // libm's, so not hidden
 MXNET_HO_PRIVATE double mxnet_ho_log(double x) { return mxnet_ho_log_glibc_2_2_5(x); }
 MXNET_HO_PROVIDE(log, mxnet_ho_log);
 
+// pow@GLIBC_2.29 likewise is pow@GLIBC_2.2.5 without the wrapper.
+__asm__(".symver mxnet_ho_pow_glibc_2_2_5, pow@GLIBC_2.2.5");
+extern "C" double mxnet_ho_pow_glibc_2_2_5(double x, double y);
+MXNET_HO_PRIVATE double mxnet_ho_pow(double x, double y) {
+  return mxnet_ho_pow_glibc_2_2_5(x, y);
+}
+MXNET_HO_PROVIDE(pow, mxnet_ho_pow);
+
 // std::__throw_bad_array_new_length() (GLIBCXX_3.4.29), called by every
 // std::allocator<T>::allocate: throws its base class, which GLIBCXX 3.4.19 has.
 MXNET_HO_PRIVATE [[noreturn]] void mxnet_ho_throw_bad_array_new_length() {
