@@ -25,6 +25,19 @@ Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr
   return {w * s * p_hx + hw * xh + hb, d_x, s * g * p_hx};
 }
 
+Grads RowNormalizationGrads(const Backward& n, const Expr& g, const Expr& x, const Expr& gamma,
+                            const std::string& rows, double eps) {
+  auto row_view = [&](const Expr& e) { return apply("Reshape", {e}, {{"shape", rows}}); };
+  auto per_row = [](const Expr& v) { return apply("Reshape", {v}, {{"shape", "(1,-1,1)"}}); };
+  auto mean = [](const Expr& e) {
+    return apply("mean", {e}, {{"axis", "2"}, {"keepdims", "True"}});
+  };
+  Grads d = NormalizationGrads(row_view(g), row_view(x), per_row(gamma), row_view(n.head(0)),
+                               per_row(n.head(1, gamma)), per_row(n.head(2, gamma)), mean, eps);
+  return {apply("reshape_like", {d[0], g}), apply("reshape_like", {d[1], x}),
+          apply("sum", {d[2]}, {{"axis", "(0,2)"}})};
+}
+
 namespace {
 
 // A boolean attribute as the user wrote it (True, true or 1), or `fallback`.

@@ -30,5 +30,12 @@ using GroupMean = std::function<Expr(const Expr&)>;
 Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr& hx,
                          const Expr& hw, const Expr& hb, const GroupMean& mean, double eps);
 
+// NormalizationGrads for a normalization over the rows of x viewed as (N, K, rest)
+// by the Reshape code `rows` (GroupNorm: K groups; InstanceNorm: K channels), with
+// gamma and beta of shape (K,). Inputs g, x, gamma of the backward node; heads
+// 0, 1, 2 for (gx, ggamma, gbeta). Returns {d/dg, d/dx, d/dgamma} in their shapes.
+Grads RowNormalizationGrads(const Backward& n, const Expr& g, const Expr& x, const Expr& gamma,
+                            const std::string& rows, double eps);
+
 }  // namespace op
 }  // namespace mxnet_ho
