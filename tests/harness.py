@@ -217,9 +217,10 @@ def check_first_order_identical(module_file, cases):
             "first-order gradient of %s differs from stock MXNet" % case.name)
 
 
-def standard_tests(module_file, cases):
+def standard_tests(module_file, cases, first_order_cases=None):
     """The four checks of every case of a test module, as pytest tests:
-    test_higher_order, test_hybridized, test_first_order_bit_identical and
+    test_higher_order, test_hybridized (cases with hybridize=True),
+    test_first_order_bit_identical (first_order_cases, default all) and
     test_float32."""
     import pytest
 
@@ -227,12 +228,13 @@ def standard_tests(module_file, cases):
     def test_higher_order(case):
         check_orders(case)
 
-    @pytest.mark.parametrize("case", cases, ids=repr)
+    @pytest.mark.parametrize("case", [c for c in cases if c.hybridize], ids=repr)
     def test_hybridized(case):
         check_hybridized(case)
 
     def test_first_order_bit_identical():
-        check_first_order_identical(module_file, cases)
+        check_first_order_identical(module_file,
+                                    cases if first_order_cases is None else first_order_cases)
 
     @pytest.mark.parametrize("case", cases, ids=repr)
     def test_float32(case):

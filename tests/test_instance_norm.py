@@ -10,7 +10,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from harness import Case, check_first_order_identical, check_hybridized, check_orders
+from harness import Case, standard_tests
 from mxnet_ho.test_utils import higher_order_grads
 
 # Inputs (x, gamma, beta); gamma kept away from 0.
@@ -31,7 +31,8 @@ def group_norm(F, x, gamma, beta, **attrs):
 
 def case(name, shape, constants=(), **attrs):
     return Case(name, lambda F, *a: instance_norm(F, *a, **attrs),
-                [shape, shape[1:2], shape[1:2]], constants=constants, **RANGES, **FLOAT32)
+                [shape, shape[1:2], shape[1:2]], constants=constants, **RANGES, **FLOAT32,
+                float32="the case computes InstanceNorm in float32 itself, casting around it")
 
 
 CASES = [
@@ -42,14 +43,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
+    __file__, CASES)
 
 
 @pytest.mark.parametrize("shape,eps", [((2, 3, 3), 1e-3), ((2, 2, 2, 2), 0.1)])
@@ -69,6 +64,3 @@ def test_matches_group_norm(shape, eps):
         for a, b in zip(ours[1], reference[1]):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
-
-def test_first_order_bit_identical():
-    check_first_order_identical(__file__, CASES)

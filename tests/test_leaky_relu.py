@@ -20,8 +20,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from harness import (Case, check_first_order_identical, check_float32, check_hybridized,
-                     check_orders)
+from harness import Case, standard_tests
 from mxnet_ho.test_utils import check_higher_order_grad
 
 SIGNED = dict(low=(0.5, 0), high=(1.5, 2), integers=(1,), constants=(1,))
@@ -66,7 +65,9 @@ CASES = [
     Case("rrelu_inference_positive", lambda F, x: rrelu(F, x) ** 2, [(2, 3)], 0.5, 1.5,
          hybridize=False),
 ]
-HYBRID = [c for c in CASES if c.hybridize]
+# selu's first order is the documented exception: stock's is wrong for x < 0.
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
+    __file__, CASES, first_order_cases=[c for c in CASES if not c.name.startswith("selu")])
 
 
 def rrelu(F, x):
@@ -91,26 +92,6 @@ def stock_gradient(fn, seed=1):
                                 retain_graph=True)
         return g
     return grad_fn
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_higher_order(case):
-    check_orders(case)
-
-
-@pytest.mark.parametrize("case", HYBRID, ids=repr)
-def test_hybridized(case):
-    check_hybridized(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=repr)
-def test_float32(case):
-    check_float32(case)
-
-
-def test_first_order_bit_identical():
-    # selu's first order is the documented exception: stock's is wrong for x < 0.
-    check_first_order_identical(__file__, [c for c in CASES if not c.name.startswith("selu")])
 
 
 SIGNS = np.array([1.0, -1.0, -1.0, 1.0, -1.0, -1.0])
