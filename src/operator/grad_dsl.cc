@@ -176,9 +176,25 @@ Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head) {
 }
 
 namespace {
+// The zeros a rule hands back to MXNet (see returned_zeros) are _npi_full_like(x, 0).
+const char kReturnedZerosOp[] = "_npi_full_like";
+
 bool IsZeroEntry(const Entry& e) {
   const std::string op = bridge::OpName(e.node);
+  if (op == kReturnedZerosOp) return bridge::Attr(e.node, "fill_value", "") == "0";
   return op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros";
+}
+
+// Zeros shaped like `x`, for a gradient a rule returns to MXNet. Not zeros_like:
+// a forward op's stock gradient that sees only zeros_like/_zeros heads answers
+// zeros_like(its own inputs) (MakeZeroGradNodes), and under create_graph those
+// inputs were never kept when the op was recorded (its usual gradient did not
+// need them), so that node reads an unallocated array and the backward pass
+// segfaults (nd.relu after FullyConnected: relu keeps its output, not the
+// FullyConnected output it would take zeros_like of). A zero MXNet does not
+// recognise makes that gradient run its ordinary kernel on zeros instead.
+Entry returned_zeros(const Entry& x) {
+  return Make(kReturnedZerosOp, {Expr(x, false)}, {{"fill_value", "0"}}, false).entry();
 }
 }  // namespace
 
@@ -273,8 +289,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
   // No gradient flows in: none flows out.
   if (all_zero) {
     Entries zeros;
-    for (const Entry& input : bridge::Inputs(node))
-      zeros.push_back(op::zeros_like(Expr(input, false)).entry());
+    for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
     return zeros;
   }
   Grads grads = rule_(Backward(node, heads, broadcasting_, keeps_stock_ ? &stock_ : nullptr));
@@ -283,7 +298,10 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
                              std::to_string(grads.size()) + " gradients for " +
                              std::to_string(bridge::Inputs(node).size()) + " inputs");
   Entries entries;
-  for (const Expr& g : grads) entries.push_back(g.entry());
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const Entry& g = grads[i].entry();
+    entries.push_back(!keeps_stock_ && IsZeroEntry(g) ? returned_zeros(bridge::Inputs(node)[i]) : g);
+  }
   return entries;
 }
 
