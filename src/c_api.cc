@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "bridge/bridge.h"
+#include "imperative/cached_op.h"
 #include "operator/grad_dsl.h"
 
 namespace {
@@ -169,6 +170,45 @@ __attribute__((visibility("default"))) const char* MXHOProbe(const char* op_name
   } catch (const std::exception& e) {
     return Result("{\"error\":" + JsonString(e.what()) + "}");
   }
+}
+
+// Records the graph a CachedOp runs (its symbol), for the gradient of the
+// `_CachedOp` nodes it records. 0 on success, else -1 (MXHOLastError).
+__attribute__((visibility("default"))) int MXHORememberCachedOp(void* cached_op_handle,
+                                                                void* symbol_handle) {
+  if (!g_checked) {
+    t_error = "the self-check has not passed";
+    return -1;
+  }
+  try {
+    mxnet_ho::op::RememberCachedOp(mxnet_ho::bridge::CachedOpOfHandle(cached_op_handle),
+                                   mxnet_ho::bridge::ReadSymbol(symbol_handle));
+    return 0;
+  } catch (const std::exception& e) {
+    t_error = e.what();
+    return -1;
+  }
+}
+
+__attribute__((visibility("default"))) void MXHOForgetCachedOp(void* cached_op_handle) {
+  if (g_checked)
+    mxnet_ho::op::ForgetCachedOp(mxnet_ho::bridge::CachedOpOfHandle(cached_op_handle));
+}
+
+// The CachedOp behind a handle, and behind the node that computed output 0 of
+// a symbol (0 when that is no _CachedOp): equal when the bridge reads nodes right.
+__attribute__((visibility("default"))) const void* MXHOCachedOpOfHandle(void* handle) {
+  return g_checked ? mxnet_ho::bridge::CachedOpOfHandle(handle) : nullptr;
+}
+__attribute__((visibility("default"))) const void* MXHOCachedOpOfSymbol(void* symbol_handle) {
+  if (!g_checked) return nullptr;
+  const Entries outputs = mxnet_ho::bridge::ReadSymbolOutputs(symbol_handle);
+  return outputs.empty() ? nullptr : mxnet_ho::bridge::CachedOpOf(outputs[0].node);
+}
+
+// What the backward pass about to run was asked for (set around each call).
+__attribute__((visibility("default"))) void MXHOSetBackwardMode(int create_graph, int train) {
+  mxnet_ho::op::SetBackwardMode(create_graph != 0, train != 0);
 }
 
 }  // extern "C"

@@ -36,6 +36,10 @@ def patched_ops():
 
 if not _disabled_by_environment():
     _native.activate()
+    # Higher orders through hybridized blocks (CachedOp).
+    from . import hybrid as _hybrid
+
+    _hybrid.install()
     # Under npx.set_np(), autograd.grad answers with mx.np arrays.
     from . import numpy_compat as _numpy_compat
 

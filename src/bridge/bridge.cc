@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include <dmlc/any.h>
+#include <mxnet/op_attr_types.h>
 #include <nnvm/op.h>
 #include <nnvm/symbolic.h>
 
@@ -29,6 +30,9 @@ int MXSymbolCompose(void* sym, const char* name, uint32_t num_args, const char**
 int MXSymbolFree(void* symbol);
 int MXSymbolGetAttr(void* symbol, const char* key, const char** out, int* success);
 int MXSymbolListAttrShallow(void* symbol, uint32_t* out_size, const char*** out);
+int MXSymbolSaveToJSON(void* symbol, const char** out_json);
+int MXSymbolListAuxiliaryStates(void* symbol, uint32_t* out_size, const char*** out);
+int NNSymbolListInputNames(void* symbol, int option, uint32_t* out_size, const char*** out);
 }
 
 namespace {
@@ -126,6 +130,22 @@ const GradientMap& GradientAttr() {
 // --- where Node::inputs lives in the binary's nnvm::Node --------------------
 size_t g_inputs_offset = 0;
 
+// attrs.parsed in the binary's Node: the dmlc::any just before attrs.subgraphs,
+// which ends where inputs begins (NodeAttrs is 120 bytes there, inputs at 120:
+// parsed@64, subgraphs@96). A dmlc::any is a type pointer then its storage; a
+// shared_ptr (16 bytes) is stored inline, element pointer first.
+constexpr size_t kSubgraphsBytes = sizeof(std::vector<std::shared_ptr<nnvm::Symbol>>);
+constexpr size_t kAnyBytes = sizeof(dmlc::any);
+static_assert(kAnyBytes == 32, "dmlc::any layout (BINARY-FACTS.md)");
+
+const void* ParsedSharedPointee(const NodePtr& node) {
+  const char* parsed = reinterpret_cast<const char*>(node.get()) + g_inputs_offset -
+                       kSubgraphsBytes - kAnyBytes;
+  const void* type = *reinterpret_cast<const void* const*>(parsed);
+  if (type == nullptr) return nullptr;  // empty any
+  return *reinterpret_cast<const void* const*>(parsed + sizeof(void*));
+}
+
 Entries& InputsAt(const NodePtr& node) {
   return *reinterpret_cast<Entries*>(reinterpret_cast<char*>(node.get()) + g_inputs_offset);
 }
@@ -152,6 +172,15 @@ struct NodeView {
   explicit NodeView(const NodePtr& node) { symbol.outputs.emplace_back(Entry{node, 0, 0}); }
   void* handle() { return &symbol; }
 };
+
+// The JSON MXNet writes for the graph ending in `output`.
+std::string SymbolJson(const Entry& output) {
+  nnvm::Symbol symbol;
+  symbol.outputs.push_back(output);
+  const char* json = nullptr;
+  Check(MXSymbolSaveToJSON(&symbol, &json), "saving a symbol");
+  return json;
+}
 
 NodePtr ComposeForCheck(const char* op, const char* name, std::vector<void*> args) {
   void* op_handle = nullptr;
@@ -255,6 +284,17 @@ std::string SelfCheck(int expected_version) {
       return "calling sin's stock FGradient did not give _backward_sin";
     if (Inputs(grads[0].node).size() != 2 || Inputs(grads[0].node)[0].node != add_node)
       return "the inputs of a stock gradient node are not readable";
+
+    // A _CachedOp node made from a subgraph holds its CachedOp in attrs.parsed:
+    // two such nodes hold two CachedOps, each reporting the subgraph's arity.
+    const std::string sin_json = SymbolJson(Entry{sin_node, 0, 0});
+    NodePtr cached_a = MakeNode("_CachedOp", {Entry{add_node, 0, 0}},
+                                {{"subgraph", sin_json}}, "mxnet_ho_check_cached_a");
+    NodePtr cached_b = MakeNode("_CachedOp", {Entry{add_node, 0, 0}},
+                                {{"subgraph", sin_json}}, "mxnet_ho_check_cached_b");
+    if (CachedOpOf(cached_a) == nullptr || CachedOpOf(cached_a) == CachedOpOf(cached_b) ||
+        CachedOpOf(sin_node) != nullptr)
+      return "nnvm::NodeAttrs::parsed of a _CachedOp node is not where expected";
     return "";
   } catch (const std::exception& e) {
     return e.what();
@@ -384,6 +424,70 @@ std::string Attr(const NodePtr& node, const std::string& key, const std::string&
   if (MXSymbolGetAttr(view.handle(), key.c_str(), &value, &success) != 0 || !success)
     return fallback;
   return value;
+}
+
+bool IsStateful(const nnvm::Op* op) {
+  const dmlc::any* map = Get(GetAttrMapTag())("FCreateOpState");
+  if (map == nullptr || op == nullptr) return false;
+  return nnvm::get<nnvm::OpMap<mxnet::FCreateOpState>>(*map).count(op) > 0;
+}
+
+const void* CachedOpOf(const NodePtr& node) {
+  static const nnvm::Op* cached_op = FindOp("_CachedOp");
+  if (OpOf(node) == nullptr || OpOf(node) != cached_op) return nullptr;
+  return ParsedSharedPointee(node);
+}
+
+const void* CachedOpOfHandle(void* cached_op_handle) {
+  // A CachedOpHandle points at a heap shared_ptr<CachedOp>: element pointer first.
+  return cached_op_handle ? *static_cast<const void* const*>(cached_op_handle) : nullptr;
+}
+
+Entries ReadSymbolOutputs(void* symbol_handle) {
+  return static_cast<nnvm::Symbol*>(symbol_handle)->outputs;
+}
+
+SymbolGraph ReadSymbol(void* symbol_handle) {
+  SymbolGraph graph;
+  graph.outputs = ReadSymbolOutputs(symbol_handle);
+  // Variables in post-order depth-first order over inputs, as nnvm lists them.
+  std::unordered_map<const nnvm::Node*, bool> seen;
+  std::vector<std::pair<NodePtr, size_t>> stack;
+  for (const Entry& e : graph.outputs) {
+    if (seen[e.node.get()]) continue;
+    seen[e.node.get()] = true;
+    stack.emplace_back(e.node, 0);
+    while (!stack.empty()) {
+      auto& top = stack.back();
+      const Entries& ins = OpOf(top.first) ? Inputs(top.first) : Entries();
+      if (top.second < ins.size()) {
+        const NodePtr next = ins[top.second++].node;
+        if (!seen[next.get()]) {
+          seen[next.get()] = true;
+          stack.emplace_back(next, 0);
+        }
+        continue;
+      }
+      if (OpOf(top.first) == nullptr) graph.inputs.push_back(top.first);
+      stack.pop_back();
+    }
+  }
+  uint32_t n = 0;
+  const char** names = nullptr;
+  Check(NNSymbolListInputNames(symbol_handle, 0, &n, &names), "listing a symbol's inputs");
+  if (n != graph.inputs.size())
+    throw std::runtime_error("the symbol lists " + std::to_string(n) + " inputs, " +
+                             std::to_string(graph.inputs.size()) + " found");
+  for (uint32_t i = 0; i < n; ++i)
+    if (graph.inputs[i]->attrs.name != names[i])
+      throw std::runtime_error("symbol input " + std::to_string(i) + " is " + names[i] +
+                               ", found " + graph.inputs[i]->attrs.name);
+  const char** aux = nullptr;
+  Check(MXSymbolListAuxiliaryStates(symbol_handle, &n, &aux), "listing auxiliary states");
+  std::unordered_map<std::string, bool> aux_names;
+  for (uint32_t i = 0; i < n; ++i) aux_names[aux[i]] = true;
+  for (const NodePtr& v : graph.inputs) graph.is_aux.push_back(aux_names.count(v->attrs.name) > 0);
+  return graph;
 }
 
 AttrList Attrs(const NodePtr& node) {

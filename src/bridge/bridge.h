@@ -74,6 +74,28 @@ std::string Attr(const NodePtr& node, const std::string& key,
                  const std::string& fallback);
 // All user-visible attributes of the node (MXNet's parsed dict).
 AttrList Attrs(const NodePtr& node);
+// Whether the op keeps per-call state (FCreateOpState: Dropout, RNN, _CachedOp,
+// ...). Such an op cannot run inside a gradient graph that MXNet records under
+// create_graph: Imperative::Backward sizes its state table for the forward nodes.
+bool IsStateful(const nnvm::Op* op);
+
+// --- hybridized graphs (CachedOp) -------------------------------------------
+// A hybridized block runs as one `_CachedOp` node whose attrs.parsed holds the
+// CachedOp. These name that CachedOp by an opaque key, from the node or from a
+// C API CachedOpHandle (both hold a shared_ptr<CachedOp>); nullptr when the
+// node is not a `_CachedOp` or holds none.
+const void* CachedOpOf(const NodePtr& node);
+const void* CachedOpOfHandle(void* cached_op_handle);
+// A C API SymbolHandle's graph: its outputs, and its input variables in the
+// order CachedOp takes them (MXNet's list_inputs), each with whether it is an
+// auxiliary state (mutated by its op, e.g. BatchNorm's moving statistics).
+struct SymbolGraph {
+  Entries outputs;
+  std::vector<NodePtr> inputs;
+  std::vector<bool> is_aux;
+};
+SymbolGraph ReadSymbol(void* symbol_handle);
+Entries ReadSymbolOutputs(void* symbol_handle);
 
 }  // namespace bridge
 }  // namespace mxnet_ho

@@ -127,6 +127,9 @@ class Backward {
   // head(i, like), or test head_is_zero(i). (A rule never runs when every head
   // is zero: its gradients are then zeros_like of its inputs.)
   Expr in(size_t i) const;
+  // The node itself, for rules that ask the bridge about it (a hybridized
+  // block's graph).
+  const NodePtr& node() const { return node_; }
   Expr head(size_t i) const;
   // Head gradient i, or zeros_like(like) where it is a zero node.
   Expr head(size_t i, const Expr& like) const;

@@ -1,0 +1,117 @@
+"""Higher orders through hybridized blocks (CachedOp).
+
+A hybridized Gluon block (any flags), a SymbolBlock and any ``mx.nd.CachedOp``
+record one ``_CachedOp`` node. Its first-order gradient stays MXNet's own
+(``_backward_CachedOp``: same kernels, same results, same speed). Under
+``create_graph=True`` the native rule differentiates the block's graph op by op
+instead, which needs two things only Python sees:
+
+* the graph each CachedOp runs: ``CachedOp.__init__`` is wrapped to hand the
+  symbol to the library (and ``__del__`` to forget it);
+* whether the backward pass about to run was asked for ``create_graph`` and in
+  which mode: every autograd entry point calls ``_LIB.MXAutogradBackwardEx``
+  through ``mxnet.base._LIB``, which is wrapped to tell the library first.
+
+``install()`` checks on a one-op CachedOp that the library finds, in a recorded
+``_CachedOp`` node, the CachedOp Python created; if not, it leaves hybridized
+blocks to stock MXNet and says so once.
+"""
+import ctypes
+import warnings
+
+from . import _native
+
+_installed = False
+
+
+def _declare(lib):
+    lib.MXHORememberCachedOp.restype = ctypes.c_int
+    lib.MXHORememberCachedOp.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.MXHOForgetCachedOp.restype = None
+    lib.MXHOForgetCachedOp.argtypes = [ctypes.c_void_p]
+    lib.MXHOCachedOpOfHandle.restype = ctypes.c_void_p
+    lib.MXHOCachedOpOfHandle.argtypes = [ctypes.c_void_p]
+    lib.MXHOCachedOpOfSymbol.restype = ctypes.c_void_p
+    lib.MXHOCachedOpOfSymbol.argtypes = [ctypes.c_void_p]
+    lib.MXHOSetBackwardMode.restype = None
+    lib.MXHOSetBackwardMode.argtypes = [ctypes.c_int, ctypes.c_int]
+    return lib
+
+
+def _flag(value):
+    """A ctypes.c_int or a Python int, as an int."""
+    return int(getattr(value, "value", value))
+
+
+class _BackwardWithMode:
+    """MXAutogradBackwardEx that first tells the library create_graph and train_mode.
+
+    Its arguments: heads, head handles, head-gradient handles, variables,
+    variable handles, retain_graph, create_graph, is_train, gradients, storage types.
+    """
+
+    def __init__(self, lib, backward):
+        self._lib = lib
+        self._backward = backward
+
+    def __call__(self, *args):
+        self._lib.MXHOSetBackwardMode(_flag(args[6]), _flag(args[7]))
+        try:
+            return self._backward(*args)
+        finally:
+            self._lib.MXHOSetBackwardMode(0, 1)
+
+
+def _wrap_cached_op(cached_op_class, lib):
+    init, delete = cached_op_class.__init__, getattr(cached_op_class, "__del__", None)
+
+    def __init__(self, sym, *args, **kwargs):
+        init(self, sym, *args, **kwargs)
+        # A graph the rule cannot read keeps stock behaviour (its clear error).
+        lib.MXHORememberCachedOp(self.handle, sym.handle)
+
+    def __del__(self):
+        if getattr(self, "handle", None) is not None:
+            lib.MXHOForgetCachedOp(self.handle)
+        if delete is not None:
+            delete(self)
+
+    __init__.__wrapped__ = init
+    cached_op_class.__init__ = __init__
+    cached_op_class.__del__ = __del__
+
+
+def _self_check(lib):
+    """The library reads the CachedOp of a recorded _CachedOp node correctly."""
+    import mxnet as mx
+
+    x = mx.nd.ones((1,))
+    x.attach_grad()
+    # Three ops: CachedOp inlines graphs of up to inline_limit (2) ops instead.
+    op = mx.nd.CachedOp(mx.sym.sin(mx.sym.cos(mx.sym.tanh(mx.sym.var("x")))))
+    with mx.autograd.record():
+        y = op(x)
+    recorded = mx.autograd.get_symbol(y)
+    found = lib.MXHOCachedOpOfSymbol(recorded.handle)
+    return found is not None and found == lib.MXHOCachedOpOfHandle(op.handle)
+
+
+def install():
+    """Wraps CachedOp and the backward entry point; idempotent."""
+    global _installed
+    if _installed:
+        return
+    import mxnet as mx
+
+    lib = _declare(_native.load())
+    _wrap_cached_op(mx.nd.CachedOp, lib)
+    if not _self_check(lib):
+        warnings.warn(
+            "mxnet-ho cannot read hybridized graphs in this MXNet build: higher orders "
+            "through hybridized blocks keep MXNet's stock behaviour",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
+    mx.base._LIB.MXAutogradBackwardEx = _BackwardWithMode(lib, mx.base._LIB.MXAutogradBackwardEx)
+    _installed = True

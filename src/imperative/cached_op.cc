@@ -1,0 +1,233 @@
+// The gradient of a hybridized block: the `_CachedOp` node that a hybridized
+// Gluon block (or a SymbolBlock, or any mx.nd.CachedOp) records.
+//
+// First order stays stock: `_backward_CachedOp` runs CachedOp's own backward
+// graph. Under create_graph stock refuses ("CachedOp does not support higher
+// order gradients": CachedOp::Backward must not record). There the block's
+// graph is differentiated op by op instead:
+//   y = G(x)   =>   x_bar = sum over G's ops, in reverse, of each op's own gradient
+// with G's forward recomputed from the node's inputs (CachedOp keeps them all),
+// so every node of the result is an ordinary op whose gradient has a rule again.
+//
+// The recomputation must not repeat side effects of the forward pass:
+//  - auxiliary states (BatchNorm's moving statistics) reach it as copies, so
+//    their update in training mode lands in the copies;
+//  - ops that draw random numbers would draw again: Dropout is the identity when
+//    the gradient is taken in predict mode (or p = 0); otherwise, and for every
+//    sampling op, it raises an error naming the op, never a different value.
+#include "imperative/cached_op.h"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "operator/grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+namespace {
+
+struct Mode {
+  bool create_graph = false;
+  bool train = true;
+};
+thread_local Mode t_mode;
+
+std::mutex g_graphs_mutex;
+std::unordered_map<const void*, std::shared_ptr<const bridge::SymbolGraph>>& Graphs() {
+  static std::unordered_map<const void*, std::shared_ptr<const bridge::SymbolGraph>> graphs;
+  return graphs;
+}
+
+std::shared_ptr<const bridge::SymbolGraph> GraphOf(const void* cached_op) {
+  std::lock_guard<std::mutex> lock(g_graphs_mutex);
+  auto found = Graphs().find(cached_op);
+  return found == Graphs().end() ? nullptr : found->second;
+}
+
+using EntryKey = std::pair<const nnvm::Node*, uint32_t>;
+EntryKey KeyOf(const Entry& e) { return {e.node.get(), e.index}; }
+
+// The op nodes of the graph, inputs before their users.
+std::vector<NodePtr> OpsInOrder(const Entries& outputs) {
+  std::vector<NodePtr> order;
+  std::set<const nnvm::Node*> seen;
+  std::vector<std::pair<NodePtr, size_t>> stack;
+  for (const Entry& e : outputs) {
+    if (!bridge::OpOf(e.node) || !seen.insert(e.node.get()).second) continue;
+    stack.emplace_back(e.node, 0);
+    while (!stack.empty()) {
+      auto& top = stack.back();
+      const Entries& inputs = bridge::Inputs(top.first);
+      if (top.second < inputs.size()) {
+        const NodePtr next = inputs[top.second++].node;
+        if (bridge::OpOf(next) && seen.insert(next.get()).second) stack.emplace_back(next, 0);
+        continue;
+      }
+      order.push_back(top.first);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+bool DrawsRandomNumbers(const std::string& op) {
+  static const char* const kPrefixes[] = {"_random_", "_sample_", "_npi_random", "_npi_uniform",
+                                          "_npi_normal", "_npi_bernoulli", "_npi_choice",
+                                          "_npi_exponential", "_npi_gamma", "_npi_gumbel",
+                                          "_npi_laplace", "_npi_logistic", "_npi_multinomial",
+                                          "_npi_pareto", "_npi_powerd", "_npi_rayleigh",
+                                          "_npi_weibull", "_shuffle"};
+  for (const char* prefix : kPrefixes)
+    if (op.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// Dropout that passes its input through when the gradient is taken: predict
+// mode (unless mode=always), or p = 0.
+bool DropoutIsIdentity(const NodePtr& node) {
+  const std::string p = bridge::Attr(node, "p", "0.5");
+  if (std::strtod(p.c_str(), nullptr) == 0.0) return true;
+  return !t_mode.train && bridge::Attr(node, "mode", "training") != "always";
+}
+
+std::runtime_error Unsupported(const NodePtr& node, const std::string& why) {
+  return std::runtime_error(
+      "mxnet-ho: a higher-order gradient through a hybridized block cannot pass " +
+      bridge::OpName(node) + " (node " + bridge::NodeName(node) + "): " + why);
+}
+
+// The block's forward graph rebuilt on `inputs` (the _CachedOp node's inputs).
+class Recomputation {
+ public:
+  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs) {
+    for (size_t i = 0; i < graph.inputs.size(); ++i) {
+      Expr input(inputs.at(i), false);
+      // An auxiliary state enters as a copy: the ops that update it update that.
+      values_.emplace(EntryKey{graph.inputs[i].get(), 0},
+                      graph.is_aux[i] ? apply("_copy", {input}).entry() : input.entry());
+    }
+    order_ = OpsInOrder(graph.outputs);
+    for (const NodePtr& node : order_) Rebuild(node);
+  }
+  const std::vector<NodePtr>& order() const { return order_; }
+  // The rebuilt node of a graph node; null where the node is an identity.
+  NodePtr rebuilt(const NodePtr& node) const {
+    auto found = rebuilt_.find(node.get());
+    return found == rebuilt_.end() ? nullptr : found->second;
+  }
+  Entry value(const Entry& e) const {
+    auto found = values_.find(KeyOf(e));
+    if (found == values_.end())
+      throw std::runtime_error("mxnet-ho: the hybridized graph uses output " +
+                               std::to_string(e.index) + " of " + bridge::NodeName(e.node) +
+                               ", which its recomputation does not have");
+    return found->second;
+  }
+
+ private:
+  void Rebuild(const NodePtr& node) {
+    const std::string op = bridge::OpName(node);
+    std::vector<Expr> inputs;
+    for (const Entry& e : bridge::Inputs(node)) inputs.emplace_back(value(e), false);
+    if (op == "Dropout" && DropoutIsIdentity(node)) {
+      values_.emplace(EntryKey{node.get(), 0}, inputs.at(0).entry());
+      return;
+    }
+    if (op == "Dropout")
+      throw Unsupported(node, "in training mode it needs the forward pass's mask, which "
+                              "CachedOp does not keep; take the gradient in predict mode "
+                              "or run the block without hybridize()");
+    if (DrawsRandomNumbers(op))
+      throw Unsupported(node, "recomputing it would draw new random numbers");
+    if (bridge::IsStateful(bridge::OpOf(node)))
+      throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph "
+                              "cannot hold");
+    const Expr first = apply(op, inputs, bridge::Attrs(node));
+    const NodePtr rebuilt = first.entry().node;
+    rebuilt_.emplace(node.get(), rebuilt);
+    for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i)
+      values_.emplace(EntryKey{node.get(), i}, Entry{rebuilt, i, 0});
+  }
+
+  std::vector<NodePtr> order_;
+  std::map<EntryKey, Entry> values_;
+  std::map<const nnvm::Node*, NodePtr> rebuilt_;
+};
+
+// d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
+Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph) {
+  const Entries& node_inputs = bridge::Inputs(n.node());
+  Recomputation forward(graph, node_inputs);
+  std::map<EntryKey, Expr> grads;  // keyed by the entries of the block's graph
+  auto accumulate = [&](const Entry& e, const Expr& g) {
+    if (bridge::OpName(g.entry().node) == "_NoGradient") return;
+    auto found = grads.find(KeyOf(e));
+    if (found == grads.end()) grads.emplace(KeyOf(e), g);
+    else found->second = found->second + g;
+  };
+  for (size_t i = 0; i < graph.outputs.size(); ++i)
+    if (!n.head_is_zero(i)) accumulate(graph.outputs[i], Expr(n.head(i).entry(), false));
+
+  const auto& order = forward.order();
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const NodePtr& node = *it;
+    const NodePtr rebuilt = forward.rebuilt(node);
+    const Entries& inputs = bridge::Inputs(node);
+    if (!rebuilt) {  // an identity (Dropout that passes its input through)
+      auto found = grads.find(EntryKey{node.get(), 0});
+      if (found != grads.end()) accumulate(inputs.at(0), found->second);
+      continue;
+    }
+    Entries heads;
+    bool any = false;
+    for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i) {
+      auto found = grads.find(EntryKey{node.get(), i});
+      any = any || found != grads.end();
+      heads.push_back(found != grads.end() ? found->second.entry()
+                                           : zeros_like(Expr(Entry{rebuilt, i, 0}, false)).entry());
+    }
+    if (!any) continue;
+    if (bridge::GradientPriority(bridge::OpOf(rebuilt)) == 0)
+      throw std::runtime_error("Operator " + bridge::OpName(rebuilt) +
+                               " is non-differentiable because it didn't register FGradient "
+                               "attribute.");
+    const Entries input_grads = bridge::CallGradient(rebuilt, heads);
+    for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], Expr(input_grads.at(j), false));
+  }
+
+  Grads result;
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    auto found = grads.find(EntryKey{graph.inputs[i].get(), 0});
+    const bool has = found != grads.end() && !graph.is_aux[i];
+    result.push_back(has ? found->second : zeros_like(Expr(node_inputs[i], false)));
+  }
+  return result;
+}
+
+}  // namespace
+
+void RememberCachedOp(const void* cached_op, bridge::SymbolGraph graph) {
+  std::lock_guard<std::mutex> lock(g_graphs_mutex);
+  Graphs()[cached_op] = std::make_shared<const bridge::SymbolGraph>(std::move(graph));
+}
+
+void ForgetCachedOp(const void* cached_op) {
+  std::lock_guard<std::mutex> lock(g_graphs_mutex);
+  Graphs().erase(cached_op);
+}
+
+void SetBackwardMode(bool create_graph, bool train) { t_mode = Mode{create_graph, train}; }
+
+// _CachedOp: first order stock; under create_graph, the block's graph op by op
+MXNET_HO_GRADIENT(_CachedOp).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  if (!t_mode.create_graph) return n.stock();
+  auto graph = GraphOf(bridge::CachedOpOf(n.node()));
+  if (!graph) return n.stock();  // not made through mx.nd.CachedOp: stock's own error
+  return BlockGradient(n, *graph);
+});
+
+}  // namespace op
+}  // namespace mxnet_ho
