@@ -417,6 +417,8 @@ std::string NodeName(const NodePtr& node) { return node->attrs.name; }
 
 const Entries& Inputs(const NodePtr& node) { return InputsAt(node); }
 
+void SetInput(const NodePtr& node, size_t i, const Entry& entry) { InputsAt(node).at(i) = entry; }
+
 std::string Attr(const NodePtr& node, const std::string& key, const std::string& fallback) {
   NodeView view(node);
   const char* value = nullptr;

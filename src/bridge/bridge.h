@@ -69,6 +69,8 @@ const nnvm::Op* OpOf(const NodePtr& node);  // nullptr for variables and null
 std::string OpName(const NodePtr& node);    // "" for variables and null
 std::string NodeName(const NodePtr& node);
 const Entries& Inputs(const NodePtr& node);
+// Points input i of a node a rule has just built at `entry` instead.
+void SetInput(const NodePtr& node, size_t i, const Entry& entry);
 // The node's attribute `key` as the user wrote it, or `fallback`.
 std::string Attr(const NodePtr& node, const std::string& key,
                  const std::string& fallback);

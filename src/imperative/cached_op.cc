@@ -10,8 +10,10 @@
 // so every node of the result is an ordinary op whose gradient has a rule again.
 //
 // The recomputation must not repeat side effects of the forward pass:
-//  - auxiliary states (BatchNorm's moving statistics) reach it as copies, so
-//    their update in training mode lands in the copies;
+//  - auxiliary states (BatchNorm's moving statistics) reach the recomputed
+//    forward ops as copies, and the backward ops made from them as themselves:
+//    the update lands where the stock kernels make it once (MKL-DNN's forward
+//    kernel updates them, the native backward kernel does), as when imperative;
 //  - ops that draw random numbers would draw again: Dropout is the identity when
 //    the gradient is taken in predict mode (or p = 0); otherwise, and for every
 //    sampling op, it raises an error naming the op, never a different value.
@@ -105,9 +107,12 @@ class Recomputation {
   Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs) {
     for (size_t i = 0; i < graph.inputs.size(); ++i) {
       Expr input(inputs.at(i), false);
-      // An auxiliary state enters as a copy: the ops that update it update that.
-      values_.emplace(EntryKey{graph.inputs[i].get(), 0},
-                      graph.is_aux[i] ? apply("_copy", {input}).entry() : input.entry());
+      Entry value = input.entry();
+      if (graph.is_aux[i]) {  // a copy, so that a forward kernel's update lands there
+        value = apply("_copy", {input}).entry();
+        aux_copies_.emplace(KeyOf(value), input.entry());
+      }
+      values_.emplace(EntryKey{graph.inputs[i].get(), 0}, value);
     }
     order_ = OpsInOrder(graph.outputs);
     for (const NodePtr& node : order_) Rebuild(node);
@@ -125,6 +130,19 @@ class Recomputation {
                                std::to_string(e.index) + " of " + bridge::NodeName(e.node) +
                                ", which its recomputation does not have");
     return found->second;
+  }
+  // Points the backward nodes of `grads` at the auxiliary states themselves
+  // where they read the copies: a backward kernel's update lands in the states.
+  void RestoreAuxInputs(const Entries& grads) const {
+    std::set<const nnvm::Node*> done;
+    for (const Entry& g : grads) {
+      if (!bridge::OpOf(g.node) || !done.insert(g.node.get()).second) continue;
+      const Entries& inputs = bridge::Inputs(g.node);
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        auto found = aux_copies_.find(KeyOf(inputs[i]));
+        if (found != aux_copies_.end()) bridge::SetInput(g.node, i, found->second);
+      }
+    }
   }
 
  private:
@@ -155,6 +173,7 @@ class Recomputation {
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, NodePtr> rebuilt_;
+  std::map<EntryKey, Entry> aux_copies_;  // copy -> the state it copies
 };
 
 // d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
@@ -195,6 +214,7 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph) {
                                " is non-differentiable because it didn't register FGradient "
                                "attribute.");
     const Entries input_grads = bridge::CallGradient(rebuilt, heads);
+    forward.RestoreAuxInputs(input_grads);
     for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], Expr(input_grads.at(j), false));
   }
 

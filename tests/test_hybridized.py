@@ -1,0 +1,374 @@
+"""Higher orders through hybridized blocks (the _CachedOp gradient).
+
+Every case builds a network, takes a second- or third-order quantity through it
+run imperatively, then through the same network hybridized (each set of flags,
+a SymbolBlock, a hybridized block inside an imperative one) and compares:
+float64, 1e-10 relative. The imperative values are themselves checked against
+central differences by the rule tests; one case here checks an HVP against
+central differences of stock first-order gradients as well. Each case runs in
+its own process, so a crash fails that case by name.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FLAGS = {
+    "default": {},
+    "static_alloc": {"static_alloc": True},
+    "static_shape": {"static_alloc": True, "static_shape": True},
+}
+RTOL = 1e-10
+
+
+def run_isolated(case, *args):
+    """Runs `case(*args)` of this module in a fresh interpreter."""
+    code = "import sys; sys.path.insert(0, %r); import test_hybridized as t; t.%s(*%r)" % (
+        HERE, case, args)
+    result = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    assert result.returncode == 0, "%s%r exited with %d:\n%s" % (
+        case, args, result.returncode, result.stdout[-4000:])
+
+
+# --- networks -------------------------------------------------------------------
+
+def mlp():
+    from mxnet import gluon
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(6, activation="tanh"), gluon.nn.Dense(5, activation="sigmoid"),
+            gluon.nn.Dense(1))
+    return net, (4, 3)
+
+
+def cnn(dropout=False):
+    from mxnet import gluon
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(3, 3, padding=1), gluon.nn.BatchNorm(),
+            gluon.nn.Activation("tanh"), gluon.nn.MaxPool2D(2), gluon.nn.Conv2D(2, 3),
+            gluon.nn.LeakyReLU(0.1), gluon.nn.Flatten())
+    if dropout:
+        net.add(gluon.nn.Dropout(0.5))
+    net.add(gluon.nn.Dense(1))
+    return net, (2, 2, 6, 6)
+
+
+def cnn_dropout():
+    return cnn(dropout=True)
+
+
+class Residual:
+    """y = x + relu(Dense(x)) then Dense: F.relu after a layer, a residual add."""
+
+    @staticmethod
+    def build():
+        from mxnet import gluon
+
+        class Block(gluon.HybridBlock):
+            def __init__(self):
+                super().__init__()
+                self.inner = gluon.nn.Dense(4, flatten=False)
+                self.out = gluon.nn.Dense(1)
+
+            def hybrid_forward(self, F, x):
+                return self.out(F.tanh(x + F.relu(self.inner(x))))
+
+        return Block(), (3, 4)
+
+
+NETWORKS = {"mlp": mlp, "cnn": cnn, "cnn_dropout": cnn_dropout, "residual": Residual.build}
+
+
+def build(name, seed=0):
+    import mxnet as mx
+    mx.random.seed(seed)
+    np.random.seed(seed)
+    net, shape = NETWORKS[name]()
+    net.initialize(mx.init.Xavier())
+    net.cast("float64")
+    x = mx.nd.array(np.random.uniform(-1, 1, shape), dtype="float64")
+    net(x)  # materialise deferred shapes
+    return net, x
+
+
+def params_of(net):
+    return [p for p in net.collect_params().values() if p.grad_req != "null"]
+
+
+def grads_of(net):
+    return {p.name: p.grad().asnumpy().copy() for p in params_of(net)}
+
+
+def snapshot(net):
+    return {p.name: p.data().asnumpy().copy() for p in net.collect_params().values()}
+
+
+def restore(net, values):
+    for p in net.collect_params().values():
+        p.set_data(values[p.name])
+
+
+def wrap(net, name, how, hybridize):
+    """The network as `how` runs it: hybridized with some flags, as a SymbolBlock
+    of its export, or inside an imperative block; with hybridize=False, the same
+    structure run imperatively."""
+    import mxnet as mx
+    from mxnet import gluon
+    if how in FLAGS:
+        if hybridize:
+            net.hybridize(**FLAGS[how])
+        return net
+    if how == "symbolblock":
+        if not hybridize:
+            return net
+        net.hybridize()
+        net(build(name)[1])
+        prefix = os.path.join(os.environ["HYBRID_TMP"], name)
+        net.export(prefix)
+        block = gluon.SymbolBlock.imports(prefix + "-symbol.json", ["data"],
+                                          prefix + "-0000.params")
+        block.cast("float64")
+        return block
+    if how == "nested":
+        if hybridize:
+            net.hybridize()
+        outer = gluon.nn.Sequential()  # imperative, holding the (hybridized) network
+        outer.add(net, gluon.nn.Lambda(lambda y: mx.nd.tanh(y)))
+        return outer
+    raise ValueError(how)
+
+
+# --- the quantities ---------------------------------------------------------------
+
+def gradient_penalty_grads(net, x, train):
+    """d/dweights of mean((|d net(x) / dx| - 1)^2)."""
+    from mxnet import autograd
+    x = x.copy()
+    x.attach_grad()
+    with autograd.record(train_mode=train):
+        (g,) = autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True,
+                             train_mode=train)
+        penalty = ((g * g).reshape((g.shape[0], -1)).sum(axis=1).sqrt() - 1).square().mean()
+    penalty.backward(train_mode=train)
+    return grads_of(net)
+
+
+def hvp(net, x, train, vs):
+    """H v of sum(net(x)^2) w.r.t. the weights."""
+    from mxnet import autograd
+    ws = [p.data() for p in params_of(net)]
+    with autograd.record(train_mode=train):
+        loss = (net(x) ** 2).sum()
+        gs = autograd.grad(loss, ws, create_graph=True, retain_graph=True, train_mode=train)
+        inner = sum((g * v).sum() for g, v in zip(gs, vs))
+    inner.backward(train_mode=train)
+    return grads_of(net)
+
+
+def third_order(net, x, train, u, w):
+    """d/dx <w, d/dx <u, d/dx sum(net(x))>>."""
+    from mxnet import autograd
+    x = x.copy()
+    x.attach_grad()
+    with autograd.record(train_mode=train):
+        (g1,) = autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True,
+                              train_mode=train)
+        (g2,) = autograd.grad((g1 * u).sum(), [x], create_graph=True, retain_graph=True,
+                              train_mode=train)
+        top = (g2 * w).sum()
+    top.backward(train_mode=train)
+    return {"x": x.grad.asnumpy().copy()}
+
+
+def assert_close(got, want, what):
+    """Relative to the largest entry of the whole quantity: parts that vanish
+    analytically (a bias before BatchNorm) hold rounding noise only."""
+    scale = max(max(np.abs(b).max() for b in want), 1e-300)
+    for i, (a, b) in enumerate(zip(got, want)):
+        err = np.abs(a - b).max() / scale
+        assert err <= RTOL, "%s[%d]: relative error %.3g\n%s\n%s" % (what, i, err, a, b)
+
+
+def quantity(kind, net, x, train):
+    import mxnet as mx
+    rng = np.random.RandomState(1)
+    net.collect_params().zero_grad()  # a weight the quantity does not reach: 0
+    if kind == "penalty":
+        return gradient_penalty_grads(net, x, train)
+    if kind == "hvp":
+        vs = [mx.nd.array(rng.randn(*p.shape), dtype="float64") for p in params_of(net)]
+        return hvp(net, x, train, vs)
+    u = mx.nd.array(rng.randn(*x.shape), dtype="float64")
+    w = mx.nd.array(rng.randn(*x.shape), dtype="float64")
+    return third_order(net, x, train, u, w)
+
+
+# --- cases (each run in its own process) ---------------------------------------------
+
+def first_order_state(net, x, train):
+    """The parameters and moving statistics after one first-order step."""
+    from mxnet import autograd
+    with autograd.record(train_mode=train):
+        loss = net(x).sum()
+    loss.backward(train_mode=train)
+    return snapshot(net)
+
+
+def case_equal_to_imperative(name, how, kind, train):
+    """The quantity through the hybridized network equals the imperative one. In
+    predict mode BatchNorm's moving statistics stay as they were. (In training
+    mode, float64 BatchNorm updates them in its backward kernel, so each backward
+    pass that runs that kernel updates them again, imperative or hybridized:
+    README Limits.)"""
+    import tempfile
+
+    import mxnet as mx
+    os.environ["HYBRID_TMP"] = tempfile.mkdtemp()
+    net, x = build(name)
+    start = snapshot(net)
+    reference = wrap(net, name, how, hybridize=False)
+    want_state = first_order_state(reference, x, train)
+    restore(net, start)
+    want = quantity(kind, reference, x, train)
+    restore(net, start)
+    model = wrap(net, name, how, hybridize=True)
+    restore(model, start)
+    got = quantity(kind, model, x, train)
+    got_state = snapshot(model)
+    what = "%s %s %s train=%s" % (name, how, kind, train)
+    assert sorted(got) == sorted(want), what
+    assert_close([got[k] for k in sorted(got)], [want[k] for k in sorted(want)], what)
+    if not train:
+        for k in want_state:
+            assert np.array_equal(got_state[k], start[k]), "%s: %s changed" % (what, k)
+
+
+@pytest.mark.parametrize("kind", ["penalty", "hvp", "third"])
+@pytest.mark.parametrize("how", sorted(FLAGS) + ["nested"])
+@pytest.mark.parametrize("name", ["cnn", "mlp", "residual"])
+def test_equal_to_imperative(name, how, kind):
+    run_isolated("case_equal_to_imperative", name, how, kind, True)
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_equal_to_imperative_predict_mode(name):
+    """Predict mode: BatchNorm's moving statistics, Dropout the identity."""
+    run_isolated("case_equal_to_imperative", name, "static_alloc", "penalty", False)
+
+
+@pytest.mark.parametrize("kind", ["penalty", "hvp"])
+@pytest.mark.parametrize("name", ["cnn", "mlp", "residual"])
+def test_symbol_block(name, kind):
+    run_isolated("case_equal_to_imperative", name, "symbolblock", kind, True)
+
+
+def case_hvp_central_differences():
+    """H v through the hybridized MLP against central differences of stock
+    first-order gradients (which do not pass through mxnet-ho's rules)."""
+    import mxnet as mx
+    from mxnet import autograd
+    net, x = build("mlp")
+    net.hybridize(static_alloc=True)
+    rng = np.random.RandomState(3)
+    vs = [rng.randn(*p.shape) for p in params_of(net)]
+    got = hvp(net, x, True, [mx.nd.array(v, dtype="float64") for v in vs])
+    got = [got[p.name] for p in params_of(net)]
+    base = snapshot(net)
+
+    def gradient_at(step):
+        for p, v in zip(params_of(net), vs):
+            p.set_data(base[p.name] + step * v)
+        with autograd.record():
+            loss = (net(x) ** 2).sum()
+        loss.backward()
+        return [p.grad().asnumpy().copy() for p in params_of(net)]
+
+    eps = 1e-5
+    plus, minus = gradient_at(eps), gradient_at(-eps)
+    for a, hi, lo in zip(got, plus, minus):
+        want = (hi - lo) / (2 * eps)
+        assert np.abs(a - want).max() <= 1e-6 * max(1.0, np.abs(want).max()), (a, want)
+
+
+def test_hvp_central_differences():
+    run_isolated("case_hvp_central_differences")
+
+
+def case_dropout_training_refused():
+    """Dropout in training mode needs the forward's mask: a clear error, no value."""
+    import mxnet as mx
+    net, x = build("cnn_dropout")
+    net.hybridize()
+    x.attach_grad()
+    try:
+        with mx.autograd.record():
+            (g,) = mx.autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True)
+            penalty = (g * g).sum()
+        penalty.backward()
+    except mx.base.MXNetError as error:
+        assert "Dropout" in str(error) and "predict mode" in str(error), str(error)
+    else:
+        raise AssertionError("a second order through training-mode Dropout did not raise")
+    # and nothing is left broken: the same block still trains to first order
+    with mx.autograd.record():
+        loss = net(x).sum()
+    loss.backward()
+
+
+def test_dropout_training_refused():
+    run_isolated("case_dropout_training_refused")
+
+
+def case_random_op_refused():
+    import mxnet as mx
+    from mxnet import gluon
+
+    class Noisy(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.tanh(x * F.random.uniform(shape=(3,), dtype="float64")) * 2
+
+    net = Noisy()
+    net.hybridize()
+    x = mx.nd.ones((3,), dtype="float64")
+    x.attach_grad()
+    try:
+        with mx.autograd.record():
+            (g,) = mx.autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True)
+            top = (g * g).sum()
+        top.backward()
+    except mx.base.MXNetError as error:
+        assert "_random_uniform" in str(error) and "random numbers" in str(error), str(error)
+    else:
+        raise AssertionError("recomputing a random op did not raise")
+
+
+def test_random_op_refused():
+    run_isolated("case_random_op_refused")
+
+
+FIRST_ORDER = r"""
+import sys, numpy as np, mxnet as mx
+sys.path.insert(0, %r)
+import test_hybridized as t
+net, x = t.build("cnn_dropout")
+net.hybridize(static_alloc=True)
+mx.random.seed(11)
+with mx.autograd.record():
+    loss = net(x).sum()
+loss.backward()
+np.save(sys.argv[1], np.concatenate([p.grad().asnumpy().ravel() for p in t.params_of(net)]))
+"""
+
+
+def test_first_order_bit_identical_to_stock(tmp_path):
+    """Hybridized first-order training runs stock's kernels: the same bits."""
+    results = []
+    for disable in ("1", "0"):
+        out = str(tmp_path / ("grads%s.npy" % disable))
+        env = dict(os.environ, MXNET_HO_DISABLE=disable)
+        subprocess.run([sys.executable, "-c", FIRST_ORDER % HERE, out], env=env, check=True)
+        results.append(np.load(out))
+    assert np.array_equal(results[0], results[1])
