@@ -19,9 +19,11 @@
 //    sampling op, it raises an error naming the op, never a different value.
 #include "imperative/cached_op.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -118,11 +120,14 @@ class Recomputation {
     for (const NodePtr& node : order_) Rebuild(node);
   }
   const std::vector<NodePtr>& order() const { return order_; }
-  // The rebuilt node of a graph node; null where the node is an identity.
-  NodePtr rebuilt(const NodePtr& node) const {
-    auto found = rebuilt_.find(node.get());
-    return found == rebuilt_.end() ? nullptr : found->second;
-  }
+  // How a graph node was rebuilt: one node whose own gradient applies (`node`),
+  // or an expression of its inputs that vjp differentiates (`node` null).
+  struct Rebuilt {
+    NodePtr node;
+    Expr out;
+    std::vector<Expr> inputs;
+  };
+  const Rebuilt& rebuilt(const NodePtr& node) const { return rebuilt_.at(node.get()); }
   Entry value(const Entry& e) const {
     auto found = values_.find(KeyOf(e));
     if (found == values_.end())
@@ -150,29 +155,81 @@ class Recomputation {
     const std::string op = bridge::OpName(node);
     std::vector<Expr> inputs;
     for (const Entry& e : bridge::Inputs(node)) inputs.emplace_back(value(e), false);
-    if (op == "Dropout" && DropoutIsIdentity(node)) {
-      values_.emplace(EntryKey{node.get(), 0}, inputs.at(0).entry());
-      return;
-    }
+    if (op == "Dropout" && DropoutIsIdentity(node)) return Keep(node, inputs, inputs.at(0));
     if (op == "Dropout")
       throw Unsupported(node, "in training mode it needs the forward pass's mask, which "
                               "CachedOp does not keep; take the gradient in predict mode "
                               "or run the block without hybridize()");
     if (DrawsRandomNumbers(op))
       throw Unsupported(node, "recomputing it would draw new random numbers");
-    if (bridge::IsStateful(bridge::OpOf(node)))
-      throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph "
-                              "cannot hold");
-    const Expr first = apply(op, inputs, bridge::Attrs(node));
+    if (bridge::IsStateful(bridge::OpOf(node))) {
+      const Expr twin = StatelessTwin(node, inputs);
+      // one op computing every output (split), or an expression with one output
+      if (bridge::NumOutputs(node) > 1) return KeepNode(node, inputs, twin);
+      return Keep(node, inputs, twin);
+    }
+    KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
+  }
+  // The node that computes all outputs of `node`: its own gradient applies.
+  void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
     const NodePtr rebuilt = first.entry().node;
-    rebuilt_.emplace(node.get(), rebuilt);
+    rebuilt_.emplace(node.get(), Rebuilt{rebuilt, first, inputs});
     for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i)
       values_.emplace(EntryKey{node.get(), i}, Entry{rebuilt, i, 0});
+  }
+  // A single-output node computed as `out`, an expression of its inputs.
+  void Keep(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& out) {
+    rebuilt_.emplace(node.get(), Rebuilt{nullptr, out, inputs});
+    values_.emplace(EntryKey{node.get(), 0}, out.entry());
+  }
+
+  // Stateful ops (MXNet's legacy OperatorProperty ops) cannot be rebuilt inside
+  // a gradient graph: these stateless ops compute the same values.
+  Expr StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
+    const std::string op = bridge::OpName(node);
+    auto attr = [&](const char* key, const char* fallback) {
+      return bridge::Attr(node, key, fallback);
+    };
+    // SliceChannel: equal sections along `axis`
+    if (op == "SliceChannel")
+      return op::apply("_split_v2", in, {{"indices", "()"},
+                                         {"sections", attr("num_outputs", "1")},
+                                     {"axis", attr("axis", "1")},
+                                     {"squeeze_axis", attr("squeeze_axis", "0")}});
+    // SwapAxis(d1, d2) = moveaxis(moveaxis(x, d1 -> d2), d2 -/+ 1 -> d1)
+    if (op == "SwapAxis") {
+      const long d1 = std::stol(attr("dim1", "0")), d2 = std::stol(attr("dim2", "0"));
+      if (d1 == d2) return op::apply("_copy", in);
+      const long lo = std::min(d1, d2), hi = std::max(d1, d2);
+      const Expr moved = op::apply("_np_moveaxis", in, {{"source", std::to_string(lo)},
+                                                    {"destination", std::to_string(hi)}});
+      return apply("_np_moveaxis", {moved}, {{"source", std::to_string(hi - 1)},
+                                            {"destination", std::to_string(lo)}});
+    }
+    // constant Pad: NumPy's pad with the flat (before, after, ...) widths paired
+    // per axis (NumPy's edge and reflect pads have no gradient in MXNet 1.9.1)
+    if (op == "Pad" && attr("mode", "constant") == "constant") {
+      std::vector<long> widths;
+      std::string text = attr("pad_width", "()");
+      for (char& c : text)
+        if (c == '(' || c == ')' || c == ',' || c == '[' || c == ']') c = ' ';
+      std::istringstream stream(text);
+      for (long w; stream >> w;) widths.push_back(w);
+      std::string pairs = "(";
+      for (size_t i = 0; i + 1 < widths.size(); i += 2)
+        pairs += "(" + std::to_string(widths[i]) + "," + std::to_string(widths[i + 1]) + "),";
+      pairs += ")";
+      return op::apply("_npi_pad", in, {{"pad_width", pairs},
+                                    {"mode", "constant"},
+                                    {"constant_value", attr("constant_value", "0")}});
+    }
+    throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph "
+                            "cannot hold, and mxnet-ho has no stateless twin for it");
   }
 
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
-  std::map<const nnvm::Node*, NodePtr> rebuilt_;
+  std::map<const nnvm::Node*, Rebuilt> rebuilt_;
   std::map<EntryKey, Entry> aux_copies_;  // copy -> the state it copies
 };
 
@@ -193,27 +250,30 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph) {
   const auto& order = forward.order();
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const NodePtr& node = *it;
-    const NodePtr rebuilt = forward.rebuilt(node);
+    const Recomputation::Rebuilt& rebuilt = forward.rebuilt(node);
     const Entries& inputs = bridge::Inputs(node);
-    if (!rebuilt) {  // an identity (Dropout that passes its input through)
+    if (!rebuilt.node) {  // an expression of the node's inputs (one output)
       auto found = grads.find(EntryKey{node.get(), 0});
-      if (found != grads.end()) accumulate(inputs.at(0), found->second);
+      if (found == grads.end()) continue;
+      const Grads input_grads = vjp(rebuilt.out, rebuilt.inputs, found->second);
+      for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], input_grads[j]);
       continue;
     }
     Entries heads;
     bool any = false;
-    for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i) {
+    for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt.node); ++i) {
       auto found = grads.find(EntryKey{node.get(), i});
       any = any || found != grads.end();
-      heads.push_back(found != grads.end() ? found->second.entry()
-                                           : zeros_like(Expr(Entry{rebuilt, i, 0}, false)).entry());
+      heads.push_back(found != grads.end()
+                          ? found->second.entry()
+                          : zeros_like(Expr(Entry{rebuilt.node, i, 0}, false)).entry());
     }
     if (!any) continue;
-    if (bridge::GradientPriority(bridge::OpOf(rebuilt)) == 0)
-      throw std::runtime_error("Operator " + bridge::OpName(rebuilt) +
+    if (bridge::GradientPriority(bridge::OpOf(rebuilt.node)) == 0)
+      throw std::runtime_error("Operator " + bridge::OpName(rebuilt.node) +
                                " is non-differentiable because it didn't register FGradient "
                                "attribute.");
-    const Entries input_grads = bridge::CallGradient(rebuilt, heads);
+    const Entries input_grads = bridge::CallGradient(rebuilt.node, heads);
     forward.RestoreAuxInputs(input_grads);
     for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], Expr(input_grads.at(j), false));
   }
