@@ -123,5 +123,5 @@ def test_hybridized_block_to_order_3():
             return F.sum(F.exp(x) * F.broadcast_mul(x, x) / (x + 2))
 
     net = Net()
-    net.hybridize(inline_limit=1 << 30)
+    net.hybridize()
     check_higher_order_grad(net, [np.random.RandomState(0).uniform(0.1, 1, (3, 4))], order=3)

@@ -5,8 +5,8 @@ own, called through mx.nd / mx.sym. Here the same operators are reached the
 way users reach them: through gluon.nn layers (their own parameters, their
 defaults, their composition of several operators), gluon.loss losses and
 gluon.rnn cells unrolled over time, each run both imperatively and as a
-hybridized block (hybridize(inline_limit=1 << 30), which stock CachedOp needs
-to record a graph that can be differentiated again; see README, "Limits").
+hybridized block (plain hybridize(): one CachedOp, whose gradient mxnet-ho
+differentiates again).
 
 Every case is a float64 block with parameters drawn from a fixed
 numpy RandomState; check_higher_order_grad(block, inputs, order=3) checks the
@@ -397,7 +397,7 @@ def test_third_order(case, mode, monkeypatch):
     with context():
         block = case.make()
         if mode == "hybridized":
-            block.hybridize(inline_limit=1 << 30)
+            block.hybridize()
         rows = check_higher_order_grad(block, case.inputs, order=3, **case.tol)
     # Hybridized cases really ran through a CachedOp.
     assert (block._cached_op is not None) == (mode == "hybridized")

@@ -103,6 +103,144 @@ std::runtime_error Unsupported(const NodePtr& node, const std::string& why) {
       bridge::OpName(node) + " (node " + bridge::NodeName(node) + "): " + why);
 }
 
+// --- stateless twins of MXNet's stateful (legacy) ops --------------------------
+// Each computes the op's outputs from its inputs with stateless forward ops;
+// hidden outputs nobody reads in a forward graph (statistics) are left out.
+
+long IntAttr(const NodePtr& node, const char* key, long fallback) {
+  return std::stol(bridge::Attr(node, key, std::to_string(fallback)));
+}
+
+// The integers of a tuple attribute, "(1, 2)" or "[1,2]".
+std::vector<long> IntsAttr(const NodePtr& node, const char* key) {
+  std::string text = bridge::Attr(node, key, "()");
+  for (char& c : text)
+    if (c == '(' || c == ')' || c == ',' || c == '[' || c == ']' || c == 'L') c = ' ';
+  std::istringstream stream(text);
+  std::vector<long> values;
+  for (long v; stream >> v;) values.push_back(v);
+  return values;
+}
+
+bool BoolAttr(const NodePtr& node, const char* key, bool fallback) {
+  const std::string text = bridge::Attr(node, key, fallback ? "1" : "0");
+  return text == "1" || text == "True" || text == "true";
+}
+
+std::string Str(long v) { return std::to_string(v); }
+
+// SliceChannel: num_outputs equal sections along axis
+Expr SliceChannelTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  return apply("_split_v2", {in[0]}, {{"indices", "()"},
+                                      {"sections", Str(IntAttr(node, "num_outputs", 1))},
+                                      {"axis", Str(IntAttr(node, "axis", 1))},
+                                      {"squeeze_axis", BoolAttr(node, "squeeze_axis", false) ? "1" : "0"}});
+}
+
+// SwapAxis(d1 < d2) = moveaxis(moveaxis(x, d1 -> d2), d2 - 1 -> d1)
+Expr SwapAxisTwin(const NodePtr& node, const Expr& x) {
+  const long d1 = IntAttr(node, "dim1", 0), d2 = IntAttr(node, "dim2", 0);
+  if (d1 == d2) return apply("_copy", {x});
+  const long lo = std::min(d1, d2), hi = std::max(d1, d2);
+  const Expr moved = apply("_np_moveaxis", {x}, {{"source", Str(lo)}, {"destination", Str(hi)}});
+  return apply("_np_moveaxis", {moved}, {{"source", Str(hi - 1)}, {"destination", Str(lo)}});
+}
+
+Expr SliceAxis(const Expr& x, long axis, long begin, long end) {
+  return apply("slice_axis", {x}, {{"axis", Str(axis)}, {"begin", Str(begin)},
+                                   {"end", end == 0 ? "None" : Str(end)}});
+}
+
+// Pad(pad_width = (b0, a0, b1, a1, ...)) one axis at a time: the constant value,
+// copies of the edge (edge) or the mirror image without the edge (reflect)
+Expr PadTwin(const NodePtr& node, const Expr& x) {
+  const std::vector<long> widths = IntsAttr(node, "pad_width");
+  const std::string mode = bridge::Attr(node, "mode", "constant");
+  const double value = std::stod(bridge::Attr(node, "constant_value", "0"));
+  Expr y = x;
+  for (size_t i = 0; i + 1 < widths.size(); i += 2) {
+    const long axis = static_cast<long>(i / 2), before = widths[i], after = widths[i + 1];
+    if (before == 0 && after == 0) continue;
+    auto block = [&](bool leading, long width) {
+      if (mode == "reflect") {
+        const Expr mirror = leading ? SliceAxis(y, axis, 1, width + 1)
+                                    : SliceAxis(y, axis, -width - 1, -1);
+        return apply("reverse", {mirror}, {{"axis", Str(axis)}});
+      }
+      const Expr edge = leading ? SliceAxis(y, axis, 0, 1) : SliceAxis(y, axis, -1, 0);
+      const Expr fill = mode == "edge" ? edge : zeros_like(edge) + value;
+      return apply("repeat", {fill}, {{"repeats", Str(width)}, {"axis", Str(axis)}});
+    };
+    std::vector<Expr> parts;
+    if (before > 0) parts.push_back(block(true, before));
+    parts.push_back(y);
+    if (after > 0) parts.push_back(block(false, after));
+    y = apply("Concat", parts, {{"num_args", Str(static_cast<long>(parts.size()))},
+                                {"dim", Str(axis)}});
+  }
+  return y;
+}
+
+// InstanceNorm: each (sample, channel) of x (N, C, ...) normalized over the rest,
+// (x - mean) / sqrt(var + eps) * gamma + beta
+Expr InstanceNormTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const Expr x = in[0], rows = apply("reshape", {x}, {{"shape", "(0,0,-1)"}});
+  const double eps = std::stod(bridge::Attr(node, "eps", "0.001"));
+  const Expr mean = apply("mean", {rows}, {{"axis", "2"}, {"keepdims", "True"}});
+  const Expr centered = apply("broadcast_sub", {rows, mean});
+  const Expr var = apply("mean", {square(centered)}, {{"axis", "2"}, {"keepdims", "True"}});
+  const Expr normalized = apply("broadcast_div", {centered, sqrt(var + eps)});
+  const Expr gamma = apply("reshape", {in[1]}, {{"shape", "(1,-1,1)"}});
+  const Expr beta = apply("reshape", {in[2]}, {{"shape", "(1,-1,1)"}});
+  const Expr out = apply("broadcast_add", {apply("broadcast_mul", {normalized, gamma}), beta});
+  return apply("reshape_like", {out, x});
+}
+
+// L2Normalization: x / sqrt(Σ x^2 + eps) over each instance (all but axis 0),
+// channel column (axis 1) or spatial map (all but axes 0 and 1)
+Expr L2NormalizationTwin(const NodePtr& node, const Expr& x) {
+  const std::string mode = bridge::Attr(node, "mode", "instance");
+  const double eps = std::stod(bridge::Attr(node, "eps", "1e-10"));
+  const bool instance = mode == "instance";
+  const char* view = instance ? "(0,-1)" : "(0,0,-1)";
+  const char* axis = instance || mode == "channel" ? "1" : "2";
+  const Expr rows = apply("reshape", {x}, {{"shape", view}});
+  const Expr norm = sqrt(apply("sum", {square(rows)}, {{"axis", axis}, {"keepdims", "True"}}) + eps);
+  return apply("reshape_like", {apply("broadcast_div", {rows, norm}), x});
+}
+
+// SequenceMask: the steps at or past each sequence's length (truncated, as the
+// stock kernel reads it) along axis 0 (T, B, ...) or 1 (B, T, ...) set to `value`
+Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  if (!BoolAttr(node, "use_sequence_length", false)) return apply("_copy", {in[0]});
+  const long axis = IntAttr(node, "axis", 0);
+  const double value = std::stod(bridge::Attr(node, "value", "0"));
+  const Expr data = in[0], rows = apply("reshape", {data}, {{"shape", "(0,0,-1)"}});
+  const Expr steps = apply("_contrib_arange_like", {data}, {{"axis", Str(axis)}});
+  const char* step_shape = axis == 0 ? "(-1,1)" : "(1,-1)";
+  const char* length_shape = axis == 0 ? "(1,-1)" : "(-1,1)";
+  const Expr kept = apply("broadcast_lesser",
+                          {apply("reshape", {steps}, {{"shape", step_shape}}),
+                           apply("reshape", {apply("trunc", {in[1]})},
+                                 {{"shape", length_shape}})});
+  const Expr mask = broadcast_like(apply("reshape", {kept}, {{"shape", "(0,0,1)"}}), rows);
+  const Expr masked = apply("where", {mask, rows, zeros_like(rows) + value});
+  return apply("reshape_like", {masked, data});
+}
+
+std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
+
+std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const std::string op = bridge::OpName(node);
+  if (op == "SwapAxis") return {SwapAxisTwin(node, in[0])};
+  if (op == "Pad") return {PadTwin(node, in[0])};
+  if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
+  if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
+  if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph cannot "
+                          "hold, and mxnet-ho has no stateless twin for it");
+}
+
 // The block's forward graph rebuilt on `inputs` (the _CachedOp node's inputs).
 class Recomputation {
  public:
@@ -124,7 +262,7 @@ class Recomputation {
   // or an expression of its inputs that vjp differentiates (`node` null).
   struct Rebuilt {
     NodePtr node;
-    Expr out;
+    std::vector<Expr> outs;  // for an expression: its outputs that the graph may use
     std::vector<Expr> inputs;
   };
   const Rebuilt& rebuilt(const NodePtr& node) const { return rebuilt_.at(node.get()); }
@@ -155,76 +293,32 @@ class Recomputation {
     const std::string op = bridge::OpName(node);
     std::vector<Expr> inputs;
     for (const Entry& e : bridge::Inputs(node)) inputs.emplace_back(value(e), false);
-    if (op == "Dropout" && DropoutIsIdentity(node)) return Keep(node, inputs, inputs.at(0));
+    if (op == "Dropout" && DropoutIsIdentity(node)) return Keep(node, inputs, {inputs.at(0)});
     if (op == "Dropout")
       throw Unsupported(node, "in training mode it needs the forward pass's mask, which "
                               "CachedOp does not keep; take the gradient in predict mode "
                               "or run the block without hybridize()");
     if (DrawsRandomNumbers(op))
       throw Unsupported(node, "recomputing it would draw new random numbers");
-    if (bridge::IsStateful(bridge::OpOf(node))) {
-      const Expr twin = StatelessTwin(node, inputs);
-      // one op computing every output (split), or an expression with one output
-      if (bridge::NumOutputs(node) > 1) return KeepNode(node, inputs, twin);
-      return Keep(node, inputs, twin);
-    }
-    KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
+    if (!bridge::IsStateful(bridge::OpOf(node)))
+      return KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
+    // A stateful op cannot be rebuilt inside a recorded gradient graph:
+    // one stateless op computing every output (SliceChannel), or expressions.
+    if (op == "SliceChannel") return KeepNode(node, inputs, SliceChannelTwin(node, inputs));
+    Keep(node, inputs, StatelessTwin(node, inputs));
   }
   // The node that computes all outputs of `node`: its own gradient applies.
   void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
     const NodePtr rebuilt = first.entry().node;
-    rebuilt_.emplace(node.get(), Rebuilt{rebuilt, first, inputs});
+    rebuilt_.emplace(node.get(), Rebuilt{rebuilt, {first}, inputs});
     for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i)
       values_.emplace(EntryKey{node.get(), i}, Entry{rebuilt, i, 0});
   }
-  // A single-output node computed as `out`, an expression of its inputs.
-  void Keep(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& out) {
-    rebuilt_.emplace(node.get(), Rebuilt{nullptr, out, inputs});
-    values_.emplace(EntryKey{node.get(), 0}, out.entry());
-  }
-
-  // Stateful ops (MXNet's legacy OperatorProperty ops) cannot be rebuilt inside
-  // a gradient graph: these stateless ops compute the same values.
-  Expr StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
-    const std::string op = bridge::OpName(node);
-    auto attr = [&](const char* key, const char* fallback) {
-      return bridge::Attr(node, key, fallback);
-    };
-    // SliceChannel: equal sections along `axis`
-    if (op == "SliceChannel")
-      return op::apply("_split_v2", in, {{"indices", "()"},
-                                         {"sections", attr("num_outputs", "1")},
-                                     {"axis", attr("axis", "1")},
-                                     {"squeeze_axis", attr("squeeze_axis", "0")}});
-    // SwapAxis(d1, d2) = moveaxis(moveaxis(x, d1 -> d2), d2 -/+ 1 -> d1)
-    if (op == "SwapAxis") {
-      const long d1 = std::stol(attr("dim1", "0")), d2 = std::stol(attr("dim2", "0"));
-      if (d1 == d2) return op::apply("_copy", in);
-      const long lo = std::min(d1, d2), hi = std::max(d1, d2);
-      const Expr moved = op::apply("_np_moveaxis", in, {{"source", std::to_string(lo)},
-                                                    {"destination", std::to_string(hi)}});
-      return apply("_np_moveaxis", {moved}, {{"source", std::to_string(hi - 1)},
-                                            {"destination", std::to_string(lo)}});
-    }
-    // constant Pad: NumPy's pad with the flat (before, after, ...) widths paired
-    // per axis (NumPy's edge and reflect pads have no gradient in MXNet 1.9.1)
-    if (op == "Pad" && attr("mode", "constant") == "constant") {
-      std::vector<long> widths;
-      std::string text = attr("pad_width", "()");
-      for (char& c : text)
-        if (c == '(' || c == ')' || c == ',' || c == '[' || c == ']') c = ' ';
-      std::istringstream stream(text);
-      for (long w; stream >> w;) widths.push_back(w);
-      std::string pairs = "(";
-      for (size_t i = 0; i + 1 < widths.size(); i += 2)
-        pairs += "(" + std::to_string(widths[i]) + "," + std::to_string(widths[i + 1]) + "),";
-      pairs += ")";
-      return op::apply("_npi_pad", in, {{"pad_width", pairs},
-                                    {"mode", "constant"},
-                                    {"constant_value", attr("constant_value", "0")}});
-    }
-    throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph "
-                            "cannot hold, and mxnet-ho has no stateless twin for it");
+  // Outputs of `node` computed as expressions of its inputs (vjp differentiates them).
+  void Keep(const NodePtr& node, const std::vector<Expr>& inputs, const std::vector<Expr>& outs) {
+    rebuilt_.emplace(node.get(), Rebuilt{nullptr, outs, inputs});
+    for (uint32_t i = 0; i < outs.size(); ++i)
+      values_.emplace(EntryKey{node.get(), i}, outs[i].entry());
   }
 
   std::vector<NodePtr> order_;
@@ -252,11 +346,13 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph) {
     const NodePtr& node = *it;
     const Recomputation::Rebuilt& rebuilt = forward.rebuilt(node);
     const Entries& inputs = bridge::Inputs(node);
-    if (!rebuilt.node) {  // an expression of the node's inputs (one output)
-      auto found = grads.find(EntryKey{node.get(), 0});
-      if (found == grads.end()) continue;
-      const Grads input_grads = vjp(rebuilt.out, rebuilt.inputs, found->second);
-      for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], input_grads[j]);
+    if (!rebuilt.node) {  // expressions of the node's inputs
+      for (uint32_t k = 0; k < rebuilt.outs.size(); ++k) {
+        auto found = grads.find(EntryKey{node.get(), k});
+        if (found == grads.end()) continue;
+        const Grads input_grads = vjp(rebuilt.outs[k], rebuilt.inputs, found->second);
+        for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], input_grads[j]);
+      }
       continue;
     }
     Entries heads;
