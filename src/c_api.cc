@@ -5,6 +5,7 @@
 
 #include "bridge/bridge.h"
 #include "imperative/cached_op.h"
+#include "nnvm/gradient.h"
 #include "operator/grad_dsl.h"
 
 namespace {
@@ -209,6 +210,29 @@ __attribute__((visibility("default"))) const void* MXHOCachedOpOfSymbol(void* sy
 // What the backward pass about to run was asked for (set around each call).
 __attribute__((visibility("default"))) void MXHOSetBackwardMode(int create_graph, int train) {
   mxnet_ho::op::SetBackwardMode(create_graph != 0, train != 0);
+}
+
+// The gradients of `symbol` (weighted by the outputs of `head_grads`, or by ones
+// when it is null) with respect to its inputs named `wrt`, as a new symbol with
+// one output per name. 0 on success, else -1 (MXHOLastError).
+__attribute__((visibility("default"))) int MXHOSymbolGrad(void* symbol, uint32_t num_wrt,
+                                                          const char** wrt, void* head_grads,
+                                                          void** out) {
+  if (!g_active) {
+    t_error = "mxnet-ho is not active (MXNET_HO_DISABLE, or it failed to load)";
+    return -1;
+  }
+  try {
+    const std::vector<std::string> names(wrt, wrt + num_wrt);
+    const Entries heads =
+        head_grads ? mxnet_ho::bridge::ReadSymbolOutputs(head_grads) : Entries();
+    *out = mxnet_ho::bridge::NewSymbol(
+        mxnet_ho::op::SymbolGradient(mxnet_ho::bridge::ReadSymbol(symbol), names, heads));
+    return 0;
+  } catch (const std::exception& e) {
+    t_error = e.what();
+    return -1;
+  }
 }
 
 }  // extern "C"

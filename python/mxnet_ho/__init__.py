@@ -40,6 +40,10 @@ if not _disabled_by_environment():
     from . import hybrid as _hybrid
 
     _hybrid.install()
+    # Gradient symbols (mxnet_ho.symbol.grad) bind without MKL-DNN partitioning.
+    from . import symbol as _symbol
+
+    _symbol.install()
     # Under npx.set_np(), autograd.grad answers with mx.np arrays.
     from . import numpy_compat as _numpy_compat
 

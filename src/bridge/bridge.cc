@@ -150,6 +150,12 @@ Entries& InputsAt(const NodePtr& node) {
   return *reinterpret_cast<Entries*>(reinterpret_cast<char*>(node.get()) + g_inputs_offset);
 }
 
+// Node::control_deps follows inputs (nnvm/node.h; same in the binary).
+std::vector<NodePtr>& ControlDepsAt(const NodePtr& node) {
+  return *reinterpret_cast<std::vector<NodePtr>*>(reinterpret_cast<char*>(node.get()) +
+                                                  g_inputs_offset + sizeof(Entries));
+}
+
 std::string LastMXNetError() {
   const char* message = MXGetLastError();
   return message ? message : "(no message)";
@@ -284,6 +290,10 @@ std::string SelfCheck(int expected_version) {
       return "calling sin's stock FGradient did not give _backward_sin";
     if (Inputs(grads[0].node).size() != 2 || Inputs(grads[0].node)[0].node != add_node)
       return "the inputs of a stock gradient node are not readable";
+    // MXNet ties a backward node to its forward node by a control dependency.
+    if (ControlDeps(grads[0].node).size() != 1 || ControlDeps(grads[0].node)[0] != sin_node ||
+        !ControlDeps(sin_node).empty())
+      return "nnvm::Node::control_deps is not right after inputs";
 
     // A _CachedOp node made from a subgraph holds its CachedOp in attrs.parsed:
     // two such nodes hold two CachedOps, each reporting the subgraph's arity.
@@ -419,6 +429,12 @@ const Entries& Inputs(const NodePtr& node) { return InputsAt(node); }
 
 void SetInput(const NodePtr& node, size_t i, const Entry& entry) { InputsAt(node).at(i) = entry; }
 
+const std::vector<NodePtr>& ControlDeps(const NodePtr& node) { return ControlDepsAt(node); }
+
+void SetControlDeps(const NodePtr& node, const std::vector<NodePtr>& deps) {
+  ControlDepsAt(node) = deps;
+}
+
 std::string Attr(const NodePtr& node, const std::string& key, const std::string& fallback) {
   NodeView view(node);
   const char* value = nullptr;
@@ -449,6 +465,15 @@ Entries ReadSymbolOutputs(void* symbol_handle) {
   return static_cast<nnvm::Symbol*>(symbol_handle)->outputs;
 }
 
+void* NewSymbol(const Entries& outputs) {
+  // MXNet allocates the Symbol (so MXSymbolFree deletes what it made); its one
+  // member, the outputs vector, has the same layout on both sides.
+  void* handle = nullptr;
+  Check(MXSymbolCreateVariable("mxnet_ho_symbol", &handle), "creating a symbol");
+  static_cast<nnvm::Symbol*>(handle)->outputs = outputs;
+  return handle;
+}
+
 SymbolGraph ReadSymbol(void* symbol_handle) {
   SymbolGraph graph;
   graph.outputs = ReadSymbolOutputs(symbol_handle);
@@ -461,9 +486,13 @@ SymbolGraph ReadSymbol(void* symbol_handle) {
     stack.emplace_back(e.node, 0);
     while (!stack.empty()) {
       auto& top = stack.back();
+      // inputs, then control dependencies, as nnvm's depth-first visit
       const Entries& ins = OpOf(top.first) ? Inputs(top.first) : Entries();
-      if (top.second < ins.size()) {
-        const NodePtr next = ins[top.second++].node;
+      const size_t deps = OpOf(top.first) ? ControlDeps(top.first).size() : 0;
+      if (top.second < ins.size() + deps) {
+        const size_t k = top.second++;
+        const NodePtr next =
+            k < ins.size() ? ins[k].node : ControlDeps(top.first)[k - ins.size()];
         if (!seen[next.get()]) {
           seen[next.get()] = true;
           stack.emplace_back(next, 0);

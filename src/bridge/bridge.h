@@ -71,6 +71,10 @@ std::string NodeName(const NodePtr& node);
 const Entries& Inputs(const NodePtr& node);
 // Points input i of a node a rule has just built at `entry` instead.
 void SetInput(const NodePtr& node, size_t i, const Entry& entry);
+// The nodes a node must run after: a backward op's forward node, which it reads
+// its shapes (and, for legacy ops, its state) from.
+const std::vector<NodePtr>& ControlDeps(const NodePtr& node);
+void SetControlDeps(const NodePtr& node, const std::vector<NodePtr>& deps);
 // The node's attribute `key` as the user wrote it, or `fallback`.
 std::string Attr(const NodePtr& node, const std::string& key,
                  const std::string& fallback);
@@ -98,6 +102,8 @@ struct SymbolGraph {
 };
 SymbolGraph ReadSymbol(void* symbol_handle);
 Entries ReadSymbolOutputs(void* symbol_handle);
+// A new C API SymbolHandle with these outputs (the caller frees it, MXSymbolFree).
+void* NewSymbol(const Entries& outputs);
 
 }  // namespace bridge
 }  // namespace mxnet_ho

@@ -64,9 +64,12 @@ std::vector<NodePtr> OpsInOrder(const Entries& outputs) {
     stack.emplace_back(e.node, 0);
     while (!stack.empty()) {
       auto& top = stack.back();
+      // inputs, then control dependencies (a backward op's forward node), as nnvm
       const Entries& inputs = bridge::Inputs(top.first);
-      if (top.second < inputs.size()) {
-        const NodePtr next = inputs[top.second++].node;
+      const std::vector<NodePtr>& deps = bridge::ControlDeps(top.first);
+      if (top.second < inputs.size() + deps.size()) {
+        const size_t k = top.second++;
+        const NodePtr next = k < inputs.size() ? inputs[k].node : deps[k - inputs.size()];
         if (bridge::OpOf(next) && seen.insert(next.get()).second) stack.emplace_back(next, 0);
         continue;
       }
@@ -310,6 +313,16 @@ class Recomputation {
   // The node that computes all outputs of `node`: its own gradient applies.
   void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
     const NodePtr rebuilt = first.entry().node;
+    // A backward op (a gradient symbol's) takes its shapes from its forward node.
+    std::vector<NodePtr> deps;
+    for (const NodePtr& dep : bridge::ControlDeps(node)) {
+      auto found = rebuilt_.find(dep.get());
+      if (found == rebuilt_.end() || !found->second.node)
+        throw Unsupported(node, "its forward node " + bridge::NodeName(dep) +
+                                    " is not rebuilt as one node");
+      deps.push_back(found->second.node);
+    }
+    if (!deps.empty()) bridge::SetControlDeps(rebuilt, deps);
     rebuilt_.emplace(node.get(), Rebuilt{rebuilt, {first}, inputs});
     for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i)
       values_.emplace(EntryKey{node.get(), i}, Entry{rebuilt, i, 0});

@@ -115,8 +115,8 @@ namespace {
 using EntryKey = std::pair<const void*, uint32_t>;
 EntryKey KeyOf(const Entry& e) { return {e.node.get(), e.index}; }
 
-// The nodes between `xs` and y that depend on some x, inputs before users.
-std::vector<NodePtr> NodesDependingOn(const Entry& y, const std::set<EntryKey>& xs) {
+// The nodes between `xs` and the ys that depend on some x, inputs before users.
+std::vector<NodePtr> NodesDependingOn(const std::vector<Expr>& ys, const std::set<EntryKey>& xs) {
   std::vector<NodePtr> order;
   std::map<const void*, bool> depends;  // visited nodes: whether they reach xs
   std::function<bool(const NodePtr&)> visit = [&](const NodePtr& node) -> bool {
@@ -131,23 +131,30 @@ std::vector<NodePtr> NodesDependingOn(const Entry& y, const std::set<EntryKey>& 
     if (reaches) order.push_back(node);
     return reaches;
   };
-  if (!xs.count(KeyOf(y))) visit(y.node);
+  for (const Expr& y : ys)
+    if (!xs.count(KeyOf(y.entry()))) visit(y.entry().node);
   return order;
 }
 
 }  // namespace
 
 Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head) {
+  return vjp(std::vector<Expr>{y}, xs, std::vector<Expr>{head});
+}
+
+Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::vector<Expr>& heads) {
   std::set<EntryKey> wanted;
   for (const Expr& x : xs) wanted.insert(KeyOf(x.entry()));
   std::map<EntryKey, Expr> grads;  // gradient of each entry reached so far
   auto accumulate = [&](const Entry& e, const Expr& g) {
+    if (bridge::OpName(g.entry().node) == "_NoGradient") return;
     auto found = grads.find(KeyOf(e));
     if (found == grads.end()) grads.emplace(KeyOf(e), g);
     else found->second = found->second + g;
   };
-  accumulate(y.entry(), head);
-  std::vector<NodePtr> order = NodesDependingOn(y.entry(), wanted);
+  for (size_t k = 0; k < ys.size(); ++k) accumulate(ys[k].entry(), heads.at(k));
+  const bool broadcasting = heads.at(0).broadcasting();
+  std::vector<NodePtr> order = NodesDependingOn(ys, wanted);
   for (auto node = order.rbegin(); node != order.rend(); ++node) {
     Entries heads;
     bool any = false;
@@ -164,7 +171,7 @@ Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head) {
     for (size_t i = 0; i < inputs.size(); ++i) {
       const bool on_path = wanted.count(KeyOf(inputs[i])) ||
                            std::find(order.begin(), order.end(), inputs[i].node) != order.end();
-      if (on_path) accumulate(inputs[i], Expr(input_grads.at(i), head.broadcasting()));
+      if (on_path) accumulate(inputs[i], Expr(input_grads.at(i), broadcasting));
     }
   }
   Grads result;

@@ -100,6 +100,8 @@ Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size
 // forward ops (gx = E(g, x)), a rule is vjp(E(g, x), {g, x}, h). A part of
 // y that does not depend on xs is a constant; an x y does not reach gets zeros.
 Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head);
+// The same for several outputs: the gradients of sum_k <heads[k], ys[k]>.
+Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::vector<Expr>& heads);
 
 // Whether `a` is a zero node (zeros_like, _zeros, _zeros_without_dtype).
 bool is_zeros(const Expr& a);

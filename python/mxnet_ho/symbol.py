@@ -1,0 +1,122 @@
+"""Symbolic gradients: what ``Symbol.gradient`` (``MXSymbolGrad``, "not
+implemented" in MXNet 1.9.1) would give, built from differentiable operators.
+
+    g = mxnet_ho.symbol.grad(critic_out, wrt=["data"])[0]
+    penalty = mx.sym.square(mx.sym.sqrt(mx.sym.sum(mx.sym.square(g), axis=1)) - 1)
+
+The gradients are ordinary Symbols: differentiate them again with ``grad``,
+bind them (``simple_bind``, ``Module``: the executor's backward pass uses
+mxnet-ho's rules), or wrap them in a ``gluon.SymbolBlock`` and hybridize it.
+
+A gradient symbol holds MXNet's backward ops, tied to their forward ops by
+control dependencies, which MXNet's MKL-DNN graph partitioner refuses
+("node->control_deps.size() == 0"). ``install()`` wraps ``Symbol.bind`` and
+``Symbol.simple_bind`` so that such a symbol binds without a subgraph backend
+(as with ``MXNET_SUBGRAPH_BACKEND=NONE``); every other symbol binds as before.
+"""
+import ctypes
+import functools
+import os
+
+import mxnet as mx
+
+from . import _native
+
+__all__ = ["grad"]
+
+_BACKEND = "MXNET_SUBGRAPH_BACKEND"
+
+
+def _lib():
+    lib = _native.load()
+    lib.MXHOSymbolGrad.restype = ctypes.c_int
+    lib.MXHOSymbolGrad.argtypes = [ctypes.c_void_p, ctypes.c_uint32,
+                                   ctypes.POINTER(ctypes.c_char_p), ctypes.c_void_p,
+                                   ctypes.POINTER(ctypes.c_void_p)]
+    return lib
+
+
+def _as_symbol(value, what):
+    if isinstance(value, mx.sym.Symbol):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, mx.sym.Symbol) for v in value):
+        return mx.sym.Group(list(value))
+    raise TypeError("%s must be a Symbol or a non-empty list of Symbols, got %r" % (what, value))
+
+
+def _names(wrt):
+    if isinstance(wrt, (str, mx.sym.Symbol)):
+        wrt = [wrt]
+    names = []
+    for w in wrt:
+        if isinstance(w, mx.sym.Symbol):
+            if len(w.list_outputs()) != 1 or w.list_inputs() != [w.name]:
+                raise TypeError("wrt: %s is not a variable (mx.sym.var)" % (w.name,))
+            names.append(w.name)
+        elif isinstance(w, str):
+            names.append(w)
+        else:
+            raise TypeError("wrt must hold variable names or variables, got %r" % (w,))
+    if not names:
+        raise ValueError("wrt is empty: name at least one input variable")
+    return names
+
+
+def grad(heads, wrt, head_grads=None):
+    """d sum_k <head_grads[k], heads[k]> / d wrt, one Symbol per variable in `wrt`.
+
+    heads: a Symbol (a Group for several outputs) or a list of Symbols.
+    wrt: variable names or variables (``mx.sym.var``), or one of them.
+    head_grads: a Symbol or list of Symbols shaped like `heads` (default: ones).
+    """
+    if not _native.is_active():
+        raise RuntimeError("mxnet_ho.symbol.grad needs mxnet-ho active (MXNET_HO_DISABLE "
+                           "is set, or it failed to load)")
+    heads = _as_symbol(heads, "heads")
+    names = _names(wrt)
+    head_handle = None
+    if head_grads is not None:
+        head_grads = _as_symbol(head_grads, "head_grads")
+        if len(head_grads.list_outputs()) != len(heads.list_outputs()):
+            raise ValueError("head_grads has %d outputs for %d heads" % (
+                len(head_grads.list_outputs()), len(heads.list_outputs())))
+        head_handle = head_grads.handle
+    keys = (ctypes.c_char_p * len(names))(*[n.encode() for n in names])
+    out = ctypes.c_void_p()
+    lib = _lib()
+    if lib.MXHOSymbolGrad(heads.handle, len(names), keys, head_handle, ctypes.byref(out)) != 0:
+        raise mx.base.MXNetError("mxnet_ho.symbol.grad: %s" % lib.MXHOLastError().decode())
+    gradients = mx.sym.Symbol(ctypes.cast(out, mx.base.SymbolHandle))
+    return [gradients[i] for i in range(len(names))]
+
+
+def _has_control_deps(sym):
+    return '"control_deps"' in sym.tojson()
+
+
+def _without_subgraph_backend(bind):
+    @functools.wraps(bind)
+    def wrapper(self, *args, **kwargs):
+        if not _has_control_deps(self):
+            return bind(self, *args, **kwargs)
+        before = os.environ.get(_BACKEND)
+        os.environ[_BACKEND] = "NONE"  # read when the executor is made
+        try:
+            return bind(self, *args, **kwargs)
+        finally:
+            if before is None:
+                del os.environ[_BACKEND]
+            else:
+                os.environ[_BACKEND] = before
+
+    wrapper.__mxnet_ho__ = True
+    return wrapper
+
+
+def install():
+    """Lets gradient symbols bind (see the module's docstring); idempotent."""
+    for name in ("bind", "simple_bind"):
+        method = getattr(mx.sym.Symbol, name)
+        if not getattr(method, "__mxnet_ho__", False):
+            setattr(mx.sym.Symbol, name, _without_subgraph_backend(method))

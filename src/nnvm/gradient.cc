@@ -1,0 +1,44 @@
+// Symbolic gradients (MXNet 1.9.1's MXSymbolGrad is "not implemented"): every
+// op's own gradient chained in reverse over the symbol's graph, as the DSL's vjp
+// does inside rules. The result holds forward ops and stock backward ops tied to
+// their forward nodes, so executors infer its shapes, and mxnet-ho's rules make
+// it differentiable again.
+#include "nnvm/gradient.h"
+
+#include <stdexcept>
+
+#include "operator/grad_dsl.h"
+
+namespace mxnet_ho {
+namespace op {
+
+Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::string>& wrt,
+                       const Entries& head_grads) {
+  if (!head_grads.empty() && head_grads.size() != graph.outputs.size())
+    throw std::runtime_error("head_grads has " + std::to_string(head_grads.size()) +
+                             " entries for a symbol with " +
+                             std::to_string(graph.outputs.size()) + " outputs");
+  std::vector<Expr> ys, heads, xs;
+  for (size_t k = 0; k < graph.outputs.size(); ++k) {
+    ys.emplace_back(graph.outputs[k], false);
+    heads.push_back(head_grads.empty() ? ones_like(ys.back()) : Expr(head_grads[k], false));
+  }
+  for (const std::string& name : wrt) {
+    const NodePtr* found = nullptr;
+    for (const NodePtr& v : graph.inputs)
+      if (bridge::NodeName(v) == name) found = &v;
+    if (found == nullptr) {
+      std::string names;
+      for (const NodePtr& v : graph.inputs) names += (names.empty() ? "" : ", ") + bridge::NodeName(v);
+      throw std::runtime_error("the symbol has no input named '" + name + "' (its inputs: " +
+                               names + ")");
+    }
+    xs.emplace_back(Entry{*found, 0, 0}, false);
+  }
+  Entries grads;
+  for (const Expr& g : vjp(ys, xs, heads)) grads.push_back(g.entry());
+  return grads;
+}
+
+}  // namespace op
+}  // namespace mxnet_ho
