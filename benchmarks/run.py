@@ -121,7 +121,32 @@ def mx_hvp(kind, repeat):
         _, hv = functional.hvp(lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs))
         mx_sync(mx, hv)
 
+    def compiled_hvp():
+        # the whole HVP as one cached graph (mxnet_ho.compiled)
+        hv = compiled_loss.hvp(x, y, vs, train_mode=True)
+        mx_sync(mx, hv)
+
+    if kind == "compiled_hvp":
+        from mxnet_ho import compiled
+        compiled_loss = compiled.Loss(net, loss_fn)
+        return median_time(compiled_hvp, repeat)
     return median_time(grad_only if kind == "grad" else hvp, repeat)
+
+
+def wgan_gp_symbol(mx, critic, batch):
+    """[critic loss, d loss / d each parameter] of the penalized critic step, as
+    one Symbol (inputs eps, real, fake and the critic's parameters)."""
+    from mxnet_ho import symbol
+    eps, real, fake = mx.sym.var("eps"), mx.sym.var("real"), mx.sym.var("fake")
+    inter = mx.sym.var("inter")
+    (g,) = symbol.grad(mx.sym.sum(critic(inter)), [inter])
+    norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.reshape(g, (batch, -1))), axis=1) + 1e-12)
+    loss = (mx.sym.mean(critic(fake)) - mx.sym.mean(critic(real))
+            + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
+    step = mx.sym.Group([loss] + symbol.grad(loss, [p.name for p in critic.collect_params().values()]))
+    # the penalty's input is the interpolation of real and fake by eps
+    return step(inter=mx.sym.broadcast_add(mx.sym.broadcast_mul(eps, real),
+                                           mx.sym.broadcast_mul(1 - eps, fake)))
 
 
 def mx_wgan(kind, repeat, hybridize=False):
@@ -131,7 +156,7 @@ def mx_wgan(kind, repeat, hybridize=False):
     mx.random.seed(0)
     critic = mx_critic(mx)
     if hybridize:
-        critic.hybridize(inline_limit=1 << 30)
+        critic.hybridize()
     real = nd.random.normal(shape=(64, 1, 32, 32))
     fake = nd.random.normal(shape=(64, 1, 32, 32))
     critic(real)
@@ -159,6 +184,22 @@ def mx_wgan(kind, repeat, hybridize=False):
         trainer.step(1)
         mx_sync(mx, [p.data() for p in critic.collect_params().values()])
 
+    def compiled_step():
+        # the whole penalized step (three critic passes, the input gradient, the
+        # penalty and its parameter gradients) as one cached graph
+        eps = nd.random.uniform(shape=(64, 1, 1, 1))
+        outputs = step_graph(eps=eps, real=real, fake=fake, train_mode=True)
+        for p, g in zip(params, outputs[1:]):
+            p.grad()[:] = g
+            p.data()._fresh_grad = True  # as backward() marks what it wrote
+        trainer.step(1)
+        mx_sync(mx, [p.data() for p in critic.collect_params().values()])
+
+    if kind == "gp_compiled":
+        from mxnet_ho import compiled
+        params = list(critic.collect_params().values())
+        step_graph = compiled.Graph(wgan_gp_symbol(mx, critic, 64), critic)
+        return median_time(compiled_step, repeat)
     return median_time(penalized if kind == "gp" else plain, repeat)
 
 
@@ -228,11 +269,13 @@ WORKERS = {
     "first_order_cnn": lambda r: mx_first_order("cnn", r),
     "mx_grad": lambda r: mx_hvp("grad", r),
     "mx_hvp": lambda r: mx_hvp("hvp", r),
+    "mx_compiled_hvp": lambda r: mx_hvp("compiled_hvp", r),
     "torch_grad": lambda r: torch_hvp("grad", r),
     "torch_hvp": lambda r: torch_hvp("hvp", r),
     "mx_wgan_plain": lambda r: mx_wgan("plain", r),
     "mx_wgan_gp": lambda r: mx_wgan("gp", r),
     "mx_wgan_gp_hybrid": lambda r: mx_wgan("gp", r, hybridize=True),
+    "mx_wgan_gp_compiled": lambda r: mx_wgan("gp_compiled", r),
     "torch_wgan_plain": lambda r: torch_wgan("plain", r),
     "torch_wgan_gp": lambda r: torch_wgan("gp", r),
     "import": import_time,

