@@ -144,9 +144,10 @@ def wgan_gp_symbol(mx, critic, batch):
     loss = (mx.sym.mean(critic(fake)) - mx.sym.mean(critic(real))
             + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
     step = mx.sym.Group([loss] + symbol.grad(loss, [p.name for p in critic.collect_params().values()]))
-    # the penalty's input is the interpolation of real and fake by eps
-    return step(inter=mx.sym.broadcast_add(mx.sym.broadcast_mul(eps, real),
-                                           mx.sym.broadcast_mul(1 - eps, fake)))
+    # the penalty's input is the interpolation of real and fake by eps (composing
+    # copies the graph: real and fake are named too, so each stays one input)
+    mixed = mx.sym.broadcast_add(mx.sym.broadcast_mul(eps, real), mx.sym.broadcast_mul(1 - eps, fake))
+    return step(inter=mixed, real=real, fake=fake)
 
 
 def mx_wgan(kind, repeat, hybridize=False):

@@ -137,8 +137,9 @@ def test_graph_wgan_gp_step_equals_imperative():
     loss = (mx.sym.mean(critic(f)) - mx.sym.mean(critic(r))
             + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
     step = mx.sym.Group([loss] + symbol.grad(loss, [p.name for p in params]))
-    step = step(inter=mx.sym.broadcast_add(mx.sym.broadcast_mul(e, r),
-                                           mx.sym.broadcast_mul(1 - e, f)))
+    mixed = mx.sym.broadcast_add(mx.sym.broadcast_mul(e, r), mx.sym.broadcast_mul(1 - e, f))
+    step = step(inter=mixed, real=r, fake=f)
+    assert len(set(step.list_inputs())) == len(step.list_inputs())
     got = compiled.Graph(step, critic)(eps=eps, real=real, fake=fake, train_mode=True)
 
     mixed = eps * real + (1 - eps) * fake
@@ -162,3 +163,7 @@ def test_bad_input_is_named():
         compiled.Loss(net, loss_fn).hvp(x, y, [x])
     with pytest.raises(ValueError, match="needs inputs"):
         compiled.Graph(mx.sym.sin(mx.sym.var("a")))()
+    a = mx.sym.var("a")
+    doubled = (a * mx.sym.var("b"))(b=a + 1)  # the copy's "a" and the original "a"
+    with pytest.raises(ValueError, match="several inputs named a"):
+        compiled.Graph(doubled)

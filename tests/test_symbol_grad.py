@@ -163,3 +163,51 @@ def test_bad_input_is_named():
         grad(out, [mx.sym.sin(x)])
     with pytest.raises(ValueError, match="head_grads has 2 outputs"):
         grad(out, ["x"], head_grads=[x, x])
+
+
+def test_readme_wgan_gp_module():
+    """The README's symbolic WGAN-GP critic loss, in a Module: its parameter
+    gradients equal the same step taken imperatively."""
+    from mxnet import gluon
+    mx.random.seed(2)
+    critic = gluon.nn.HybridSequential()
+    critic.add(gluon.nn.Conv2D(3, 3, strides=2, padding=1), gluon.nn.LeakyReLU(0.2),
+               gluon.nn.Dense(1))
+    critic.initialize(mx.init.Normal(0.3))
+    critic.cast(DT)
+    rng = np.random.RandomState(3)
+    real_v, fake_v = rng.randn(4, 1, 6, 6), rng.randn(4, 1, 6, 6)
+    eps_v = rng.uniform(size=(4, 1, 1, 1))
+    critic(nd.array(real_v, dtype=DT))
+
+    eps, real, fake, inter = (mx.sym.var(n) for n in ("eps", "real", "fake", "inter"))
+    (g,) = grad(mx.sym.sum(critic(inter)), [inter])
+    norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.flatten(g)), axis=1))
+    loss = (mx.sym.mean(critic(fake)) - mx.sym.mean(critic(real))
+            + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
+    mixed = mx.sym.broadcast_mul(eps, real) + mx.sym.broadcast_mul(1 - eps, fake)
+    # composing copies loss's graph: name real and fake too, or they appear twice
+    loss = loss(inter=mixed, real=real, fake=fake)
+    mod = mx.mod.Module(mx.sym.make_loss(loss), data_names=["eps", "real", "fake"],
+                        label_names=None)
+
+    shapes = [mx.io.DataDesc(n, v.shape, DT) for n, v in
+              (("eps", eps_v), ("real", real_v), ("fake", fake_v))]
+    mod.bind(data_shapes=shapes)
+    mod.init_params(arg_params={p.name: p.data() for p in critic.collect_params().values()})
+    mod.forward_backward(mx.io.DataBatch([nd.array(v, dtype=DT)
+                                          for v in (eps_v, real_v, fake_v)]))
+    got = dict(zip(mod._exec_group.param_names, mod._exec_group.grad_arrays))
+
+    e, r, f = (nd.array(v, dtype=DT) for v in (eps_v, real_v, fake_v))
+    mixed = e * r + (1 - e) * f
+    mixed.attach_grad()
+    with autograd.record():
+        (gi,) = autograd.grad(critic(mixed).sum(), [mixed], create_graph=True,
+                              retain_graph=True)
+        penalty = ((gi.reshape((4, -1)) ** 2).sum(axis=1).sqrt() - 1) ** 2
+        total = critic(f).mean() - critic(r).mean() + 10 * penalty.mean()
+    total.backward()
+    for p in critic.collect_params().values():
+        assert np.allclose(got[p.name][0].asnumpy(), p.grad().asnumpy(), rtol=1e-10,
+                           atol=1e-13), p.name

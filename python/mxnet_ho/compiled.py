@@ -50,6 +50,11 @@ class Graph:
             raise TypeError("outputs must be a Symbol or a list of Symbols, got %s"
                             % type(outputs).__name__)
         self._names = outputs.list_inputs()
+        twice = sorted({n for n in self._names if self._names.count(n) > 1})
+        if twice:
+            raise ValueError("the symbol has several inputs named %s (composing a symbol "
+                             "copies its graph: pass those variables to the composition "
+                             "too)" % ", ".join(twice))
         self._block = block
         self._op = mx.nd.CachedOp(outputs, _FLAGS)
 
