@@ -209,7 +209,7 @@ __attribute__((visibility("default"))) const void* MXHOCachedOpOfSymbol(void* sy
 
 // What the backward pass about to run was asked for (set around each call).
 __attribute__((visibility("default"))) void MXHOSetBackwardMode(int create_graph, int train) {
-  mxnet_ho::op::SetBackwardMode(create_graph != 0, train != 0);
+  mxnet_ho::op::set_backward_mode(create_graph != 0, train != 0);
 }
 
 // The gradients of `symbol` (weighted by the outputs of `head_grads`, or by ones

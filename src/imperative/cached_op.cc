@@ -11,9 +11,10 @@
 //
 // The recomputation must not repeat side effects of the forward pass:
 //  - auxiliary states (BatchNorm's moving statistics) reach the recomputed
-//    forward ops as copies, and the backward ops made from them as themselves:
-//    the update lands where the stock kernels make it once (MKL-DNN's forward
-//    kernel updates them, the native backward kernel does), as when imperative;
+//    forward ops as copies, and the backward ops made from them as themselves
+//    in the first pass only: the update lands where the stock kernels make it,
+//    once (MKL-DNN's forward kernel updates them, the native backward kernel
+//    does);
 //  - ops that draw random numbers would draw again: Dropout is the identity when
 //    the gradient is taken in predict mode (or p = 0); otherwise, and for every
 //    sampling op, it raises an error naming the op, never a different value.
@@ -32,12 +33,6 @@
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-struct Mode {
-  bool create_graph = false;
-  bool train = true;
-};
-thread_local Mode t_mode;
 
 std::mutex g_graphs_mutex;
 std::unordered_map<const void*, std::shared_ptr<const bridge::SymbolGraph>>& Graphs() {
@@ -97,7 +92,7 @@ bool DrawsRandomNumbers(const std::string& op) {
 bool DropoutIsIdentity(const NodePtr& node) {
   const std::string p = bridge::Attr(node, "p", "0.5");
   if (std::strtod(p.c_str(), nullptr) == 0.0) return true;
-  return !t_mode.train && bridge::Attr(node, "mode", "training") != "always";
+  return !training() && bridge::Attr(node, "mode", "training") != "always";
 }
 
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why) {
@@ -253,7 +248,7 @@ class Recomputation {
       Entry value = input.entry();
       if (graph.is_aux[i]) {  // a copy, so that a forward kernel's update lands there
         value = apply("_copy", {input}).entry();
-        aux_copies_.emplace(KeyOf(value), input.entry());
+        aux_copies_.emplace_back(Expr(value, false), input);
       }
       values_.emplace(EntryKey{graph.inputs[i].get(), 0}, value);
     }
@@ -277,18 +272,12 @@ class Recomputation {
                                ", which its recomputation does not have");
     return found->second;
   }
-  // Points the backward nodes of `grads` at the auxiliary states themselves
-  // where they read the copies: a backward kernel's update lands in the states.
+  // The backward nodes of `grads` reading the auxiliary states themselves where
+  // they read the copies: a backward kernel's update lands in the states.
   void RestoreAuxInputs(const Entries& grads) const {
-    std::set<const nnvm::Node*> done;
-    for (const Entry& g : grads) {
-      if (!bridge::OpOf(g.node) || !done.insert(g.node.get()).second) continue;
-      const Entries& inputs = bridge::Inputs(g.node);
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        auto found = aux_copies_.find(KeyOf(inputs[i]));
-        if (found != aux_copies_.end()) bridge::SetInput(g.node, i, found->second);
-      }
-    }
+    Grads exprs;
+    for (const Entry& g : grads) exprs.emplace_back(g, false);
+    with_inputs_replaced(exprs, aux_copies_);
   }
 
  private:
@@ -337,11 +326,12 @@ class Recomputation {
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, Rebuilt> rebuilt_;
-  std::map<EntryKey, Entry> aux_copies_;  // copy -> the state it copies
+  Replacements aux_copies_;  // (copy, the state it copies)
 };
 
 // d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
-Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph) {
+// `update_states`: whether the backward kernels may update auxiliary states.
+Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool update_states) {
   const Entries& node_inputs = bridge::Inputs(n.node());
   Recomputation forward(graph, node_inputs);
   std::map<EntryKey, Expr> grads;  // keyed by the entries of the block's graph
@@ -383,7 +373,7 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph) {
                                " is non-differentiable because it didn't register FGradient "
                                "attribute.");
     const Entries input_grads = bridge::CallGradient(rebuilt.node, heads);
-    forward.RestoreAuxInputs(input_grads);
+    if (update_states) forward.RestoreAuxInputs(input_grads);
     for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], Expr(input_grads.at(j), false));
   }
 
@@ -408,14 +398,16 @@ void ForgetCachedOp(const void* cached_op) {
   Graphs().erase(cached_op);
 }
 
-void SetBackwardMode(bool create_graph, bool train) { t_mode = Mode{create_graph, train}; }
-
 // _CachedOp: first order stock; under create_graph, the block's graph op by op
+// _CachedOp: first order stock; under create_graph, and in any later pass
+// through a node differentiated so, the block's graph op by op, its states
+// (BatchNorm's moving statistics) updated by the first such pass only
 MXNET_HO_GRADIENT(_CachedOp).keeps_stock().set_rule([](const Backward& n) -> Grads {
-  if (!t_mode.create_graph) return n.stock();
+  const bool before = n.differentiated_before();
+  if (!creating_graph() && !before) return n.stock();
   auto graph = GraphOf(bridge::CachedOpOf(n.node()));
   if (!graph) return n.stock();  // not made through mx.nd.CachedOp: stock's own error
-  return BlockGradient(n, *graph);
+  return BlockGradient(n, *graph, !before);
 });
 
 }  // namespace op

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <set>
 #include <stdexcept>
 
@@ -207,6 +210,51 @@ Entry returned_zeros(const Entry& x) {
 
 bool is_zeros(const Expr& a) { return IsZeroEntry(a.entry()); }
 
+Grads with_inputs_replaced(const Grads& grads, const Replacements& replacements) {
+  std::set<const void*> done;
+  for (const Expr& g : grads) {
+    const NodePtr& node = g.entry().node;
+    if (!bridge::OpOf(node) || !done.insert(node.get()).second) continue;
+    const Entries& inputs = bridge::Inputs(node);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      for (const auto& r : replacements)
+        if (KeyOf(inputs[i]) == KeyOf(r.first.entry())) bridge::SetInput(node, i, r.second.entry());
+  }
+  return grads;
+}
+
+namespace {
+struct BackwardMode {
+  bool create_graph = false;
+  bool train = true;
+};
+thread_local BackwardMode t_mode;
+
+// The nodes differentiated by a backward pass that created a graph (weakly
+// held, so a freed node's address cannot be mistaken for it).
+std::mutex g_differentiated_mutex;
+std::unordered_map<const void*, std::weak_ptr<nnvm::Node>> g_differentiated;
+}  // namespace
+
+void set_backward_mode(bool create_graph, bool train) { t_mode = BackwardMode{create_graph, train}; }
+bool creating_graph() { return t_mode.create_graph; }
+bool training() { return t_mode.train; }
+
+bool Backward::differentiated_before() const {
+  std::lock_guard<std::mutex> lock(g_differentiated_mutex);
+  auto found = g_differentiated.find(node_.get());
+  const bool before = found != g_differentiated.end() && !found->second.expired() &&
+                      found->second.lock() == node_;
+  if (t_mode.create_graph && !before) {
+    if (g_differentiated.size() > 4096) {  // forget the nodes that are gone
+      for (auto it = g_differentiated.begin(); it != g_differentiated.end();)
+        it = it->second.expired() ? g_differentiated.erase(it) : std::next(it);
+    }
+    g_differentiated[node_.get()] = node_;
+  }
+  return before;
+}
+
 // The sum of `a` to the shape of `like` is the gradient of broadcasting `like`
 // against `a`: MXNet's own broadcast_add gradient node computes exactly that,
 // and takes its output shapes from the forward node it is tied to.
@@ -307,7 +355,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
   Entries entries;
   for (size_t i = 0; i < grads.size(); ++i) {
     const Entry& g = grads[i].entry();
-    entries.push_back(!keeps_stock_ && IsZeroEntry(g) ? returned_zeros(bridge::Inputs(node)[i]) : g);
+    entries.push_back(IsZeroEntry(g) ? returned_zeros(bridge::Inputs(node)[i]) : g);
   }
   return entries;
 }

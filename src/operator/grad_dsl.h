@@ -106,6 +106,19 @@ Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::v
 // Whether `a` is a zero node (zeros_like, _zeros, _zeros_without_dtype).
 bool is_zeros(const Expr& a);
 
+// `grads` (just made by a stock gradient), their nodes reading each `.second`
+// where they read `.first`: e.g. a backward kernel handed copies of the states
+// it would update.
+using Replacements = std::vector<std::pair<Expr, Expr>>;
+Grads with_inputs_replaced(const Grads& grads, const Replacements& replacements);
+
+// --- the backward pass being built ------------------------------------------------
+// What autograd was asked for (create_graph, train_mode), set by Python around
+// each backward call (mxnet_ho.hybrid); a rule may build different graphs for it.
+void set_backward_mode(bool create_graph, bool train);
+bool creating_graph();
+bool training();
+
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.
 Expr sum_to(const Expr& a, const Expr& like);
@@ -132,6 +145,11 @@ class Backward {
   // The node itself, for rules that ask the bridge about it (a hybridized
   // block's graph).
   const NodePtr& node() const { return node_; }
+  // Whether an earlier backward pass that created a graph already differentiated
+  // this node: its side effects (BatchNorm's moving-statistics update in the
+  // backward kernel) happened then and must not happen again. Under
+  // create_graph, also records this pass for the next.
+  bool differentiated_before() const;
   Expr head(size_t i) const;
   // Head gradient i, or zeros_like(like) where it is a zero node.
   Expr head(size_t i, const Expr& like) const;

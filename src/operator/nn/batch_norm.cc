@@ -138,5 +138,16 @@ MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward
   return grads;
 });
 
+// BatchNorm: stock's gradient, whose backward kernel (native, float64) updates the
+// moving statistics; in a pass after one that created a graph from this node,
+// that kernel gets copies of them, so one forward pass updates them once
+MXNET_HO_GRADIENT(BatchNorm).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  Grads grads = n.stock();
+  if (!n.differentiated_before()) return grads;
+  const Expr moving_mean = n.in(3), moving_var = n.in(4);
+  return with_inputs_replaced(grads, {{moving_mean, apply("_copy", {moving_mean})},
+                                      {moving_var, apply("_copy", {moving_var})}});
+});
+
 }  // namespace op
 }  // namespace mxnet_ho
