@@ -8,7 +8,7 @@ import pytest
 import mxnet as mx
 from mxnet_ho.test_utils import check_higher_order_grad
 
-from np_harness import NpCase, np_standard_tests, numpy_mode, print_stock_first_order
+from harness import NpCase, numpy_mode, standard_tests
 
 assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 
@@ -74,8 +74,8 @@ CASES = [
 ]
 
 
-test_higher_order, test_float32, test_hybridized, test_first_order_bit_identical = (
-    np_standard_tests(__file__, CASES))
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = (
+    standard_tests(__file__, CASES))
 
 
 @pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
@@ -116,6 +116,3 @@ def test_split_pieces_apart_raises():
         z.backward()
         b.grad.asnumpy()
 
-
-if __name__ == "__main__":
-    print_stock_first_order(CASES)
