@@ -21,7 +21,6 @@ extern "C" {
 int MXGetVersion(int* out);
 const char* MXGetLastError();
 int NNGetOpHandle(const char* op_name, void** op_out);
-int MXListAllOpNames(uint32_t* out_size, const char*** out_array);
 int MXSymbolCreateAtomicSymbol(void* creator, uint32_t num_param, const char** keys,
                                const char** vals, void** out);
 int MXSymbolCreateVariable(const char* name, void** out);
@@ -322,13 +321,6 @@ std::string SelfCheck(int expected_version) {
 
 const nnvm::Op* FindOp(const std::string& name) {
   return static_cast<const nnvm::Op*>(LookupOpHandle(name));
-}
-
-std::vector<std::string> ListOpNames() {
-  uint32_t size = 0;
-  const char** names = nullptr;
-  Check(MXListAllOpNames(&size, &names), "listing operators");
-  return std::vector<std::string>(names, names + size);
 }
 
 int GradientPriority(const nnvm::Op* op) {

@@ -41,7 +41,6 @@ int MXNetVersion();
 // --- the operator registry ------------------------------------------------
 // nullptr when no operator has that name.
 const nnvm::Op* FindOp(const std::string& name);
-std::vector<std::string> ListOpNames();
 // Whether the op has an FGradient registered at any priority, and at which.
 int GradientPriority(const nnvm::Op* op);  // 0 when none
 // Install `fn` as the op's FGradient above the stock priority.
