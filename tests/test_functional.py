@@ -132,7 +132,7 @@ def test_jacobian_shapes_and_values():
     J = F.jacobian(f_vector, arr(A))
     assert J.shape == A.shape + A.shape
     for idx in np.ndindex(*A.shape):
-        expected = numeric_grad(lambda a: np_f_vector(a)[idx], [A], 0)
+        expected = numeric_grad(lambda a, idx=idx: np_f_vector(a)[idx], [A], 0)
         np.testing.assert_allclose(J.asnumpy()[idx], expected, rtol=1e-6, atol=1e-9)
     nested = F.jacobian(lambda a, b: (nd.broadcast_mul(a, b), b * 2), (arr(A), arr(B)))
     assert [[j.shape for j in row] for row in nested] == [

@@ -225,7 +225,6 @@ def case_equal_to_imperative(name, how, kind, train):
     README Limits.)"""
     import tempfile
 
-    import mxnet as mx
     os.environ["HYBRID_TMP"] = tempfile.mkdtemp()
     net, x = build(name)
     start = snapshot(net)

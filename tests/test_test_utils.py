@@ -104,7 +104,7 @@ def wrong_from_order(monkeypatch):
 def test_reports_perturbed_gradient_at_its_order(wrong_from_order, order):
     wrong_from_order(order)
     x = np.random.RandomState(0).uniform(0.5, 1, (2, 3))
-    fn = lambda a: nd.sin(a) * a ** 2  # noqa: E731
+    fn = lambda a: nd.sin(a) * a ** 2
     if order > 1:  # the orders below are right and pass
         check_higher_order_grad(fn, [x], order=order - 1)
     with pytest.raises(HigherOrderGradError, match="order %d derivative for input 0" % order):

@@ -68,7 +68,8 @@ CASES = [
            [(2, 3), (3, 2)]),
     NpCase("tensordot_int_axes", lambda np, a, b: np.tensordot(a, b, axes=2) ** 2,
            [(2, 2, 3), (2, 3, 2)]),
-    NpCase("one_hot", lambda np, a: _npx(np).one_hot(np.floor(a + 2.0), 4) * np.expand_dims(a, -1) ** 3,
+    NpCase("one_hot",
+           lambda np, a: _npx(np).one_hot(np.floor(a + 2.0), 4) * np.expand_dims(a, -1) ** 3,
            [(3,)]),
     NpCase("full_like", lambda np, a: np.full_like(a, 2.0) * a ** 3, [(2, 3)]),
 ]

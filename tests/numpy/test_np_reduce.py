@@ -57,7 +57,8 @@ CASES = [
     NpCase("norm_ord3", lambda np, a: np.linalg.norm(a, ord=3, axis=1) ** 2, [(2, 4)]),
     NpCase("norm_ord_1_5_keepdims",
            lambda np, a: np.linalg.norm(-a, ord=1.5, axis=0, keepdims=True) * a, [(3, 2)], *POS),
-    NpCase("norm_ord0", lambda np, a: np.linalg.norm(a, ord=0, axis=-1, keepdims=True) * a, [(2, 3)]),
+    NpCase("norm_ord0", lambda np, a: np.linalg.norm(a, ord=0, axis=-1, keepdims=True) * a,
+           [(2, 3)]),
     # np.average
     NpCase("average_all", lambda np, a: np.average(a) ** 2 * a, [(3, 4)]),
     NpCase("average_axis", lambda np, a: np.average(a, axis=(0, -1)) ** 3, [(2, 3, 4)]),
