@@ -8,7 +8,6 @@ Prints the final training loss and the test accuracy of both, saves a plot.
 """
 import numpy as np
 
-import mxnet as mx
 from mxnet import autograd, nd
 
 from mxnet_ho import functional
@@ -79,7 +78,7 @@ def newton_cg(loss, params, steps, cg_iters=10, damping=1.0):
         value = value.asscalar()
         history.append(value)
 
-        def hvp(vs):
+        def hvp(vs, params=params):
             return functional.hvp(loss, tuple(params), tuple(vs))[1]
 
         d = conjugate_gradients(hvp, grads, damping, cg_iters)

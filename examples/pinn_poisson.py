@@ -27,7 +27,7 @@ def main():
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 3e-3})
     boundary = nd.array([[0.0], [1.0]])
     history = []
-    for step in progress(range(args.steps), desc="PINN"):
+    for _ in progress(range(args.steps), desc="PINN"):
         x = nd.array(np.random.uniform(0, 1, (args.points, 1)))
         x.attach_grad()
         with autograd.record():

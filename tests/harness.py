@@ -1,14 +1,20 @@
-"""Shared machinery of the rule tests.
+"""Shared machinery of the rule tests, for the legacy and the NumPy interface.
 
 A test module lists its cases as ``CASES = [Case(...), ...]``: a function of
 (F, *inputs), where F is mx.nd or mx.sym so the same code runs imperatively and
-hybridized, and how to draw its float64 inputs. Each case is then checked:
+hybridized, and how to draw its float64 inputs. NumPy-interface modules list
+``NpCase(...)``s instead, functions of (np, *inputs) with np = mx.np or F.np,
+and use the ``numpy_mode`` fixture (import it into the module). Each case is
+then checked:
 
 * ``check_orders``: check_higher_order_grad at every order in ``case.orders``;
 * ``check_hybridized``: the same through a hybridized Gluon HybridLambda;
 * ``check_first_order_identical``: first-order gradients of every case are
   bit-identical to stock MXNet's (computed in a subprocess with
-  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho).
+  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho);
+* ``check_float32``: the highest order in float32 against float64.
+
+Every check runs on the context $MXNET_HO_TEST_CTX (cpu(0) by default).
 """
 import functools
 import os
@@ -20,7 +26,7 @@ import sys
 import numpy as np
 
 import mxnet as mx
-from mxnet_ho.test_utils import check_higher_order_grad, higher_order_grads
+from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, higher_order_grads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -61,6 +67,7 @@ class Case:
                  atol=1e-7, eps=1e-5, seed=0, hybridize=True, integers=(), constants=(),
                  float32=True):
         self.name = name
+        self.numpy = False  # NpCase: the NumPy interface
         self.fn = fn
         self.shapes = [tuple(s) for s in shapes]
         self.ranges = [(low, high)] * len(shapes) if np.isscalar(low) else list(zip(low, high))
@@ -86,17 +93,54 @@ class Case:
                 arrays.append(rng.uniform(lo, hi, size=shape))
         return arrays
 
+    def array(self, data, dtype="float64"):
+        """An array of the case's interface (mx.nd or mx.np)."""
+        return (mx.np.array if self.numpy else mx.nd.array)(data, dtype=dtype)
+
+    def module(self, F=None):
+        """What the case's fn takes as its first argument: imperatively (F None)
+        mx.nd or mx.np, hybridized F or F.np."""
+        if F is None:
+            return mx.np if self.numpy else mx.nd
+        return F.np if self.numpy else F
+
+
+class NpCase(Case):
+    """A case of the NumPy interface: fn(np, *inputs) with np = mx.np (imperative)
+    or F.np (hybridized), run under npx.set_np() (the numpy_mode fixture)."""
+
+    def __init__(self, name, fn, shapes, low=-1.0, high=1.0, **kwargs):
+        super().__init__(name, fn, shapes, low, high, **kwargs)
+        self.numpy = True
+
+
+POS = (0.5, 2.0)  # low, high of strictly positive inputs
+
+
+def _numpy_mode():
+    """mx.np semantics while a module's tests run."""
+    mx.npx.set_np()
+    yield
+    mx.npx.reset_np()
+
+
+try:
+    import pytest
+
+    numpy_mode = pytest.fixture(autouse=True, scope="module")(_numpy_mode)
+except ImportError:  # the stock subprocess below needs no pytest
+    numpy_mode = None
 
 
 def imperative(case, dtype="float64"):
     """(differentiable inputs, a function of them alone, constants bound)."""
     arrays = case.draw()
-    consts = {i: mx.nd.array(arrays[i], dtype=dtype) for i in case.constants}
+    consts = {i: case.array(arrays[i], dtype=dtype) for i in case.constants}
 
     def fn(*xs):
         it = iter(xs)
-        return case.fn(mx.nd, *[consts[i] if i in consts else next(it)
-                                for i in range(len(arrays))])
+        return case.fn(case.module(), *[consts[i] if i in consts else next(it)
+                                        for i in range(len(arrays))])
 
     return [a for i, a in enumerate(arrays) if i not in consts], fn
 
@@ -123,25 +167,72 @@ class _Lambda(mx.gluon.HybridBlock):
         return self._fn(F, *xs, constants=[constants["c%d" % i] for i in self._order])
 
 
-@_on_test_context
-def check_hybridized(case):
+def hybridized(case):
+    """(the case's function as a hybridized float64 Gluon block of its
+    differentiable inputs, those inputs)."""
     arrays = case.draw()
-    consts = {i: mx.nd.array(arrays[i], dtype="float64") for i in case.constants}
+    consts = {i: case.array(arrays[i]) for i in case.constants}
     free = [i for i in range(len(arrays)) if i not in case.constants]
 
     def fn(F, *xs, constants):
         full, xs_it, c_it = [], iter(xs), iter(constants)
         for i in range(len(arrays)):
             full.append(next(c_it) if i in consts else next(xs_it))
-        return case.fn(F, *full)
+        return case.fn(case.module(F), *full)
 
     block = _Lambda(fn, consts)
     block.initialize()
     block.cast("float64")
-    block.hybridize()
+    # NumPy-interface blocks are inlined, as their tests have always run them.
+    block.hybridize(**({"inline_limit": 1 << 30} if case.numpy else {}))
+    return block, [arrays[i] for i in free]
+
+
+@_on_test_context
+def check_hybridized(case):
+    block, inputs = hybridized(case)
     for order in case.orders:
-        check_higher_order_grad(block, [arrays[i] for i in free], order=order, rtol=case.rtol,
+        check_higher_order_grad(block, inputs, order=order, rtol=case.rtol,
                                 atol=case.atol, eps=case.eps, seed=case.seed)
+
+
+@_on_test_context
+def check_above_first_order(fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, eps=1e-5, seed=0,
+                            check=None):
+    """check_higher_order_grad's comparison at the given orders (>= 2) only, for
+    the inputs in `check` (all by default): for cases whose stock first order is
+    wrong, the k-th autograd derivative against central differences of the
+    (k-1)-th, which is then the stock first derivative or ours above it. The
+    inputs become arrays of the current semantics (mx.np under npx.set_np())."""
+    rng = np.random.RandomState(seed)
+    array = mx.np.array if mx.util.is_np_array() else mx.nd.array
+
+    def rand_like(shape):
+        return array(rng.uniform(-1.0, 1.0, shape), dtype="float64")
+
+    xs = [array(x, dtype="float64") for x in inputs]
+    with mx.autograd.pause():
+        y = fn(*xs)
+    cotangent = rand_like(y.shape)
+    directions = [[rand_like(x.shape) for x in xs] for _ in range(max(orders))]
+    for k in orders:
+        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions)
+        for i, (x, g) in enumerate(zip(xs, grads)):
+            assert g.shape == x.shape, (k, i, g.shape, x.shape)
+            if check is not None and i not in check:
+                continue
+            u = rand_like(x.shape)
+            values = []
+            for sign in (1.0, -1.0):
+                moved = list(xs)
+                moved[i] = x + sign * eps * u
+                values.append(higher_order_grads(fn, moved, k - 1, cotangent, directions,
+                                                 with_grads=False)[0])
+            numeric = (values[0] - values[1]) / (2.0 * eps)
+            analytic = float((g * u.asnumpy()).sum())
+            if abs(analytic - numeric) > atol + rtol * max(abs(numeric), abs(analytic)):
+                raise HigherOrderGradError("order %d, input %d: autograd %.12g, numeric %.12g"
+                                           % (k, i, analytic, numeric))
 
 
 def check_float32_of(fn_of_dtype, arrays, k, seed, array=None, rtol=2e-3):
@@ -178,7 +269,7 @@ def check_float32(case):
     """check_float32_of for a Case, at its highest order."""
     inputs, _ = imperative(case)
     check_float32_of(lambda dtype: imperative(case, dtype)[1], inputs, max(case.orders) - 1,
-                     case.seed)
+                     case.seed, array=case.array)
 
 
 @_on_test_context
@@ -187,13 +278,13 @@ def first_order_grads(cases):
     results = {}
     for case in cases:
         inputs, fn = imperative(case)
-        xs = [mx.nd.array(a, dtype="float64") for a in inputs]
+        xs = [case.array(a) for a in inputs]
         for x in xs:
             x.attach_grad()
         with mx.autograd.record():
             y = fn(*xs)
         rng = np.random.RandomState(case.seed + 1)
-        y.backward(mx.nd.array(rng.uniform(-1, 1, y.shape), dtype="float64"))
+        y.backward(case.array(rng.uniform(-1, 1, y.shape)))
         results[case.name] = [x.grad.asnumpy().tobytes() for x in xs]
     return results
 
@@ -208,6 +299,9 @@ def stock_first_order_grads(module_file):
 
 
 def check_first_order_identical(module_file, cases):
+    """First-order gradients of `cases` bit-identical to stock MXNet's; the stock
+    run computes the module's FIRST_ORDER_CASES (default CASES), which must hold
+    `cases`."""
     stock = stock_first_order_grads(module_file)
     ours = first_order_grads(cases)
     for case in cases:
@@ -254,4 +348,7 @@ if __name__ == "__main__":
     spec = importlib.util.spec_from_file_location("cases_module", sys.argv[1])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    sys.stdout.buffer.write(pickle.dumps(first_order_grads(module.CASES)))
+    cases = getattr(module, "FIRST_ORDER_CASES", module.CASES)
+    if any(case.numpy for case in cases):
+        mx.npx.set_np()
+    sys.stdout.buffer.write(pickle.dumps(first_order_grads(cases)))

@@ -59,13 +59,23 @@ def test_hand_written_gradient_is_right():
         np.testing.assert_allclose(g, numeric_grad(np_f_scalar, [A, B], i), rtol=1e-6)
 
 
-def test_grad_and_vjp_of_scalar():
+def test_grad_of_scalar():
     ga, gb = F.grad(f_scalar, (arr(A), arr(B)))
-    np.testing.assert_allclose(ga.asnumpy(), numeric_grad(np_f_scalar, [A, B], 0), rtol=1e-6)
-    np.testing.assert_allclose(gb.asnumpy(), numeric_grad(np_f_scalar, [A, B], 1), rtol=1e-6)
+    for g, expected in zip((ga, gb), np_grad_f_scalar(A, B)):
+        np.testing.assert_allclose(g.asnumpy(), expected, rtol=1e-12)
+
+
+def test_vjp_of_scalar_with_and_without_v():
+    """v^T J of a scalar function is v times its gradient (the hand-written one),
+    whether v is given or left to default to one."""
     out, (va, vb) = F.vjp(f_scalar, (arr(A), arr(B)))
     assert out.asscalar() == pytest.approx(np_f_scalar(A, B), rel=1e-12)
-    np.testing.assert_allclose(va.asnumpy(), ga.asnumpy(), rtol=1e-12)
+    expected = np_grad_f_scalar(A, B)
+    for g, e in zip((va, vb), expected):
+        np.testing.assert_allclose(g.asnumpy(), e, rtol=1e-12)
+    _, (wa, wb) = F.vjp(f_scalar, (arr(A), arr(B)), arr(np.array([-2.5])))
+    for g, e in zip((wa, wb), expected):
+        np.testing.assert_allclose(g.asnumpy(), -2.5 * e, rtol=1e-12)
 
 
 def test_vjp_of_vector_function():
@@ -83,23 +93,46 @@ def test_jvp_by_double_vjp():
     np.testing.assert_allclose(out.asnumpy(), np_f_vector(A), rtol=1e-12)
 
 
-def test_hvp_and_vhp():
-    va, vb = RNG.uniform(-1, 1, A.shape), RNG.uniform(-1, 1, B.shape)
-    _, (ha, hb) = F.hvp(f_scalar, (arr(A), arr(B)), (arr(va), arr(vb)))
-
-    for i, h in enumerate((ha, hb)):
+def _hessian_products(v):
+    """H v of np_f_scalar at (A, B), by central differences of the hand-written gradient."""
+    va, vb = v
+    out = []
+    for i in range(2):
         g_plus = np_grad_f_scalar(A + EPS * va, B + EPS * vb)[i]
         g_minus = np_grad_f_scalar(A - EPS * va, B - EPS * vb)[i]
-        np.testing.assert_allclose(h.asnumpy(), (g_plus - g_minus) / (2 * EPS), rtol=1e-6)
+        out.append((g_plus - g_minus) / (2 * EPS))
+    return out
+
+
+def test_hvp():
+    va, vb = RNG.uniform(-1, 1, A.shape), RNG.uniform(-1, 1, B.shape)
+    out, hv = F.hvp(f_scalar, (arr(A), arr(B)), (arr(va), arr(vb)))
+    assert out.asscalar() == pytest.approx(np_f_scalar(A, B), rel=1e-12)
+    for h, expected in zip(hv, _hessian_products((va, vb))):
+        np.testing.assert_allclose(h.asnumpy(), expected, rtol=1e-6)
+
+
+def test_vhp():
+    """v^T H, each entry j = sum_i v_i H_ij: against the differences of the gradient
+    along each unit vector (the columns of H), not against hvp."""
+    va, vb = RNG.uniform(-1, 1, A.shape), RNG.uniform(-1, 1, B.shape)
     _, (wa, wb) = F.vhp(f_scalar, (arr(A), arr(B)), (arr(va), arr(vb)))
-    np.testing.assert_allclose(wa.asnumpy(), ha.asnumpy(), rtol=1e-12)
+    v_flat = np.concatenate([va.ravel(), vb.ravel()])
+    expected = np.zeros_like(v_flat)
+    for j in range(v_flat.size):
+        e = np.zeros_like(v_flat)
+        e[j] = 1.0
+        column = _hessian_products((e[:A.size].reshape(A.shape), e[A.size:].reshape(B.shape)))
+        expected[j] = v_flat @ np.concatenate([c.ravel() for c in column])
+    np.testing.assert_allclose(wa.asnumpy().ravel(), expected[:A.size], rtol=1e-6)
+    np.testing.assert_allclose(wb.asnumpy().ravel(), expected[A.size:], rtol=1e-6)
 
 
 def test_jacobian_shapes_and_values():
     J = F.jacobian(f_vector, arr(A))
     assert J.shape == A.shape + A.shape
     for idx in np.ndindex(*A.shape):
-        expected = numeric_grad(lambda a: np_f_vector(a)[idx], [A], 0)
+        expected = numeric_grad(lambda a, idx=idx: np_f_vector(a)[idx], [A], 0)
         np.testing.assert_allclose(J.asnumpy()[idx], expected, rtol=1e-6, atol=1e-9)
     nested = F.jacobian(lambda a, b: (nd.broadcast_mul(a, b), b * 2), (arr(A), arr(B)))
     assert [[j.shape for j in row] for row in nested] == [
@@ -155,6 +188,17 @@ def test_against_pytorch_when_installed():
     _, m_hv = F.hvp(f_scalar, (arr(A), arr(B)), (arr(va), arr(vb)))
     for t, m in zip(t_hv, m_hv):
         np.testing.assert_allclose(m.asnumpy(), t.numpy(), rtol=1e-10)
+    _, t_vh = TF.vhp(t_f, (ta, tb), (torch.tensor(va), torch.tensor(vb)))
+    _, m_vh = F.vhp(f_scalar, (arr(A), arr(B)), (arr(va), arr(vb)))
+    for t, m in zip(t_vh, m_vh):
+        np.testing.assert_allclose(m.asnumpy(), t.numpy(), rtol=1e-10)
+    v = RNG.uniform(-1, 1, A.shape)
+    _, t_vj = TF.vjp(lambda a: torch.tanh(a) * a.sum(), ta, torch.tensor(v))
+    _, m_vj = F.vjp(f_vector, arr(A), arr(v))
+    np.testing.assert_allclose(m_vj.asnumpy(), t_vj.numpy(), rtol=1e-10)
+    _, t_jv = TF.jvp(lambda a: torch.tanh(a) * a.sum(), ta, torch.tensor(v))
+    _, m_jv = F.jvp(f_vector, arr(A), arr(v))
+    np.testing.assert_allclose(m_jv.asnumpy(), t_jv.numpy(), rtol=1e-10)
     t_H = TF.hessian(lambda a: t_f(a, tb), ta)
     m_H = F.hessian(lambda a: f_scalar(a, arr(B)), arr(A))
     np.testing.assert_allclose(m_H.asnumpy(), t_H.numpy(), rtol=1e-10, atol=1e-12)

@@ -223,6 +223,7 @@ def case_equal_to_imperative(name, how, kind, train):
     step: the forward pass ran once, so they are updated once (in predict mode,
     not at all)."""
     import tempfile
+
     os.environ["HYBRID_TMP"] = tempfile.mkdtemp()
     net, x = build(name)
     start = snapshot(net)

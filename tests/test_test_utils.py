@@ -5,7 +5,7 @@ import pytest
 import mxnet as mx
 from mxnet import nd
 
-from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad
+from mxnet_ho.test_utils import HigherOrderGradError, check_higher_order_grad, higher_order_grads
 
 
 class _WrongCube(mx.operator.CustomOp):
@@ -43,12 +43,72 @@ def test_reports_wrong_first_order_gradient_naming_input():
             order=2, names=["data", "weight"])
 
 
-def test_passes_correct_gradients_and_reports_rows():
+def test_higher_order_grads_match_closed_forms():
+    """S_k and dS_k/dx of f(a) = a^3, contracted with known w, v1, v2:
+    S_0 = <a^3, w>, dS_0 = 3a^2 w, S_1 = <3a^2 w, v1>, dS_1 = 6a w v1,
+    S_2 = <6a w v1, v2>, dS_2 = 6 w v1 v2."""
+    rng = np.random.RandomState(3)
+    a, w, v1, v2 = (rng.uniform(-1, 1, (2, 3)) for _ in range(4))
+    xs = [nd.array(a, dtype="float64")]
+    cot = nd.array(w, dtype="float64")
+    dirs = [[nd.array(v1, dtype="float64")], [nd.array(v2, dtype="float64")]]
+    expected = [((a ** 3 * w).sum(), 3 * a ** 2 * w), ((3 * a ** 2 * w * v1).sum(), 6 * a * w * v1),
+                ((6 * a * w * v1 * v2).sum(), 6 * w * v1 * v2)]
+    for k, (s_k, ds_k) in enumerate(expected):
+        s, (g,) = higher_order_grads(lambda x: x ** 3, xs, k, cot, dirs)
+        assert s == pytest.approx(s_k, rel=1e-12)
+        np.testing.assert_allclose(g, ds_k, rtol=1e-12)
+
+
+def test_passes_correct_gradients():
     x = np.random.RandomState(0).uniform(0.5, 1, (2, 3))
+    y = np.random.RandomState(1).uniform(0.5, 1, (3,))
     rows = check_higher_order_grad(lambda a: a ** 3, [x], order=3)
-    assert [r[0] for r in rows] == [1, 2, 3]
-    for _, _, analytic, numeric in rows:
-        assert analytic == pytest.approx(numeric, rel=1e-6)
+    assert [(r[0], r[1]) for r in rows] == [(1, "input 0"), (2, "input 0"), (3, "input 0")]
+    rows = check_higher_order_grad(lambda a, b: nd.sin(a) * nd.broadcast_mul(a, b), [x, y],
+                                   order=3, names=["a", "b"])
+    assert [(r[0], r[1]) for r in rows] == [(k, n) for k in (1, 2, 3) for n in "ab"]
+
+
+@pytest.fixture
+def wrong_from_order(monkeypatch):
+    """Makes autograd.grad wrong from a given nesting depth on: within one
+    recording, the n-th and later gradient calls come back scaled by 1.01, so
+    derivatives of order >= n are wrong and those below it right."""
+    from mxnet import autograd
+
+    real_grad, real_record = autograd.grad, autograd.record
+    state = {"calls": 0, "from": None}
+
+    def record(*args, **kwargs):
+        state["calls"] = 0
+        return real_record(*args, **kwargs)
+
+    def grad(heads, variables, *args, **kwargs):
+        state["calls"] += 1
+        grads = real_grad(heads, variables, *args, **kwargs)
+        if state["calls"] >= state["from"]:
+            grads = [g * 1.01 for g in grads]
+        return grads
+
+    monkeypatch.setattr(autograd, "record", record)
+    monkeypatch.setattr(autograd, "grad", grad)
+
+    def set_order(n):
+        state["from"] = n
+
+    return set_order
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_reports_perturbed_gradient_at_its_order(wrong_from_order, order):
+    wrong_from_order(order)
+    x = np.random.RandomState(0).uniform(0.5, 1, (2, 3))
+    fn = lambda a: nd.sin(a) * a ** 2
+    if order > 1:  # the orders below are right and pass
+        check_higher_order_grad(fn, [x], order=order - 1)
+    with pytest.raises(HigherOrderGradError, match="order %d derivative for input 0" % order):
+        check_higher_order_grad(fn, [x], order=order)
 
 
 def test_rejects_order_zero():

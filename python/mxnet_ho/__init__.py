@@ -9,6 +9,7 @@ If the installed MXNet is not a binary this package can patch safely,
 importing it raises ImportError naming the MXNet version and the failed check.
 """
 import os as _os
+from typing import List as _List
 
 from . import _native
 
@@ -16,16 +17,16 @@ __version__ = "1.9.1.1"  # <MXNet release>.<mxnet-ho release>; read by pyproject
 __all__ = ["is_enabled", "patched_ops", "__version__"]
 
 
-def _disabled_by_environment():
+def _disabled_by_environment() -> bool:
     return _os.environ.get("MXNET_HO_DISABLE", "") not in ("", "0")
 
 
-def is_enabled():
+def is_enabled() -> bool:
     """True when mxnet-ho's gradients are registered in this process."""
     return _native.is_active()
 
 
-def patched_ops():
+def patched_ops() -> _List[str]:
     """The backward operators whose FGradient mxnet-ho registered, sorted."""
     if not is_enabled():
         return []

@@ -6,7 +6,6 @@ SUPPORTED_MXNET = "1.9.1"
 _EXPECTED_VERSION_CODE = 10901
 
 _lib = None
-_failure = None
 
 
 def library_path():
@@ -39,7 +38,7 @@ def _declare(lib):
 def load(expected_version_code=_EXPECTED_VERSION_CODE):
     """Loads and self-checks the native library; raises ImportError naming the
     MXNet version and what failed. Never registers anything."""
-    global _lib, _failure
+    global _lib
     if _lib is not None:
         return _lib
     import mxnet  # loads libmxnet.so first

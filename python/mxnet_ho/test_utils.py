@@ -16,6 +16,8 @@ with w, v and u drawn at random. Every dS_{k-1}/dx_i must have x_i's shape.
 semantics are on) stay mx.np arrays, and the cotangent, the directions and the
 gradients are made in the array type of what they pair with.
 """
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
 import numpy as np
 
 __all__ = ["check_higher_order_grad", "HigherOrderGradError", "higher_order_grads"]
@@ -79,7 +81,9 @@ def _inner(a, b):
     return (a * b).sum()
 
 
-def higher_order_grads(fn, inputs, k, cotangent, directions, with_grads=True):
+def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, cotangent: Any,
+                       directions: Sequence[Sequence[Any]],
+                       with_grads: bool = True) -> Tuple[float, Optional[List[np.ndarray]]]:
     """Returns (S_k, [dS_k/dx_i] or None) for fn at `inputs` (float64 NDArrays),
     where S_0 = <fn(x), cotangent> and S_k = sum_i <dS_{k-1}/dx_i, directions[k-1][i]>.
     A derivative with no path to an input (constant there) counts as zeros."""
@@ -120,8 +124,10 @@ def higher_order_grads(fn, inputs, k, cotangent, directions, with_grads=True):
     return s.asnumpy().item(), None if grads is None else [g.asnumpy() for g in grads]
 
 
-def check_higher_order_grad(fn, inputs, order=2, rtol=1e-5, atol=1e-7, eps=1e-5, seed=0,
-                            names=None):
+def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order: int = 2,
+                            rtol: float = 1e-5, atol: float = 1e-7, eps: float = 1e-5,
+                            seed: int = 0, names: Optional[Sequence[str]] = None,
+                            ) -> List[Tuple[int, str, float, float]]:
     """Checks the autograd derivatives of ``fn`` up to ``order`` against finite
     differences; raises HigherOrderGradError naming the input and the order that
     disagree. ``fn`` takes NDArrays and returns one NDArray. Returns a list of

@@ -1,5 +1,5 @@
-// The bridge to MXNet 1.9.1's internals. See bridge.h and
-// shared/docs/BINARY-FACTS.md for why each piece is done the way it is.
+// The bridge to MXNet 1.9.1's internals. See bridge.h and docs/BINARY-FACTS.md
+// (cited by section below) for why each piece is done the way it is.
 #include "bridge.h"
 
 #include <cstring>
@@ -21,7 +21,6 @@ extern "C" {
 int MXGetVersion(int* out);
 const char* MXGetLastError();
 int NNGetOpHandle(const char* op_name, void** op_out);
-int MXListAllOpNames(uint32_t* out_size, const char*** out_array);
 int MXSymbolCreateAtomicSymbol(void* creator, uint32_t num_param, const char** keys,
                                const char** vals, void** out);
 int MXSymbolCreateVariable(const char* name, void** out);
@@ -46,7 +45,8 @@ using GradientSlots = std::vector<std::pair<Gradient, int>>;
 
 // --- access to private members that the headers declare --------------------
 // Explicit instantiation may name private members; this reads their offsets
-// from the very headers the binary was built with (layouts unchanged there).
+// from the very headers the binary was built with (layouts unchanged there:
+// docs/BINARY-FACTS.md, "4. Layouts that agree").
 template <typename Tag, typename Tag::type Member>
 struct Expose {
   friend typename Tag::type Get(Tag) { return Member; }
@@ -70,7 +70,9 @@ template struct Expose<GetAttrMapTag, &nnvm::Op::GetAttrMap>;
 // --- Op::UpdateAttrMap with GCC 4.8's std::function convention --------------
 // The binary's std::function<void(dmlc::any*)> invokes its target as
 // invoker(storage, any_ptr), passing the pointer by value; ours would expect a
-// reference. So we hand the binary a std::function laid out by hand.
+// reference. So we hand the binary a std::function laid out by hand
+// (docs/BINARY-FACTS.md, "5. std::function calling convention"; the symbol is
+// exported: "2. What the binary exports").
 struct LegacyUpdater {
   const void* storage[2];
   bool (*manager)(void* dest, const void* source, int operation);
@@ -128,6 +130,8 @@ const GradientMap& GradientAttr() {
 }
 
 // --- where Node::inputs lives in the binary's nnvm::Node --------------------
+// docs/BINARY-FACTS.md, "3. Layouts that differ": found at load time, never
+// hard-coded; the fields around it are reached from it.
 size_t g_inputs_offset = 0;
 
 // attrs.parsed in the binary's Node: the dmlc::any just before attrs.subgraphs,
@@ -136,7 +140,7 @@ size_t g_inputs_offset = 0;
 // shared_ptr (16 bytes) is stored inline, element pointer first.
 constexpr size_t kSubgraphsBytes = sizeof(std::vector<std::shared_ptr<nnvm::Symbol>>);
 constexpr size_t kAnyBytes = sizeof(dmlc::any);
-static_assert(kAnyBytes == 32, "dmlc::any layout (BINARY-FACTS.md)");
+static_assert(kAnyBytes == 32, "dmlc::any layout (docs/BINARY-FACTS.md, 4)");
 
 const void* ParsedSharedPointee(const NodePtr& node) {
   const char* parsed = reinterpret_cast<const char*>(node.get()) + g_inputs_offset -
@@ -165,6 +169,8 @@ void Check(int status, const std::string& what) {
   if (status != 0) throw std::runtime_error(what + ": " + LastMXNetError());
 }
 
+// Nodes are made and read through the C API, never constructed here
+// (docs/BINARY-FACTS.md, "6. Making and reading nodes through the C API").
 // A symbol handle that frees itself.
 struct OwnedSymbol {
   void* handle = nullptr;
@@ -249,6 +255,8 @@ int MXNetVersion() {
   return version;
 }
 
+// Each check below re-measures one fact of docs/BINARY-FACTS.md in the running
+// process (sections 3 to 6); the document lists which.
 std::string SelfCheck(int expected_version) {
   try {
     if (MXNetVersion() != expected_version)
@@ -313,13 +321,6 @@ std::string SelfCheck(int expected_version) {
 
 const nnvm::Op* FindOp(const std::string& name) {
   return static_cast<const nnvm::Op*>(LookupOpHandle(name));
-}
-
-std::vector<std::string> ListOpNames() {
-  uint32_t size = 0;
-  const char** names = nullptr;
-  Check(MXListAllOpNames(&size, &names), "listing operators");
-  return std::vector<std::string>(names, names + size);
 }
 
 int GradientPriority(const nnvm::Op* op) {

@@ -2,9 +2,10 @@
 //
 // The stock wheels were compiled by GCC 4.8 with a different layout for
 // std::unordered_map (so nnvm::NodeAttrs and nnvm::Node differ in size) and a
-// different std::function calling convention for by-value arguments (see
-// shared/docs/BINARY-FACTS.md). Everything that depends on those facts lives in
-// bridge.cc and is verified by SelfCheck() before any rule is registered.
+// different std::function calling convention for by-value arguments
+// (docs/BINARY-FACTS.md, "3. Layouts that differ" and "5. std::function calling
+// convention"). Everything that depends on those facts lives in bridge.cc and
+// is verified by SelfCheck() before any rule is registered.
 // Code outside the bridge treats nodes as opaque handles.
 #pragma once
 
@@ -40,7 +41,6 @@ int MXNetVersion();
 // --- the operator registry ------------------------------------------------
 // nullptr when no operator has that name.
 const nnvm::Op* FindOp(const std::string& name);
-std::vector<std::string> ListOpNames();
 // Whether the op has an FGradient registered at any priority, and at which.
 int GradientPriority(const nnvm::Op* op);  // 0 when none
 // Install `fn` as the op's FGradient above the stock priority.

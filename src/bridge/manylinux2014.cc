@@ -2,7 +2,8 @@
 // CXXABI 1.3.7, GLIBC 2.17) lack but GCC 12's headers call.
 //
 // The stock mxnet wheels use the system libstdc++, so we must run against the
-// same old one (BINARY-FACTS.md) and cannot bundle a newer copy. As Red Hat's
+// same old one (docs/BINARY-FACTS.md, "1. Toolchain and C++ runtime") and
+// cannot bundle a newer copy. As Red Hat's
 // devtoolset does with libstdc++_nonshared.a, the few newer entry points that
 // inline header code references are defined here, so any source file (rules,
 // dmlc headers) may use them. Each is a hidden alias of a function below (the

@@ -101,6 +101,10 @@ Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrLis
   return Make(op, inputs, attrs, bc, index);
 }
 
+Expr output(const Expr& e, size_t index) {
+  return Expr(Entry{e.entry().node, static_cast<uint32_t>(index), 0}, e.broadcasting());
+}
+
 Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size_t input) {
   Entries head_entries;
   for (const Expr& h : heads) head_entries.push_back(h.entry());
@@ -314,6 +318,43 @@ double Backward::scalar(const std::string& key, double fallback) const {
   return value;
 }
 
+std::string Backward::attr(const std::string& key, const std::string& fallback) const {
+  return bridge::Attr(node_, key, fallback);
+}
+
+bool Backward::flag(const std::string& key, bool fallback) const {
+  const std::string text = bridge::Attr(node_, key, "\x01");
+  if (text == "\x01") return fallback;
+  return text == "True" || text == "true" || text == "1";
+}
+
+long Backward::integer(const std::string& key, long fallback) const {
+  const std::string text = bridge::Attr(node_, key, "");
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0')
+    throw std::runtime_error(bridge::OpName(node_) + ": attribute " + key + "=" + text +
+                             " is not a whole number");
+  return value;
+}
+
+std::vector<long> Backward::ints(const std::string& key) const {
+  const std::string text = bridge::Attr(node_, key, "");
+  std::vector<long> values;
+  const char* p = text.c_str();
+  while (*p) {
+    if ((*p >= '0' && *p <= '9') || (*p == '-' && p[1] >= '0' && p[1] <= '9')) {
+      char* end = nullptr;
+      values.push_back(std::strtol(p, &end, 10));
+      p = end;
+    } else {
+      ++p;
+    }
+  }
+  return values;
+}
+
 AttrList Backward::attrs(const std::vector<std::string>& keys) const {
   AttrList picked;
   for (const std::string& key : keys) {
@@ -321,6 +362,62 @@ AttrList Backward::attrs(const std::vector<std::string>& keys) const {
     if (value != "\x01") picked.emplace_back(key, value);
   }
   return picked;
+}
+
+// --- rule shapes ------------------------------------------------------------------
+
+BilinearGrads bilinear(const Bilinear& f, const Expr& g, const Expr& a, const Expr& b,
+                       const Expr& ha, const Expr& hb, const Expr* hc) {
+  const bool use_a = !is_zeros(ha), use_b = !is_zeros(hb);
+  const bool use_c = hc != nullptr && !is_zeros(*hc);
+  const Expr* bias_a = use_c && f.bias_with == 0 ? hc : nullptr;
+  const Expr* bias_b = use_c && f.bias_with == 1 ? hc : nullptr;
+  auto adjoint = [&](const Expr& product, size_t input) {
+    return f.adjoint ? f.adjoint(product, g, input) : stock_gradient_of(product, {g}, input);
+  };
+  std::vector<Expr> terms;
+  Expr da = zeros_like(a), db = zeros_like(b);
+  if (use_a || bias_a) {  // B(h_a, b) [+ S h_c]
+    Expr product = f.product(use_a ? ha : zeros_like(a), b, bias_a);
+    if (use_a) db = adjoint(product, 1);
+    terms.push_back(product);
+  }
+  if (use_b || bias_b) {  // B(a, h_b) [+ S h_c]
+    Expr product = f.product(a, use_b ? hb : zeros_like(b), bias_b);
+    if (use_b) da = adjoint(product, 0);
+    terms.push_back(product);
+  }
+  Expr dg = terms.empty() ? zeros_like(g) : terms[0];
+  for (size_t i = 1; i < terms.size(); ++i) dg = dg + terms[i];
+  return {dg, da, db};
+}
+
+Grads bilinear_rule(const Backward& n, const std::string& op,
+                    const std::vector<std::string>& keys) {
+  const AttrList attrs = n.attrs(keys);
+  Bilinear f;
+  f.product = [&](const Expr& x, const Expr& y, const Expr*) { return apply(op, {x, y}, attrs); };
+  Expr a = n.in(1), b = n.in(2);
+  BilinearGrads d = bilinear(f, n.in(0), a, b, n.head(0, a), n.head(1, b));
+  return {d.dg, d.da, d.db};
+}
+
+Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward) {
+  Expr h = n.head(0);
+  if (is_zeros(h)) return {zeros_like(n.in(0))};
+  return {forward(h)};
+}
+
+Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrList& attrs) {
+  Expr h = n.head(0);
+  Grads grads;
+  if (is_zeros(h)) {
+    for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
+    return grads;
+  }
+  Expr pieces = apply(split_op, {h}, attrs);
+  for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(output(pieces, i));
+  return grads;
 }
 
 Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) const {

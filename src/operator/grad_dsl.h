@@ -83,6 +83,8 @@ MXNET_HO_UNARY_FUNCTIONS(MXNET_HO_DECLARE_UNARY)
 // Any forward operator applied to `inputs`, output `index`.
 Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs = {},
            uint32_t index = 0);
+// Output `index` of the node that computes `e` (the pieces of one split node).
+Expr output(const Expr& e, size_t index);
 
 // The gradient MXNet itself gives `inputs[input]` of a forward node
 // `op(inputs; attrs)` for the head gradient(s) `heads`: MXNet builds its
@@ -131,6 +133,49 @@ Expr unreduce(const Expr& reduced, const Expr& x, const AttrList& sum_attrs,
               const std::string& sum_op = "sum");
 
 // --- the node being differentiated --------------------------------------------
+class Backward;
+
+// --- rule shapes ----------------------------------------------------------------
+// The rule of the backward op of a bilinear y = B(a, b) (dot, matmul, gemm2,
+// tensordot, convolution, FullyConnected, ...). That op returns the partial
+// gradients of <g, B(a, b)>, ga = D_a B(a, b)^T g and gb = D_b B(a, b)^T g, so
+//   <h_a, ga> + <h_b, gb> = <g, B(h_a, b) + B(a, h_b)>
+// and its gradient is
+//   d/dg = B(h_a, b) + B(a, h_b);  d/da = D_a B(a, h_b)^T g;  d/db = D_b B(h_a, b)^T g,
+// the last two MXNet's own gradient of the forward nodes of d/dg (themselves
+// differentiable by the same rule). A head that is_zeros drops its terms.
+//
+// Layers whose y = B(a, b) + S c add a bias c (gc = S^T g) get d/dg += S h_c,
+// computed inside one of the two products: `bias_with` names which (0: B(h_a, b),
+// 1: B(a, h_b)); that product is built, with zeros for its own head, even when
+// only h_c is nonzero.
+struct Bilinear {
+  // B(x, y) as one forward node, plus `bias` (null for none) where it carries one.
+  std::function<Expr(const Expr& x, const Expr& y, const Expr* bias)> product;
+  // D_i B^T g at the forward node `product` (i = 0: a, 1: b); MXNet's gradient of
+  // that node by default.
+  std::function<Expr(const Expr& product, const Expr& g, size_t input)> adjoint;
+  size_t bias_with = 0;
+};
+struct BilinearGrads {
+  Expr dg, da, db;
+};
+BilinearGrads bilinear(const Bilinear& f, const Expr& g, const Expr& a, const Expr& b,
+                       const Expr& ha, const Expr& hb, const Expr* hc = nullptr);
+// The plain case, for a backward node (g, a, b): the op `op` with the node's
+// attributes `keys` is B; returns {d/dg, d/da, d/db}.
+Grads bilinear_rule(const Backward& n, const std::string& op, const std::vector<std::string>& keys);
+
+// The rule of a backward op that is a fixed linear map gx = A^T g with one
+// output, A the forward op: d/dg = A h, `forward(h)`.
+Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward);
+
+// The rule of a backward op that joins its inputs g_0..g_{k-1} (one per input of
+// the node) into gx, the adjoint of the forward op splitting x into k pieces:
+// d/dg_i = split(h)_i, one node of `split_op` with `attrs`, output i.
+Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrList& attrs);
+
+
 class Backward {
  public:
   Backward(const NodePtr& node, const Entries& heads, bool broadcasting,
@@ -165,6 +210,15 @@ class Backward {
   double scalar(const std::string& key, double fallback) const;
   // The attributes named in `keys` that the node has, to pass on.
   AttrList attrs(const std::vector<std::string>& keys) const;
+  // Typed attributes, as MXNet prints them, or `fallback` where the node lacks them:
+  // the text of attribute `key`;
+  std::string attr(const std::string& key, const std::string& fallback = "") const;
+  // a boolean (True, true or 1 is true; anything else false);
+  bool flag(const std::string& key, bool fallback = false) const;
+  // a whole number (e.g. num_args, axis);
+  long integer(const std::string& key, long fallback) const;
+  // the integers of a tuple such as "(2, 3)" or "[1, -1]" (empty where absent).
+  std::vector<long> ints(const std::string& key) const;
 
  private:
   const NodePtr& node_;

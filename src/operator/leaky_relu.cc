@@ -27,10 +27,7 @@ const double kSeluAlpha = Float32(1.6732632423543772848170429916717);
 const double kSqrt2 = 1.4142135623730950488016887242097;
 const double kInvSqrt2Pi = 0.39894228040143267793994605993438;
 
-std::string ActType(const Backward& n) {
-  AttrList found = n.attrs({"act_type"});
-  return found.empty() ? std::string("leaky") : found.front().second;
-}
+std::string ActType(const Backward& n) { return n.attr("act_type", "leaky"); }
 
 const AttrList kPReLU = {{"act_type", "prelu"}};
 

@@ -7,7 +7,6 @@
 // constant 0 (c does not depend on x). Pad itself is a stateful (legacy)
 // operator, which MXNet cannot run inside a recorded backward pass, so P h is
 // built axis by axis from slice_axis, repeat, reverse and concat.
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -17,28 +16,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-// The integers of a tuple attribute such as "(0, 0, 1, 2)".
-std::vector<long> Ints(const std::string& text) {
-  std::vector<long> values;
-  const char* p = text.c_str();
-  while (*p != '\0') {
-    char* end = nullptr;
-    const long value = std::strtol(p, &end, 10);
-    if (end == p) {
-      ++p;  // a bracket, comma or space
-    } else {
-      values.push_back(value);
-      p = end;
-    }
-  }
-  return values;
-}
-
-// Attribute `key` of the node, or `fallback` where it was left at its default.
-std::string AttrOr(const Backward& n, const std::string& key, const std::string& fallback) {
-  const AttrList found = n.attrs({key});
-  return found.empty() ? fallback : found.front().second;
-}
 
 std::string Str(long v) { return std::to_string(v); }
 
@@ -85,8 +62,8 @@ Expr PadAxis(const Expr& x, const std::string& mode, long axis, long before, lon
 MXNET_HO_GRADIENT(_backward_Pad).set_rule([](const Backward& n) -> Grads {
   Expr h = n.head(0);
   if (is_zeros(h)) return {zeros_like(n.in(0))};
-  const std::string mode = AttrOr(n, "mode", "constant");
-  const std::vector<long> widths = Ints(AttrOr(n, "pad_width", "()"));
+  const std::string mode = n.attr("mode", "constant");
+  const std::vector<long> widths = n.ints("pad_width");
   Expr padded = h;
   for (size_t axis = 0; 2 * axis + 1 < widths.size(); ++axis)
     padded = PadAxis(padded, mode, axis, widths[2 * axis], widths[2 * axis + 1]);

@@ -10,30 +10,12 @@
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-// Output `index` of the node that computes `e`.
-Expr Output(const Expr& e, uint32_t index) {
-  return Expr(Entry{e.entry().node, index, 0}, e.broadcasting());
-}
-
-}  // namespace
-
 // gx = concat(g_0, ..., g_{k-1}, axis):  d/dg_i = split_v2(h, sections=k, axis)_i
 MXNET_HO_GRADIENT(_backward_SliceChannel).set_rule([](const Backward& n) -> Grads {
-  Expr h = n.head(0);
-  const size_t k = n.num_inputs();
-  Grads grads;
-  if (is_zeros(h)) {
-    for (size_t i = 0; i < k; ++i) grads.push_back(zeros_like(n.in(i)));
-    return grads;
-  }
   AttrList attrs = n.attrs({"axis", "squeeze_axis"});
   attrs.emplace_back("indices", "()");
-  attrs.emplace_back("sections", std::to_string(k));
-  Expr parts = apply("_split_v2", {h}, attrs);
-  for (uint32_t i = 0; i < k; ++i) grads.push_back(Output(parts, i));
-  return grads;
+  attrs.emplace_back("sections", std::to_string(n.num_inputs()));
+  return split_adjoint(n, "_split_v2", attrs);
 });
 
 }  // namespace op

@@ -5,7 +5,7 @@
 // <h, swapaxes(g)> with respect to g is swapaxes(h). SwapAxis itself is a
 // stateful (legacy) operator, which MXNet cannot run inside a recorded
 // backward pass, so the swap is written as moveaxis((d1, d2) -> (d2, d1)).
-#include <cmath>
+#include <string>
 
 #include "grad_dsl.h"
 
@@ -24,11 +24,9 @@ Expr SwapAxes(const Expr& a, const std::string& d1, const std::string& d2) {
 
 // gx = swapaxes(g, dim1, dim2):  d/dg = swapaxes(h, dim1, dim2)
 MXNET_HO_GRADIENT(_backward_SwapAxis).set_rule([](const Backward& n) -> Grads {
-  Expr h = n.head(0);
-  if (is_zeros(h)) return {zeros_like(n.in(0))};
-  const std::string d1 = std::to_string(std::lround(n.scalar("dim1", 0.0)));
-  const std::string d2 = std::to_string(std::lround(n.scalar("dim2", 0.0)));
-  return {SwapAxes(h, d1, d2)};
+  const std::string d1 = std::to_string(n.integer("dim1", 0));
+  const std::string d2 = std::to_string(n.integer("dim2", 0));
+  return linear_adjoint(n, [&](const Expr& h) { return SwapAxes(h, d1, d2); });
 });
 
 }  // namespace op

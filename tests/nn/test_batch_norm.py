@@ -22,10 +22,11 @@ def bn_float32(F, *inputs, **attrs):
     return y * F.sin(y)
 
 
-def case(name, shape, channels, fn=bn, constants=STATS, tolerances={}, hybridize=True, **attrs):
+def case(name, shape, channels, fn=bn, constants=STATS, tolerances=None, hybridize=True,
+         **attrs):
     return Case(name, lambda F, *a: fn(F, *a, **attrs),
                 [shape, (channels,), (channels,), (channels,), (channels,)],
-                constants=constants, hybridize=hybridize, **RANGES, **tolerances)
+                constants=constants, hybridize=hybridize, **RANGES, **(tolerances or {}))
 
 
 # float64 finite differences of a float32 function need a wider step and tolerance.

@@ -51,8 +51,8 @@ def test_gradient_penalty_through_two_dense_layers():
     x.attach_grad()
     w1.attach_grad()
     with mx.autograd.record():
-        out = mx.nd.FullyConnected(mx.nd.tanh(mx.nd.FullyConnected(x, w1, num_hidden=4, no_bias=True)),
-                                   w2, num_hidden=2, no_bias=True)
+        hidden = mx.nd.tanh(mx.nd.FullyConnected(x, w1, num_hidden=4, no_bias=True))
+        out = mx.nd.FullyConnected(hidden, w2, num_hidden=2, no_bias=True)
         (gx,) = mx.autograd.grad(out, [x], create_graph=True, retain_graph=True)
         p = (gx ** 2).sum()
     p.backward()

@@ -1,5 +1,5 @@
 """Gradients of UpSampling (through _backward_UpSampling), to order 3."""
-from harness import Case, check_orders, standard_tests
+from harness import Case, standard_tests
 
 
 def nearest(**attrs):

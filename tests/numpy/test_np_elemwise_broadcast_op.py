@@ -8,7 +8,7 @@ from mxnet import autograd, npx
 from mxnet_ho import numpy_compat
 from mxnet_ho.test_utils import check_higher_order_grad
 
-from np_harness import POS, NpCase, np_standard_tests, numpy_mode, print_stock_first_order
+from harness import POS, NpCase, numpy_mode, standard_tests
 
 assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 numpy_compat.install()
@@ -44,8 +44,8 @@ CASES = [
 ]
 
 
-test_higher_order, test_float32, test_hybridized, test_first_order_bit_identical = (
-    np_standard_tests(__file__, CASES))
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = (
+    standard_tests(__file__, CASES))
 
 
 @pytest.mark.xfail(strict=True, reason="stock MXNet 1.9.1 bug: _backward_np_matmul gives a "
@@ -84,6 +84,3 @@ def test_grad_unchanged_without_np_semantics():
     finally:
         npx.set_np()
 
-
-if __name__ == "__main__":
-    print_stock_first_order(CASES)

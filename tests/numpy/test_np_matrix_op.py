@@ -8,7 +8,7 @@ import pytest
 import mxnet as mx
 from mxnet_ho.test_utils import check_higher_order_grad
 
-from np_harness import NpCase, np_standard_tests, numpy_mode, print_stock_first_order
+from harness import NpCase, numpy_mode, standard_tests
 
 assert numpy_mode  # the module-scoped autouse fixture: mx.np semantics while testing
 
@@ -68,14 +68,15 @@ CASES = [
            [(2, 3), (3, 2)]),
     NpCase("tensordot_int_axes", lambda np, a, b: np.tensordot(a, b, axes=2) ** 2,
            [(2, 2, 3), (2, 3, 2)]),
-    NpCase("one_hot", lambda np, a: _npx(np).one_hot(np.floor(a + 2.0), 4) * np.expand_dims(a, -1) ** 3,
+    NpCase("one_hot",
+           lambda np, a: _npx(np).one_hot(np.floor(a + 2.0), 4) * np.expand_dims(a, -1) ** 3,
            [(3,)]),
     NpCase("full_like", lambda np, a: np.full_like(a, 2.0) * a ** 3, [(2, 3)]),
 ]
 
 
-test_higher_order, test_float32, test_hybridized, test_first_order_bit_identical = (
-    np_standard_tests(__file__, CASES))
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = (
+    standard_tests(__file__, CASES))
 
 
 @pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
@@ -116,6 +117,3 @@ def test_split_pieces_apart_raises():
         z.backward()
         b.grad.asnumpy()
 
-
-if __name__ == "__main__":
-    print_stock_first_order(CASES)

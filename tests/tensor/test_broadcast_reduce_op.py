@@ -9,7 +9,8 @@ from harness import Case, standard_tests
 POS = (0.5, 1.5)  # away from 0, where prod's and norm's gradients divide
 
 CASES = [
-    Case("sum_axis_keepdims", lambda F, x: F.broadcast_mul(F.sum(x, axis=1, keepdims=True), x), [(2, 3)]),
+    Case("sum_axis_keepdims", lambda F, x: F.broadcast_mul(F.sum(x, axis=1, keepdims=True), x),
+         [(2, 3)]),
     Case("sum_exclude", lambda F, x: F.sum(x, axis=(0, 2), exclude=True) ** 2, [(2, 3, 2)]),
     Case("sum_axis_alias", lambda F, x: F.sum_axis(x, axis=-1) ** 3, [(3, 2)]),
     Case("mean_neg_axis", lambda F, x: F.mean(x, axis=-2) ** 2, [(2, 3, 2)]),
@@ -99,7 +100,7 @@ def test_nan_reductions_ignore_nan():
         got = _second_order(f, x, v)
         xf = np.where(nan, fill, x)
         ref_op = {"nanprod": "prod", "nansum": "sum"}[op]
-        ref = _second_order(lambda a: getattr(mx.nd, ref_op)(a, axis=1) ** 3, xf,
+        ref = _second_order(lambda a, ref_op=ref_op: getattr(mx.nd, ref_op)(a, axis=1) ** 3, xf,
                             np.where(nan, 0.0, v))
         assert np.isfinite(got).all(), (op, got)
         np.testing.assert_allclose(got, np.where(nan, 0.0, ref), rtol=1e-12, atol=1e-14)

@@ -77,7 +77,7 @@ CASES = [
          F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[1] ** 3), [(3, 3), (3, 3)]),
     Case("syevd_values_only", lambda F, a: F.sin(F.linalg.syevd(
         F.linalg.syrk(a))[1]), [(3, 3)]),
-    Case("potri_of_triangular", lambda F, l: F.linalg.potri(shifted(F, l * l)) ** 2, [(2, 3, 3)]),
+    Case("potri_of_triangular", lambda F, t: F.linalg.potri(shifted(F, t * t)) ** 2, [(2, 3, 3)]),
     Case("inverse_batch", lambda F, a: F.linalg.inverse(shifted(F, a)) ** 2, [(2, 2, 2)]),
     Case("extractdiag", lambda F, a: F.linalg.extractdiag(a) ** 3, [(3, 3)]),
     Case("extractdiag_offset", lambda F, a: F.linalg.extractdiag(a, offset=-1) ** 3,

@@ -40,18 +40,7 @@ Grads RowNormalizationGrads(const Backward& n, const Expr& g, const Expr& x, con
 
 namespace {
 
-// A boolean attribute as the user wrote it (True, true or 1), or `fallback`.
-bool Flag(const Backward& n, const std::string& key, bool fallback) {
-  const AttrList found = n.attrs({key});
-  if (found.empty()) return fallback;
-  const std::string& value = found[0].second;
-  return value == "True" || value == "true" || value == "1";
-}
-
-std::string ChannelAxis(const Backward& n) {
-  const AttrList found = n.attrs({"axis"});
-  return found.empty() ? "1" : found[0].second;
-}
+std::string ChannelAxis(const Backward& n) { return n.attr("axis", "1"); }
 
 // Sum over every axis but the channel axis, to the shape (C,) of gamma.
 Expr SumToChannel(const Expr& e, const std::string& axis) {
@@ -72,7 +61,7 @@ Expr AlongChannel(const Expr& v, const Expr& channel_shaped) {
 Grads TrainingGrad(const Backward& n) {
   Expr g = n.in(0), x = n.in(3), gamma = n.in(4), beta = n.in(5);
   const std::string axis = ChannelAxis(n);
-  const bool fix_gamma = Flag(n, "fix_gamma", true);
+  const bool fix_gamma = n.flag("fix_gamma", true);
   auto mean = [&](const Expr& e) { return ChannelMean(e, axis); };
   Expr like = mean(x);
   // fix_gamma: y = x^ + b, and the gamma gradient is the constant 0.
@@ -92,7 +81,7 @@ Grads GlobalStatsGrad(const Backward& n) {
   Expr g = n.in(0), x = n.in(3), gamma = n.in(4), beta = n.in(5);
   Expr moving_mean = n.in(6), moving_var = n.in(7);
   const std::string axis = ChannelAxis(n);
-  const bool fix_gamma = Flag(n, "fix_gamma", true);
+  const bool fix_gamma = n.flag("fix_gamma", true);
   Expr like = ChannelMean(x, axis);
   Expr s = AlongChannel(rsqrt(moving_var + n.scalar("eps", 1e-3)), like);
   Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
@@ -126,7 +115,7 @@ Expr PredictMode(const Expr& gamma) {
 // use_global_stats, or predict mode: linear in g with the moving statistics. The saved
 // statistics and the moving statistics (auxiliary states, as at first order) get no gradient.
 MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
-  if (Flag(n, "use_global_stats", false)) return GlobalStatsGrad(n);
+  if (n.flag("use_global_stats")) return GlobalStatsGrad(n);
   // the mode is known only when the graph runs: both, selected by it
   Grads training = TrainingGrad(n), global = GlobalStatsGrad(n);
   Expr predict = PredictMode(n.in(4));

@@ -1,5 +1,5 @@
 // The gradient shared by the backward ops of Convolution and Deconvolution;
-// defined in convolution.cc.
+// defined in convolution.cc (grad_dsl.h's bilinear rule, with the bias).
 //
 // y = f(x, w) + b is bilinear in (x, w). Its backward op (g, x, w[, b]) returns
 // (dx, dw[, db]) with
@@ -27,6 +27,11 @@ namespace op {
 // to pass on, except no_bias, which each product sets itself.
 Grads BilinearLayerGrad(const Backward& n, const std::string& op,
                         const std::vector<std::string>& keys);
+
+// MXNet's gradient of input `i` of the forward node `product` at `head`, plus a
+// zero term that consumes `product`'s output (a layer's kernel insists on it):
+// the `adjoint` of a layer's Bilinear.
+Expr ConsumingInputGradient(const Expr& product, const Expr& head, size_t i);
 
 }  // namespace op
 }  // namespace mxnet_ho

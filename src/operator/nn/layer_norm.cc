@@ -10,8 +10,7 @@ namespace op {
 // with groups along `axis`, the statistics recomputed from x (the saved ones get none)
 MXNET_HO_GRADIENT(_backward_LayerNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), gamma = n.in(2);
-  const AttrList found = n.attrs({"axis"});
-  const std::string axis = found.empty() ? "-1" : found[0].second;
+  const std::string axis = n.attr("axis", "-1");
   auto mean = [&](const Expr& e) {
     return apply("mean", {e}, {{"axis", axis}, {"keepdims", "True"}});
   };

@@ -30,30 +30,10 @@ const std::vector<std::string> kPoolingKeys = {
 
 // --- attributes ------------------------------------------------------------------
 
-std::string Text(const Backward& n, const std::string& key, const std::string& fallback) {
-  const AttrList found = n.attrs({key});
-  return found.empty() ? fallback : found[0].second;
-}
-
-bool IsTrue(const std::string& text) { return text == "True" || text == "true" || text == "1"; }
-
-// The integers of a tuple attribute such as "(2, 3)".
-std::vector<int> Ints(const std::string& text) {
-  std::vector<int> values;
-  int value = 0;
-  bool in_number = false;
-  for (char c : text) {
-    if (c >= '0' && c <= '9') {
-      value = value * 10 + (c - '0');
-      in_number = true;
-    } else if (in_number) {
-      values.push_back(value);
-      value = 0;
-      in_number = false;
-    }
-  }
-  if (in_number) values.push_back(value);
-  return values;
+// The integers of the tuple attribute `key`, such as kernel=(2, 3).
+std::vector<int> Ints(const Backward& n, const std::string& key) {
+  const std::vector<long> values = n.ints(key);
+  return std::vector<int>(values.begin(), values.end());
 }
 
 std::string Tuple(const std::vector<std::string>& items) {
@@ -90,14 +70,14 @@ struct Windows {
   int dims;  // spatial dimensions
 
   explicit Windows(const Backward& n) {
-    kernel = Ints(Text(n, "kernel", "()"));
-    const std::string layout = Text(n, "layout", "");
-    global = IsTrue(Text(n, "global_pool", "False"));
-    valid = Text(n, "pooling_convention", "valid") != "full";
+    kernel = Ints(n, "kernel");
+    const std::string layout = n.attr("layout", "");
+    global = n.flag("global_pool");
+    valid = n.attr("pooling_convention", "valid") != "full";
     channel_last = layout.size() > 2 && layout.back() == 'C';
     dims = static_cast<int>(layout.size() > 2 ? layout.size() - 2 : kernel.size());
-    stride = Ints(Text(n, "stride", "()"));
-    pad = Ints(Text(n, "pad", "()"));
+    stride = Ints(n, "stride");
+    pad = Ints(n, "pad");
     if (stride.empty()) stride = Fill(dims, 1);
     if (pad.empty()) pad = Fill(dims, 0);
   }
@@ -207,7 +187,7 @@ Grads PoolingGrad(const Backward& n) {
   const bool with_workspace = n.num_inputs() == 5;
   Expr g = n.in(0), x = n.in(with_workspace ? 2 : 1), y = n.in(with_workspace ? 3 : 2);
   Expr h = is_zeros(n.head(0)) ? zeros_like(x) : n.head(0);
-  const std::string type = Text(n, "pool_type", "max");
+  const std::string type = n.attr("pool_type", "max");
   const AttrList attrs = n.attrs(kPoolingKeys);
 
   Grads grads;
@@ -217,7 +197,7 @@ Grads PoolingGrad(const Backward& n) {
   } else if (type == "max") {
     const Windows w(n);
     // same (1-D only) fails in stock shape inference before any gradient exists
-    if (Text(n, "pooling_convention", "valid") == "same" && !w.global)
+    if (n.attr("pooling_convention", "valid") == "same" && !w.global)
       throw std::runtime_error("mxnet-ho: _backward_Pooling (max) with pooling_convention=same "
                                "is not supported; use valid or full");
     grads = {MaxSelect(x, y, h, w), zeros_like(x), zeros_like(y)};

@@ -20,10 +20,10 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
+// Attribute `key`, or `fallback` where it is absent or None.
 std::string Attr(const Backward& n, const std::string& key, const std::string& fallback) {
-  AttrList found = n.attrs({key});
-  if (found.empty() || found.front().second == "None") return fallback;
-  return found.front().second;
+  const std::string value = n.attr(key, fallback);
+  return value == "None" ? fallback : value;
 }
 
 double Temperature(const Backward& n) {

@@ -13,7 +13,7 @@
 // the last two as MXNet's gradient of a forward UpSampling node.
 #include <stdexcept>
 
-#include "../grad_dsl.h"
+#include "bilinear_layer.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -38,39 +38,21 @@ Grads NearestGrad(const Backward& n, size_t num_args) {
   return {apply("UpSampling", heads, n.attrs(kUpSamplingKeys))};
 }
 
-// MXNet's gradient for input `i` of the forward node `product` at head `head`.
-// MXNet ties its backward node to `product` for shapes and so runs `product`
-// as well, whose kernel insists that its output be consumed: a zero term
-// (zeros_like reads no data) consumes it.
-Expr InputGradient(const Expr& product, const Expr& head, size_t i) {
-  Expr grad = stock_gradient_of(product, {head}, i);
-  return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
-}
-
-// <hx, Jx(w)^T g> + <hw, Jw(x)^T g>, with absent heads dropped
-Grads BilinearGrad(const Backward& n) {
-  Expr g = n.in(0), x = n.in(1), w = n.in(2), hx = n.head(0), hw = n.head(1);
-  const bool use_hx = !is_zeros(hx), use_hw = !is_zeros(hw);
+// <hx, Jx(w)^T g> + <hw, Jw(x)^T g>: the bilinear rule, absent heads dropped
+Grads BilinearSamplingGrad(const Backward& n) {
   const AttrList attrs = n.attrs(kUpSamplingKeys);
-  Expr dg = zeros_like(g), dx = zeros_like(x), dw = zeros_like(w);
-  if (use_hx) {
-    Expr by_hx = apply("UpSampling", {hx, w}, attrs);
-    dw = InputGradient(by_hx, g, 1);  // Jw(hx)^T g
-    dg = by_hx;
-  }
-  if (use_hw) {
-    Expr by_hw = apply("UpSampling", {x, hw}, attrs);
-    dx = InputGradient(by_hw, g, 0);  // Jx(hw)^T g
-    dg = use_hx ? dg + by_hw : by_hw;
-  }
-  return {dg, dx, dw};
+  Bilinear sampling;
+  sampling.product = [&](const Expr& data, const Expr& weight, const Expr*) {
+    return apply("UpSampling", {data, weight}, attrs);
+  };
+  sampling.adjoint = ConsumingInputGradient;
+  BilinearGrads d = bilinear(sampling, n.in(0), n.in(1), n.in(2), n.head(0), n.head(1));
+  return {d.dg, d.da, d.db};
 }
 
 Grads UpSamplingGrad(const Backward& n) {
-  const AttrList type = n.attrs({"sample_type"});
-  const bool bilinear = !type.empty() && type[0].second == "bilinear";
-  if (bilinear) return BilinearGrad(n);
-  const size_t num_args = n.scalar("num_args", 1.0);
+  if (n.attr("sample_type") == "bilinear") return BilinearSamplingGrad(n);
+  const size_t num_args = n.integer("num_args", 1);
   return NearestGrad(n, num_args);
 }
 

@@ -28,16 +28,6 @@ Grads SubGrad(const Backward& n) {
 // an additive constant of the forward value only).
 const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "dtype"};
 
-// (ga, gb) = (D_a f(a, b)[g], D_b f(a, b)[g]) for a bilinear f (dot, matmul):
-// d/dg = f(h_a, b) + f(a, h_b);  d/da = D_a f(a, h_b)[g];  d/db = D_b f(h_a, b)[g]
-Grads BilinearGrad(const std::string& f, const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2);
-  Expr ha = n.head(0, a), hb = n.head(1, b);
-  return {apply(f, {ha, b}) + apply(f, {a, hb}),
-          stock_gradient(f, {a, hb}, {g}, 0),
-          stock_gradient(f, {ha, b}, {g}, 1)};
-}
-
 }  // namespace
 
 // d/dg = h_a + h_b (h_a, h_b broadcast to g)
@@ -67,14 +57,16 @@ MXNET_HO_GRADIENT(_backward_np_mean).set_rule([](const Backward& n) -> Grads {
   return {apply("_npi_mean", {n.head(0)}, n.attrs(kReduceAttrs))};
 });
 
-// (ga, gb) = (g . b^T, a^T . g) in np.dot's contraction
+// (ga, gb) = (g . b^T, a^T . g) in np.dot's contraction, bilinear:
+// d/dg = dot(h_a, b) + dot(a, h_b);  d/da = D_a dot(a, h_b)[g];  d/db = D_b dot(h_a, b)[g]
 MXNET_HO_GRADIENT(_backward_np_dot).set_rule([](const Backward& n) -> Grads {
-  return BilinearGrad("_np_dot", n);
+  return bilinear_rule(n, "_np_dot", {});
 });
 
-// (ga, gb) = (g @ b^T, a^T @ g), summed over broadcast batch axes
+// (ga, gb) = (g @ b^T, a^T @ g), summed over broadcast batch axes, bilinear:
+// d/dg = matmul(h_a, b) + matmul(a, h_b);  d/da = D_a matmul(a, h_b)[g];  d/db likewise
 MXNET_HO_GRADIENT(_backward_np_matmul).set_rule([](const Backward& n) -> Grads {
-  return BilinearGrad("_npi_matmul", n);
+  return bilinear_rule(n, "_npi_matmul", {});
 });
 
 }  // namespace op

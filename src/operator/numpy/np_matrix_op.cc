@@ -8,7 +8,6 @@
 // gx = A^T g of the head gradient g, A the forward op: the gradient of
 // <h, A^T g> with respect to g is A h, the forward op applied to the heads.
 // The tensordot backward ops are bilinear in (a, b).
-#include <cmath>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -18,11 +17,6 @@
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-// Output `index` of the node that computes `e`.
-Expr Output(const Expr& e, uint32_t index) {
-  return Expr(Entry{e.entry().node, index, 0}, e.broadcasting());
-}
 
 // x reversed along every axis: the reverse of its flattened (C-order) elements.
 Expr FlipAll(const Expr& x) {
@@ -61,7 +55,7 @@ Expr Concatenate(const std::vector<Expr>& parts, const std::string& axis) {
 // be one contiguous run; two separate runs of unused pieces (only possible with
 // three or more pieces) raise an error naming the op.
 Grads JoinAdjoint(const Backward& n, const std::string& name, const Join& join) {
-  const long k = std::lround(n.scalar("num_args", 1.0));
+  const long k = n.integer("num_args", 1);
   std::vector<long> zero;
   for (long i = 0; i < k; ++i)
     if (n.head_is_zero(i)) zero.push_back(i);
@@ -98,25 +92,12 @@ Grads JoinAdjoint(const Backward& n, const std::string& name, const Join& join) 
   return {join.back(sum, g)};
 }
 
-// (ga, gb) = (D_a f(a, b)[g], D_b f(a, b)[g]) for a bilinear f with attributes `keys`:
-// d/dg = f(h_a, b) + f(a, h_b);  d/da = D_a f(a, h_b)[g];  d/db = D_b f(h_a, b)[g]
-Grads BilinearGrad(const std::string& f, const std::vector<std::string>& keys,
-                   const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2);
-  Expr ha = n.head(0, a), hb = n.head(1, b);
-  AttrList attrs = n.attrs(keys);
-  return {apply(f, {ha, b}, attrs) + apply(f, {a, hb}, attrs),
-          stock_gradient(f, {a, hb}, {g}, 0, attrs),
-          stock_gradient(f, {ha, b}, {g}, 1, attrs)};
-}
-
 }  // namespace
 
 // (gx_i) = the slices of g along axis (of the flattened x_i for axis=None):
 // d/dg = concatenate(h_0, ..., h_{k-1}, axis)
 MXNET_HO_GRADIENT(_backward_np_concat).set_rule([](const Backward& n) -> Grads {
-  std::string axis = "0";
-  for (const auto& kv : n.attrs({"axis"})) axis = kv.second;
+  std::string axis = n.attr("axis", "0");
   Join join;
   if (axis == "None") {
     axis = "0";
@@ -161,44 +142,32 @@ MXNET_HO_GRADIENT(_backward_np_column_stack).set_rule([](const Backward& n) -> G
 
 // gx = hstack(g_0, ..., g_{k-1}) (the pieces hsplit made):  d/dg_i = hsplit(h)_i
 MXNET_HO_GRADIENT(_npi_hsplit_backward).set_rule([](const Backward& n) -> Grads {
-  Expr h = n.head(0);
-  Grads grads;
-  if (is_zeros(h)) {
-    for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
-    return grads;
-  }
-  Expr parts = apply("_npi_hsplit", {h}, n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
-  for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(Output(parts, i));
-  return grads;
+  return split_adjoint(n, "_npi_hsplit", n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
 });
 
 // gx = flip(g, axis):  d/dg = flip(h, axis)
 MXNET_HO_GRADIENT(_backward_npi_flip).set_rule([](const Backward& n) -> Grads {
-  Expr h = n.head(0);
-  if (is_zeros(h)) return {zeros_like(n.in(0))};
-  return {apply("_npi_flip", {h}, n.attrs({"axis"}))};
+  return linear_adjoint(n, [&](const Expr& h) { return apply("_npi_flip", {h}, n.attrs({"axis"})); });
 });
 
 // gx = the centre of g, pad_width cut off (stock has a gradient for mode=constant only):
 // d/dg = pad(h, pad_width) with zeros
 MXNET_HO_GRADIENT(_backward_npi_pad).set_rule([](const Backward& n) -> Grads {
-  Expr h = n.head(0);
-  if (is_zeros(h)) return {zeros_like(n.in(0))};
   AttrList attrs = n.attrs({"pad_width"});
   attrs.push_back({"mode", "constant"});
   attrs.push_back({"constant_value", "0"});
-  return {apply("_npi_pad", {h}, attrs)};
+  return linear_adjoint(n, [&](const Expr& h) { return apply("_npi_pad", {h}, attrs); });
 });
 
 // bilinear: d/dg = tensordot(h_a, b) + tensordot(a, h_b);
 // d/da = D_a tensordot(a, h_b)[g];  d/db = D_b tensordot(h_a, b)[g]
 MXNET_HO_GRADIENT(_backward_npi_tensordot).set_rule([](const Backward& n) -> Grads {
-  return BilinearGrad("_npi_tensordot", {"a_axes_summed", "b_axes_summed"}, n);
+  return bilinear_rule(n, "_npi_tensordot", {"a_axes_summed", "b_axes_summed"});
 });
 
 // the same with integer axes
 MXNET_HO_GRADIENT(_backward_npi_tensordot_int_axes).set_rule([](const Backward& n) -> Grads {
-  return BilinearGrad("_npi_tensordot_int_axes", {"axes"}, n);
+  return bilinear_rule(n, "_npi_tensordot_int_axes", {"axes"});
 });
 
 // gx = g written onto the offset diagonal of zeros:  d/dg = np.diagonal(h; offset, axis1, axis2)

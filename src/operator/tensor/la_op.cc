@@ -1,11 +1,8 @@
 // Gradients of the backward ops of the linalg_* operators.
 //
 // Bilinear ops f(A, B) (gemm2, trmm; gemm adds beta*C): the backward op's
-// (gA, gB) are the partial gradients of <g, f(A, B)>, so
-//   <h_A, gA> + <h_B, gB> = <g, f(h_A, B) + f(A, h_B)>:
-// d/dg is that sum, and d/dA, d/dB are the partial gradients of <g, f(A, h_B)>
-// and <g, f(h_A, B)>, i.e. the stock gradient of f at other arguments (itself
-// differentiable by these rules). Linear ops (extractdiag, makediag,
+// (gA, gB) are the partial gradients of <g, f(A, B)>, so the rule is the
+// bilinear one of grad_dsl.h (`bilinear`, `bilinear_rule`). Linear ops (extractdiag, makediag,
 // extracttrian, maketrian) have backward L^T g, whose gradient in g is L h.
 // The Cholesky ops' backward outputs are formulas of triangular products and
 // solves: the rules write each formula with forward ops and differentiate it
@@ -20,12 +17,6 @@ const std::vector<std::string> kGemm2Attrs = {"transpose_a", "transpose_b", "alp
 const std::vector<std::string> kTriangAttrs = {"transpose", "rightside", "lower", "alpha"};
 const std::vector<std::string> kTriangShape = {"transpose", "rightside", "lower"};
 
-bool flag(const Backward& n, const std::string& key) {
-  for (const auto& kv : n.attrs({key}))
-    return kv.second == "1" || kv.second == "True" || kv.second == "true";
-  return false;
-}
-
 AttrList with(AttrList attrs, const std::string& key, const std::string& value) {
   attrs.emplace_back(key, value);
   return attrs;
@@ -35,41 +26,33 @@ Expr gemm2(const Expr& a, const Expr& b, const AttrList& attrs) {
   return apply("_linalg_gemm2", {a, b}, attrs);
 }
 
-// (gA, gB) of bilinear f:  d/dg = f(h_A, B) + f(A, h_B);
-// d/dA = grad_A <g, f(A, h_B)>;  d/dB = grad_B <g, f(h_A, B)>
-Grads BilinearGrad(const char* f, const std::vector<std::string>& keys, const Backward& n) {
-  Expr g = n.in(0), a = n.in(1), b = n.in(2);
-  Expr ha = n.head(0, a), hb = n.head(1, b);
-  Expr ha_b = apply(f, {ha, b}, n.attrs(keys)), a_hb = apply(f, {a, hb}, n.attrs(keys));
-  return {ha_b + a_hb, stock_gradient_of(a_hb, {g}, 0), stock_gradient_of(ha_b, {g}, 1)};
-}
-
 // The backward op of linear f is L^T g:  d/dg = f(h)
 Grads LinearGrad(const char* f, const std::vector<std::string>& keys, const Backward& n) {
-  return {apply(f, {n.head(0)}, n.attrs(keys))};
+  return linear_adjoint(n, [&](const Expr& h) { return apply(f, {h}, n.attrs(keys)); });
 }
 
 }  // namespace
 
-// f = alpha*op(A)*op(B): bilinear
+// f = alpha*op(A)*op(B): bilinear, d/dg = f(h_A, B) + f(A, h_B);
+// d/dA = grad_A <g, f(A, h_B)>;  d/dB = grad_B <g, f(h_A, B)>
 MXNET_HO_GRADIENT(_backward_linalg_gemm2).set_rule([](const Backward& n) {
-  return BilinearGrad("_linalg_gemm2", kGemm2Attrs, n);
+  return bilinear_rule(n, "_linalg_gemm2", kGemm2Attrs);
 });
 
 // f = alpha*op(A)*op(B) + beta*C, gC = beta*g:
 // d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;  d/dA, d/dB as gemm2's;  d/dC = 0
 MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), c = n.in(3);
-  Expr ha = n.head(0, a), hb = n.head(1, b), hc = n.head(2, c);
-  AttrList attrs = n.attrs(kGemm2Attrs);
-  Expr ha_b = gemm2(ha, b, attrs), a_hb = gemm2(a, hb, attrs);
-  return {ha_b + a_hb + hc * n.scalar("beta", 1.0), stock_gradient_of(a_hb, {g}, 0), stock_gradient_of(ha_b, {g}, 1),
-          zeros_like(c)};
+  const AttrList attrs = n.attrs(kGemm2Attrs);
+  Bilinear f;
+  f.product = [&](const Expr& x, const Expr& y, const Expr*) { return gemm2(x, y, attrs); };
+  BilinearGrads d = bilinear(f, g, a, b, n.head(0, a), n.head(1, b));
+  return {d.dg + n.head(2, c) * n.scalar("beta", 1.0), d.da, d.db, zeros_like(c)};
 });
 
 // f = alpha*op(tri(A))*B (or B*op(tri(A)) with rightside): bilinear
 MXNET_HO_GRADIENT(_backward_linalg_trmm).set_rule([](const Backward& n) {
-  return BilinearGrad("_linalg_trmm", kTriangAttrs, n);
+  return bilinear_rule(n, "_linalg_trmm", kTriangAttrs);
 });
 
 // X = alpha*op(A)^-1*B (inputs g, A, B, X), dX = op(A)^-1*(alpha*dB - op(tri(dA))*X), so with
@@ -91,7 +74,7 @@ MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads
 // d/dA = grad_A <g, Q(h, A)> + grad_A <g, Q(A, h)>
 MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), h = n.head(0);
-  const bool t = flag(n, "transpose");
+  const bool t = n.flag("transpose");
   AttrList q = with(with(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"), "transpose_b",
                     t ? "0" : "1");
   Expr h_a = gemm2(h, a, q), a_h = gemm2(a, h, q);
@@ -214,12 +197,6 @@ Expr EigenGrad(const Expr& du, const Expr& dl, const Expr& u, const Expr& l) {
   return gemm2(gemm2(u, y, {{"transpose_a", "1"}}), u, {});
 }
 
-bool Lower(const Backward& n) {
-  const AttrList found = n.attrs({"lower"});
-  return found.empty() || found[0].second == "1" || found[0].second == "True" ||
-         found[0].second == "true";
-}
-
 }  // namespace
 
 // inputs (dQ, dL, Q, L), gA = L^-T (dQ + copyLTU(L^T dL - dQ Q^T) Q):  vjp of that formula
@@ -237,13 +214,13 @@ MXNET_HO_GRADIENT(_backward_linalg_syevd).set_rule([](const Backward& n) -> Grad
 // gA = 0.5 B^-T copyLTU(B^T g) B^-1 (lower; transposed for upper):  vjp of that formula
 MXNET_HO_GRADIENT(_backward_linalg_potrf).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), b = n.in(1);
-  return vjp(CholeskyGrad(g, b, Lower(n)), {g, b}, n.head(0, b));
+  return vjp(CholeskyGrad(g, b, n.flag("lower", true)), {g, b}, n.head(0, b));
 });
 
 // gB = -tril(A (g + g^T) B^-T) (lower; transposed for upper):  vjp of that formula
 MXNET_HO_GRADIENT(_backward_linalg_potri).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), b = n.in(1), a = n.in(2);
-  return vjp(CholeskyInverseGrad(g, b, a, Lower(n)), {g, b, a}, n.head(0, b));
+  return vjp(CholeskyInverseGrad(g, b, a, n.flag("lower", true)), {g, b, a}, n.head(0, b));
 });
 
 }  // namespace op

@@ -6,64 +6,41 @@
 // respect to g is A h: the forward op itself, applied to the head h. transpose,
 // SwapAxis, depth_to_space and space_to_depth already have forward ops as
 // their gradients in stock MXNet.
-#include <cmath>
-
 #include "../grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-// Output `index` of the node that computes `e`.
-Expr Output(const Expr& e, uint32_t index) {
-  return Expr(Entry{e.entry().node, index, 0}, e.broadcasting());
-}
-
-// d/dg of gx = A^T g for a single-output backward op whose forward op A is
-// `forward(h)`: A h, or zeros shaped like g when the head is zero.
-Grads Adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward) {
-  Expr h = n.head(0);
-  if (is_zeros(h)) return {zeros_like(n.in(0))};
-  return {forward(h)};
-}
-
-// Number of outputs of a backward op from its attribute `key`.
-long Count(const Backward& n, const std::string& key) {
-  return std::lround(n.scalar(key, 1.0));
-}
-
-}  // namespace
 
 // gx = reshape(g) to x's shape:  d/dg = reshape(h) to g's shape
 MXNET_HO_GRADIENT(_backward_reshape).set_rule([](const Backward& n) -> Grads {
-  return Adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
+  return linear_adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
 });
 
 // gx = g with x's unit axes restored:  d/dg = h with them squeezed (to g's shape)
 MXNET_HO_GRADIENT(_backward_squeeze).set_rule([](const Backward& n) -> Grads {
-  return Adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
+  return linear_adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
 });
 
 // gx = reverse(g, axis):  d/dg = reverse(h, axis)
 MXNET_HO_GRADIENT(_backward_reverse).set_rule([](const Backward& n) -> Grads {
-  return Adjoint(n, [&](const Expr& h) { return apply("reverse", {h}, n.attrs({"axis"})); });
+  return linear_adjoint(n, [&](const Expr& h) { return apply("reverse", {h}, n.attrs({"axis"})); });
 });
 
 // gx = sum of g over the tiles:  d/dg = tile(h, reps)
 MXNET_HO_GRADIENT(_backward_tile).set_rule([](const Backward& n) -> Grads {
-  return Adjoint(n, [&](const Expr& h) { return apply("tile", {h}, n.attrs({"reps"})); });
+  return linear_adjoint(n, [&](const Expr& h) { return apply("tile", {h}, n.attrs({"reps"})); });
 });
 
 // gx = sum of g over the repeats:  d/dg = repeat(h, repeats, axis)
 MXNET_HO_GRADIENT(_backward_repeat).set_rule([](const Backward& n) -> Grads {
-  return Adjoint(n, [&](const Expr& h) {
+  return linear_adjoint(n, [&](const Expr& h) {
     return apply("repeat", {h}, n.attrs({"repeats", "axis"}));
   });
 });
 
 // (gx_0, ..., gx_{k-1}) = the slices of g along axis:  d/dg = stack(h_0, ..., h_{k-1}, axis)
 MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
-  const long k = Count(n, "num_args");
+  const long k = n.integer("num_args", 1);
   std::vector<Expr> heads;
   const Expr* shape = nullptr;  // a nonzero head: every x_i has its shape
   for (long i = 0; i < k; ++i) heads.push_back(n.head(i));
@@ -77,15 +54,7 @@ MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
 
 // gx = concat(g_0, ..., g_{k-1}) along axis:  d/dg_i = split_v2(h)_i
 MXNET_HO_GRADIENT(_split_v2_backward).set_rule([](const Backward& n) -> Grads {
-  Expr h = n.head(0);
-  Grads grads;
-  if (is_zeros(h)) {
-    for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
-    return grads;
-  }
-  Expr parts = apply("_split_v2", {h}, n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
-  for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(Output(parts, i));
-  return grads;
+  return split_adjoint(n, "_split_v2", n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
 });
 
 }  // namespace op
