@@ -143,10 +143,12 @@ def wgan_gp_symbol(mx, critic, batch):
     norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.reshape(g, (batch, -1))), axis=1) + 1e-12)
     loss = (mx.sym.mean(critic(fake)) - mx.sym.mean(critic(real))
             + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
-    step = mx.sym.Group([loss] + symbol.grad(loss, [p.name for p in critic.collect_params().values()]))
+    names = [p.name for p in critic.collect_params().values()]
+    step = mx.sym.Group([loss] + symbol.grad(loss, names))
     # the penalty's input is the interpolation of real and fake by eps (composing
     # copies the graph: real and fake are named too, so each stays one input)
-    mixed = mx.sym.broadcast_add(mx.sym.broadcast_mul(eps, real), mx.sym.broadcast_mul(1 - eps, fake))
+    mixed = mx.sym.broadcast_add(mx.sym.broadcast_mul(eps, real),
+                                 mx.sym.broadcast_mul(1 - eps, fake))
     return step(inter=mixed, real=real, fake=fake)
 
 

@@ -26,7 +26,8 @@ import mxnet as mx
 from mxnet import autograd, nd
 from mxnet.gluon.model_zoo import vision
 
-name, side, flags, quantity, train = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5] == "1"
+name, side, flags, quantity = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+train = sys.argv[5] == "1"
 mx.random.seed(0)
 net = vision.get_model(name, pretrained=False, classes=3)
 net.initialize(mx.init.Xavier())
