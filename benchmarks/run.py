@@ -5,12 +5,13 @@ and thread count on both sides; median of repeated runs after warm-up; ratios.
 
 Each measurement runs in its own process (stock MXNet is mxnet-ho's process
 with MXNET_HO_DISABLE=1, which loads nothing of mxnet-ho). Rows:
-  * first-order training step, MLP and small CNN: mxnet-ho vs stock MXNet
+  * first-order training step of hybridized MLP and small CNN: mxnet-ho vs stock
   * Hessian-vector product of an MLP 784-256-256-10 (tanh, batch 64):
-    mxnet-ho vs PyTorch CPU, and HVP time over gradient time for each
+    mxnet-ho (imperative, and as one cached graph) vs PyTorch CPU, and HVP time
+    over gradient time for each
   * WGAN-GP critic step (DCGAN-style critic on 1x32x32) vs the plain critic step,
-    mxnet-ho and PyTorch CPU
-  * the same second-order step imperative vs hybridized
+    mxnet-ho and PyTorch CPU; the same step imperative, with plain hybridize(),
+    and as one cached graph (mxnet_ho.compiled.Graph); PyTorch with torch.compile
   * `import mxnet` with and without the patch
 ratio = ours / reference (below 1 is faster).
 """
@@ -234,10 +235,13 @@ def torch_wgan(kind, repeat):
     import torch
 
     torch.manual_seed(0)
+    compile_critic = kind == "gp_compiled"
     layers = []
     for c_in, c_out in ((1, 32), (32, 64), (64, 128)):
         layers += [torch.nn.Conv2d(c_in, c_out, 4, 2, 1), torch.nn.LeakyReLU(0.2)]
     critic = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(128 * 4 * 4, 1))
+    if compile_critic:
+        critic = torch.compile(critic)  # double backward through it: reported as measured
     real, fake = torch.randn(64, 1, 32, 32), torch.randn(64, 1, 32, 32)
     opt = torch.optim.Adam(critic.parameters(), lr=1e-4)
 
@@ -258,6 +262,11 @@ def torch_wgan(kind, repeat):
         loss.backward()
         opt.step()
 
+    if compile_critic:
+        try:
+            return median_time(penalized, repeat)
+        except Exception as error:  # noqa: BLE001 - the failure is the measurement
+            return "fails: %s" % str(error).strip().splitlines()[0][:120]
     return median_time(penalized if kind == "gp" else plain, repeat)
 
 
@@ -281,6 +290,7 @@ WORKERS = {
     "mx_wgan_gp_compiled": lambda r: mx_wgan("gp_compiled", r),
     "torch_wgan_plain": lambda r: torch_wgan("plain", r),
     "torch_wgan_gp": lambda r: torch_wgan("gp", r),
+    "torch_wgan_gp_compiled": lambda r: torch_wgan("gp_compiled", r),
     "import": import_time,
 }
 
@@ -324,7 +334,11 @@ def main():
         have_torch = False
         print("PyTorch is not installed (pip install torch==2.13.0): PyTorch rows are skipped")
 
-    rows = []
+    rows, notes = [], []
+
+    def note(text):
+        notes.append(text)
+        print(text, flush=True)
 
     def row(name, ours, ref_name, ref):
         rows.append({"name": name, "ours_s": ours, "ref": ref_name, "ref_s": ref,
@@ -335,13 +349,16 @@ def main():
     m = lambda w, stock=False: measure(w, args.repeat, args.threads, stock)  # noqa: E731
     for model in ("mlp", "cnn"):
         w = "first_order_" + model
-        row("first-order training step, %s" % model, m(w), "stock MXNet", m(w, stock=True))
+        row("first-order training step, hybridized %s" % model, m(w), "stock MXNet",
+            m(w, stock=True))
     mx_grad, mx_hvp_t = m("mx_grad"), m("mx_hvp")
     row("HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)", mx_hvp_t, "mxnet-ho gradient",
         mx_grad)
     gp, plain = m("mx_wgan_gp"), m("mx_wgan_plain")
     row("WGAN-GP critic step / plain step (mxnet-ho)", gp, "plain critic step", plain)
-    row("WGAN-GP critic step, hybridized vs imperative", m("mx_wgan_gp_hybrid"),
+    gp_hybrid, gp_compiled = m("mx_wgan_gp_hybrid"), m("mx_wgan_gp_compiled")
+    row("WGAN-GP critic step, plain hybridize() vs imperative", gp_hybrid, "imperative", gp)
+    row("WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative", gp_compiled,
         "imperative", gp)
     if have_torch:
         t_grad, t_hvp = m("torch_grad"), m("torch_hvp")
@@ -349,6 +366,15 @@ def main():
         row("HVP / gradient (PyTorch CPU)", t_hvp, "PyTorch gradient", t_grad)
         t_gp, t_plain = m("torch_wgan_gp"), m("torch_wgan_plain")
         row("WGAN-GP critic step", gp, "PyTorch CPU", t_gp)
+        row("WGAN-GP critic step, plain hybridize()", gp_hybrid, "PyTorch CPU", t_gp)
+        row("WGAN-GP critic step, one cached graph", gp_compiled, "PyTorch CPU", t_gp)
+        row("HVP, MLP, one cached graph (compiled.Loss.hvp)", m("mx_compiled_hvp"),
+            "PyTorch CPU", t_hvp)
+        t_compiled = m("torch_wgan_gp_compiled")
+        if isinstance(t_compiled, str):
+            note("WGAN-GP critic step with torch.compile (PyTorch CPU): %s" % t_compiled)
+        else:
+            row("WGAN-GP critic step, torch.compile", t_compiled, "PyTorch eager", t_gp)
         row("WGAN-GP critic step / plain step (PyTorch CPU)", t_gp, "PyTorch plain step",
             t_plain)
     row("import mxnet", m("import"), "MXNET_HO_DISABLE=1", m("import", stock=True))
@@ -357,6 +383,7 @@ def main():
              "|---|---:|---|---:|---:|"]
     table += ["| %s | %.4f | %s | %.4f | %.2f |" % (r["name"], r["ours_s"], r["ref"], r["ref_s"],
                                                    r["ratio"]) for r in rows]
+    table += [""] + ["* %s" % n for n in notes] if notes else []
     print("\n".join(table))
     if args.json:
         with open(args.json, "w") as f:
