@@ -6,7 +6,7 @@
 #include "bridge/bridge.h"
 #include "imperative/cached_op.h"
 #include "nnvm/gradient.h"
-#include "operator/grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace {
 
@@ -122,7 +122,7 @@ __attribute__((visibility("default"))) int MXHOActivate() {
     for (auto* entry : mxnet_ho::op::GradientRegistry()) {
       const nnvm::Op* op = mxnet_ho::bridge::FindOp(entry->op());
       if (op == nullptr) continue;  // absent from this build of MXNet
-      if (entry->wants_stock() && !g_active) {
+      if (entry->stock_kept() && !g_active) {
         mxnet_ho::bridge::Gradient stock = mxnet_ho::bridge::CurrentGradient(op);
         if (!stock) throw std::runtime_error(entry->op() + " has no stock FGradient to keep");
         entry->set_stock(std::move(stock));

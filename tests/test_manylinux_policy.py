@@ -1,7 +1,7 @@
 """The library imports nothing newer than the manylinux2014 policy allows
 (GLIBC 2.17, GLIBCXX 3.4.19, CXXABI 1.3.7: CentOS 7's libstdc++, which every
 mxnet 1.9.1 wheel loads), so a rule that calls e.g. std::pow is caught here,
-not only by ci/build-wheels. src/bridge/manylinux2014.cc provides the rest."""
+not only by ci/build-wheels. src/libc/manylinux2014.cc provides the rest."""
 import re
 import shutil
 import subprocess

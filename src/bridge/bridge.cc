@@ -1,6 +1,6 @@
 // The bridge to MXNet 1.9.1's internals. See bridge.h and docs/BINARY-FACTS.md
 // (cited by section below) for why each piece is done the way it is.
-#include "bridge.h"
+#include "bridge/bridge.h"
 
 #include <cstring>
 #include <functional>

@@ -28,7 +28,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "operator/grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -7,7 +7,7 @@
 
 #include <stdexcept>
 
-#include "operator/grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

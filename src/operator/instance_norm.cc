@@ -1,7 +1,7 @@
 // Gradient of _backward_InstanceNorm: the normalization of nn/batch_norm.cc over
 // each (sample, channel) of x (N, C, ...), viewed as (N, C, rest); gamma and
 // beta have shape (C,). (InstanceNorm computes in float32 only.)
-#include "nn/normalization.h"
+#include "operator/nn/normalization.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -9,7 +9,7 @@
 // replaced to add it: dn/dx = x/n = y.
 #include <string>
 
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

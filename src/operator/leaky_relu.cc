@@ -14,16 +14,15 @@
 // y instead of the slope; it is left as it is (the rule differentiates it).
 #include <stdexcept>
 
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
 // The kernels hold slope, lambda and alpha as single-precision floats.
-double Float32(double v) { return static_cast<float>(v); }
-const double kSeluLambda = Float32(1.0507009873554804934193349852946);
-const double kSeluAlpha = Float32(1.6732632423543772848170429916717);
+const double kSeluLambda = single_precision(1.0507009873554804934193349852946);
+const double kSeluAlpha = single_precision(1.6732632423543772848170429916717);
 const double kSqrt2 = 1.4142135623730950488016887242097;
 const double kInvSqrt2Pi = 0.39894228040143267793994605993438;
 
@@ -76,7 +75,7 @@ Grads LeakyReLUGrad(const Backward& n) {
     return {h * ((x > 0.0) + y * neg), zeros_like(g), zeros_like(x), h * g * neg, zeros_like(g)};
   }
   Expr x = n.in(1), y = n.in(2), pos = y > 0.0, neg = y <= 0.0;
-  const double slope = Float32(n.scalar("slope", 0.25));
+  const double slope = single_precision(n.scalar("slope", 0.25));
   // leaky: gx = g*(y>0 ? 1 : s):  d/dg = h*(y>0 ? 1 : s);  d/dy = 0
   if (act == "leaky") return {h * (pos + slope * neg), zeros_like(x), zeros_like(y)};
   // elu: gx = g*(y>0 ? 1 : y+s):  d/dg = h*(y>0 ? 1 : y+s);  d/dy = h*g*[y<=0]

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

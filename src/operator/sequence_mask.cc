@@ -10,7 +10,7 @@
 // nodes only, so a stateful op inside a gradient graph corrupts memory. The
 // mask is therefore spelled with stateless ops on g viewed as
 // (axis 0: steps x batch x rest, axis 1: batch x steps x rest).
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -6,7 +6,7 @@
 // is part i of h. SliceChannel itself is a stateful (legacy) operator, which
 // MXNet cannot run inside a recorded backward pass, so the parts are taken with
 // split_v2 in k equal sections, the same split.
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

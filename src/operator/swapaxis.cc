@@ -7,7 +7,7 @@
 // backward pass, so the swap is written as moveaxis((d1, d2) -> (d2, d1)).
 #include <string>
 
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -7,7 +7,7 @@
 // A rule returns the gradient of <h, gx> with respect to g, y and x.
 #include <stdexcept>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

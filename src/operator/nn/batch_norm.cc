@@ -5,7 +5,7 @@
 // inputs, but those are outputs of the forward op that carry no gradient back
 // to x. The rules therefore recompute the statistics from x with forward ops,
 // so that every order sees their dependence on x, and return zero for them.
-#include "normalization.h"
+#include "operator/nn/normalization.h"
 
 namespace mxnet_ho {
 namespace op {

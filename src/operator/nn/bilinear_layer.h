@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -7,7 +7,7 @@
 // sum_i <h_i, gx_i> is concat(h_0, ..., h_{k-1}) for g and zero for each x_i.
 #include <stdexcept>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

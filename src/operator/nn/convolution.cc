@@ -1,6 +1,6 @@
 // Gradients of _backward_Convolution, and BilinearLayerGrad (bilinear_layer.h),
 // which _backward_Deconvolution shares: y = conv(x, w) + b, bilinear in (x, w).
-#include "bilinear_layer.h"
+#include "operator/nn/bilinear_layer.h"
 
 namespace mxnet_ho {
 namespace op {

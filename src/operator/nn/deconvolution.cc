@@ -4,7 +4,7 @@
 // are MXNet's gradients of forward Deconvolution nodes (a plain Convolution
 // would need num_filter = channels of x, which a rule cannot know); those
 // nodes keep adj and target_shape, so their outputs have y's shape.
-#include "bilinear_layer.h"
+#include "operator/nn/bilinear_layer.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -3,7 +3,7 @@
 // as its second output: y = x*m. The backward op takes (g, m) and returns
 // gx = g*m, linear in g with the same mask at every order. The mask is a random
 // constant: its own gradient is zero (the forward op discards it anyway).
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -11,7 +11,7 @@
 // weight gradients of such a product at head g, which MXNet builds itself
 // (tied to its forward node, so its shapes and `flatten` follow). This replaces
 // the stock rule, whose _backward_backward_FullyConnected returns zeros for g.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

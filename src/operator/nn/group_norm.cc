@@ -1,7 +1,7 @@
 // Gradient of _backward_GroupNorm: the normalization of nn/batch_norm.cc over
 // groups of channels. x (N, C, ...) is viewed as (N, G, C/G * ...) with G =
 // num_groups; each (n, group) row is one group, and gamma, beta have shape (G,).
-#include "normalization.h"
+#include "operator/nn/normalization.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -1,6 +1,6 @@
 // Gradient of _backward_LayerNorm: the normalization of nn/batch_norm.cc over
 // one axis, with gamma and beta laid along that axis (so w varies inside a group).
-#include "normalization.h"
+#include "operator/nn/normalization.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -2,7 +2,7 @@
 // (m, v) = moments(x, axes, keepdims): with N the number of reduced elements,
 // B broadcasting a reduced array back to x's shape and c = x - B(m),
 //   gx = B(gm)/N + 2*B(gv)*c/N.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -18,7 +18,7 @@
 //   d/dg = A / y^(p-1);  d/dx = (p-1) h x^(p-2) S^T(g / y^(p-1));  d/dy = -(p-1) g A / y^p.
 #include <stdexcept>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -52,7 +52,7 @@ std::string Tuple(const std::vector<int>& values) {
 std::vector<int> Fill(int count, int v) { return std::vector<int>(count, v); }
 
 // The node's attributes with `key` set to `value`.
-AttrList With(AttrList attrs, const std::string& key, const std::string& value) {
+AttrList AttrsWith(AttrList attrs, const std::string& key, const std::string& value) {
   for (auto& kv : attrs) {
     if (kv.first == key) {
       kv.second = value;
@@ -203,7 +203,7 @@ Grads PoolingGrad(const Backward& n) {
     grads = {MaxSelect(x, y, h, w), zeros_like(x), zeros_like(y)};
   } else if (type == "lp") {
     const double p = n.scalar("p_value", 1.0);
-    const AttrList sum = With(attrs, "pool_type", "sum");
+    const AttrList sum = AttrsWith(attrs, "pool_type", "sum");
     if (p == 1.0) {
       grads = {apply("Pooling", {h}, sum), zeros_like(x), zeros_like(y)};
     } else {

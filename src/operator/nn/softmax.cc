@@ -14,7 +14,7 @@
 // cast to it.
 #include <string>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

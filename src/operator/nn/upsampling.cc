@@ -13,7 +13,7 @@
 // the last two as MXNet's gradient of a forward UpSampling node.
 #include <stdexcept>
 
-#include "bilinear_layer.h"
+#include "operator/nn/bilinear_layer.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -3,7 +3,7 @@
 // of x over `axis` (keepdims as given); B broadcasts a reduced array back to x's
 // shape (the stock _backward_np_sum of an np.sum over the same axes, itself
 // differentiable).
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

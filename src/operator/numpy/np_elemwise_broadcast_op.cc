@@ -6,7 +6,7 @@
 // summed to its input's shape, like the legacy broadcast_* ones: a rule
 // returns the gradient of <h_a, ga> + <h_b, gb> with respect to g, a and b.
 // Multiplication, division and power share the legacy rules.
-#include "../tensor/elemwise_binary_op.h"
+#include "operator/tensor/elemwise_binary_op.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -14,13 +14,12 @@
 // _backward_npi_rarctan2_scalar, whose stock kernel is not d/dx atan2(s, x)).
 #include <cmath>
 
-#include "../tensor/elemwise_binary_op.h"
+#include "operator/tensor/elemwise_binary_op.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
-double S(const Backward& n) { return n.scalar("scalar", 1.0); }
 
 // ln 2 as the stock ldexp kernels use it: computed in single precision
 // (log(2.0f)), also for float64 data. The derivative of 2^b uses the exact ln 2.
@@ -82,7 +81,7 @@ MXNET_HO_GRADIENT(_backward_npi_broadcast_mod).broadcasting().set_rule(ModGrad);
 // arctan2(x, s): gx = g*s/(x^2+s^2):  d/dg = h*s/r2;  d/dx = -2*h*g*s*x/r2^2
 MXNET_HO_GRADIENT(_backward_npi_arctan2_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  const double s = S(n);
+  const double s = n.scalar();
   Expr r2 = square(x) + s * s;
   return {h * s / r2, h * g * x * (-2.0 * s) / square(r2)};
 });
@@ -91,7 +90,7 @@ MXNET_HO_GRADIENT(_backward_npi_arctan2_scalar).set_rule([](const Backward& n) -
 // d/dg = -h*x/r2;  d/dx = h*g*(x^2-s^2)/r2^2
 MXNET_HO_GRADIENT(_backward_npi_rarctan2_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  const double s = S(n);
+  const double s = n.scalar();
   Expr r2 = square(x) + s * s;
   return {-(h * x / r2), h * g * (square(x) - s * s) / square(r2)};
 });
@@ -99,13 +98,13 @@ MXNET_HO_GRADIENT(_backward_npi_rarctan2_scalar).set_rule([](const Backward& n) 
 // ldexp(x, s) = x*2^s: gx = g*2^s:  d/dg = h*2^s;  d/dx = 0
 MXNET_HO_GRADIENT(_backward_npi_ldexp_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  return {n.head(0) * std::pow(2.0, S(n)), zeros_like(x)};
+  return {n.head(0) * std::pow(2.0, n.scalar()), zeros_like(x)};
 });
 
 // ldexp(s, x) = s*2^x: gx = g*s*2^x*ln2:  d/dg = h*s*2^x*ln2;  d/dx = h*g*s*2^x*ln2*ln2
 MXNET_HO_GRADIENT(_backward_npi_rldexp_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  Expr y = pow(2.0, x) * (S(n) * kStockLn2);
+  Expr y = pow(2.0, x) * (n.scalar() * kStockLn2);
   return {h * y, h * g * y * kLn2};
 });
 

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

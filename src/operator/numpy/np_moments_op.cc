@@ -11,7 +11,7 @@
 // flows to a and w (stock drops any gradient that reaches sw), and avg, sw and
 // g_sw get zero. 1-D weights broadcast against a from the right, so they must
 // lie along a's last axis here (stock also takes them along any other axis).
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -2,7 +2,7 @@
 // op applies the adjoint L^T to g. The adjoint of L^T is L, so the gradient of
 // the backward op is the forward op itself, with the same attributes, applied
 // to the head.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -3,7 +3,7 @@
 // shape where it broadcast, to x where cond != 0 and to y elsewhere; the
 // adjoint routes the heads back to g's (broadcast) shape the same way. The
 // condition gets zero.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -3,7 +3,7 @@
 // reduced array back to x's shape: as in the stock kernel, every element equal
 // to the extremum receives the gradient, ties included. The mask is piecewise
 // constant, so only the derivative in g survives.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -2,7 +2,7 @@
 // broadcasting a reduced array back to x's shape:
 //   ord=1: gx = B(g)*sign(x)      (sign is piecewise constant)
 //   ord=2: gx = B(g)*x/B(y)
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

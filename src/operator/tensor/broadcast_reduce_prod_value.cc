@@ -2,7 +2,7 @@
 // registers nansum beside sum; its rule lives here with the other NaN-aware
 // reduction). Each backward op takes (g, x, y) with y the reduction of x, and
 // B broadcasts a reduced array back to x's shape.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -2,7 +2,7 @@
 // _backward_sum / _backward_mean broadcast the head gradient g back to the
 // shape of the reduced input; _broadcast_backward sums g to the shape of the
 // broadcast input. Each is linear in g, so its gradient is its adjoint.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

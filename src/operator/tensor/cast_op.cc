@@ -6,7 +6,7 @@
 //
 // BlockGrad / stop_gradient need no rule: their gradient is a zero node at
 // every order. _copy / identity have _copy as their gradient (a forward op).
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

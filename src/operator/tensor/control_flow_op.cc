@@ -2,7 +2,7 @@
 //
 // _backward_where(g, cond) = (g*[cond != 0], g*[cond == 0]) routes g to x or y;
 // its adjoint routes the heads back the same way. The condition gets zero.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

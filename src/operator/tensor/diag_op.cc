@@ -4,7 +4,7 @@
 // (N-D input); _backward_diag does the other one to g. Extraction and
 // construction at the same (k, axis1, axis2) are adjoint to each other, so the
 // gradient of the backward op is diag itself applied to the head.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

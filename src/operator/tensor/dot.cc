@@ -3,7 +3,7 @@
 // (ga, gb) the partial gradients of <g, dot(a, b)>: the bilinear rule of
 // grad_dsl.h (`bilinear_rule`). (batch_dot's stock gradient is made of
 // batch_dot nodes, differentiable already.)
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

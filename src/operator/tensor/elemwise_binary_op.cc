@@ -6,7 +6,7 @@
 // <h_a, ga> + <h_b, gb> with respect to every input of the backward op.
 // For broadcast_* ops, ga and gb are summed to the shapes of a and b, so the
 // rules sum their results back with sum_to(); elementwise, sum_to is a no-op.
-#include "elemwise_binary_op.h"
+#include "operator/tensor/elemwise_binary_op.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -4,7 +4,7 @@
 // returns (ga, gb), summed to the inputs' shapes when broadcasting.
 #pragma once
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -3,44 +3,43 @@
 // forward input x (for _rpower_scalar the forward output y = s^x), with the
 // scalar s in its attribute `scalar`, and returns gx. A rule returns the
 // gradient of <h, gx> with respect to g and x.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
-double S(const Backward& n) { return n.scalar("scalar", 1.0); }
 
 }  // namespace
 
 // gx = g*s:  d/dg = h*s
 MXNET_HO_GRADIENT(_backward_mul_scalar).set_rule([](const Backward& n) -> Grads {
-  return {n.head(0) * S(n)};
+  return {n.head(0) * n.scalar()};
 });
 
 // gx = g/s:  d/dg = h/s
 MXNET_HO_GRADIENT(_backward_div_scalar).set_rule([](const Backward& n) -> Grads {
-  return {n.head(0) / S(n)};
+  return {n.head(0) / n.scalar()};
 });
 
 // gx = -g*s/x^2:  d/dg = -h*s/x^2;  d/dx = 2*h*g*s/x^3
 MXNET_HO_GRADIENT(_backward_rdiv_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  const double s = S(n);
+  const double s = n.scalar();
   return {h * (-s / square(x)), h * g * (2.0 * s / pow(x, 3.0))};
 });
 
 // gx = g*p*x^(p-1):  d/dg = h*p*x^(p-1);  d/dx = h*g*p*(p-1)*x^(p-2)
 MXNET_HO_GRADIENT(_backward_power_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  const double p = S(n);
+  const double p = n.scalar();
   return {h * (p * pow(x, p - 1.0)), h * g * (p * (p - 1.0) * pow(x, p - 2.0))};
 });
 
 // gx = g*y*ln(s) with y = s^x:  d/dg = h*y*ln(s);  d/dy = h*g*ln(s)
 MXNET_HO_GRADIENT(_backward_rpower_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), y = n.in(1), h = n.head(0);
-  const double ln_s = std::log(S(n));
+  const double ln_s = std::log(n.scalar());
   return {h * y * ln_s, h * g * ln_s};
 });
 
@@ -52,25 +51,25 @@ MXNET_HO_GRADIENT(_backward_mod_scalar).set_rule([](const Backward& n) -> Grads 
 // gx = -g*floor(s/x) (s mod x):  d/dg = -h*floor(s/x);  d/dx = 0
 MXNET_HO_GRADIENT(_backward_rmod_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  return {-(n.head(0) * floor(S(n) / x)), zeros_like(x)};
+  return {-(n.head(0) * floor(n.scalar() / x)), zeros_like(x)};
 });
 
 // gx = g*[x>=s]:  d/dg = h*[x>=s];  d/dx = 0
 MXNET_HO_GRADIENT(_backward_maximum_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  return {n.head(0) * (x >= S(n)), zeros_like(x)};
+  return {n.head(0) * (x >= n.scalar()), zeros_like(x)};
 });
 
 // gx = g*[x<=s]:  d/dg = h*[x<=s];  d/dx = 0
 MXNET_HO_GRADIENT(_backward_minimum_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  return {n.head(0) * (x <= S(n)), zeros_like(x)};
+  return {n.head(0) * (x <= n.scalar()), zeros_like(x)};
 });
 
 // gx = g*x/r with r = hypot(x, s):  d/dg = h*x/r;  d/dx = h*g*s^2/r^3
 MXNET_HO_GRADIENT(_backward_hypot_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  const double s = S(n);
+  const double s = n.scalar();
   Expr r = hypot(x, s);
   return {h * x / r, h * g * (s * s) / pow(r, 3.0)};
 });
@@ -79,7 +78,7 @@ MXNET_HO_GRADIENT(_backward_hypot_scalar).set_rule([](const Backward& n) -> Grad
 // d/dg = h*f'(x);  d/dx = h*g*sigma^2*[|x| <= 1/sigma^2]
 MXNET_HO_GRADIENT(_backward_smooth_l1).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
-  const double sigma2 = S(n) * S(n), bound = 1.0 / sigma2;
+  const double sigma2 = n.scalar() * n.scalar(), bound = 1.0 / sigma2;
   Expr inside = (x >= -bound) * (x <= bound);
   Expr sign_x = (x > 0.0) - (x < 0.0);
   Expr slope = inside * (sigma2 * x) + (1.0 - inside) * sign_x;

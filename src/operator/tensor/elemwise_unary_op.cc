@@ -13,7 +13,7 @@
 // Constants follow the stock kernels, which take pi in single precision.
 #include <cmath>
 
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -59,12 +59,6 @@ Expr trigamma(const Expr& x) {
   return sum + w + 0.5 * w2 + w * series;
 }
 
-// single-precision value of a float attribute (alpha, beta are real_t)
-double AsReal(double v) {
-  const float f = v;
-  return f;
-}
-
 }  // namespace
 
 // ---- basic --------------------------------------------------------------------
@@ -88,7 +82,7 @@ MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain([](const Expr& y) {
 // hard_sigmoid:  d = alpha*[0 < alpha*x+beta < 1];  d' = 0
 MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  const double alpha = AsReal(n.scalar("alpha", 0.2)), beta = AsReal(n.scalar("beta", 0.5));
+  const double alpha = single_precision(n.scalar("alpha", 0.2)), beta = single_precision(n.scalar("beta", 0.5));
   Expr z = alpha * x + beta;
   return {n.head(0) * ((z > 0.0) * (z < 1.0)) * alpha, zeros_like(x)};
 });

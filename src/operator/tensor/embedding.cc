@@ -2,7 +2,7 @@
 // rows of weight W (input_dim, output_dim) at the indices i: y[k] = W[i[k]].
 // The backward op takes (g, i) and returns (gi, gW) = (0, sum_{k: i[k]=r} g[k]
 // in row r): the transpose of the lookup, linear in g.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -7,7 +7,7 @@
 //
 // gather_nd / scatter_nd need no rule here: _backward_gather_nd's stock
 // gradient is gather_nd, a forward op, so their chain already closes.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

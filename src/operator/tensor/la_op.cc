@@ -7,7 +7,7 @@
 // The Cholesky ops' backward outputs are formulas of triangular products and
 // solves: the rules write each formula with forward ops and differentiate it
 // with vjp.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -6,7 +6,7 @@
 // respect to g is A h: the forward op itself, applied to the head h. transpose,
 // SwapAxis, depth_to_space and space_to_depth already have forward ops as
 // their gradients in stock MXNet.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -5,7 +5,7 @@
 // input's shape; it is linear in g, and its adjoint is the same slice taken of
 // the incoming head h. A rule returns the gradient of <h, gx> with respect to
 // every input of the backward op.
-#include "../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

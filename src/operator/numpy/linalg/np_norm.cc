@@ -11,7 +11,7 @@
 // The spectral (flag=0) and nuclear (flag=2) matrix norms raise an error.
 #include <stdexcept>
 
-#include "../../grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 namespace mxnet_ho {
 namespace op {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "../bridge/bridge.h"
+#include "bridge/bridge.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -104,6 +104,9 @@ Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size
 Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head);
 // The same for several outputs: the gradients of sum_k <heads[k], ys[k]>.
 Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::vector<Expr>& heads);
+
+// A float attribute as the stock kernels hold it (real_t: single precision).
+inline double single_precision(double v) { return static_cast<float>(v); }
 
 // Whether `a` is a zero node (zeros_like, _zeros, _zeros_without_dtype).
 bool is_zeros(const Expr& a);
@@ -208,6 +211,8 @@ class Backward {
   Grads stock() const;
   // A numeric attribute, e.g. the `scalar` of a *_scalar op.
   double scalar(const std::string& key, double fallback) const;
+  // The `scalar` attribute of a *_scalar op (MXNet's default: 1).
+  double scalar() const { return scalar("scalar", 1.0); }
   // The attributes named in `keys` that the node has, to pass on.
   AttrList attrs(const std::vector<std::string>& keys) const;
   // Typed attributes, as MXNet prints them, or `fallback` where the node lacks them:
@@ -242,7 +247,7 @@ class GradientEntry {
   // answers MXNet's dependency analysis: the rule may use only the inputs and
   // outputs the stock gradient uses.
   GradientEntry& keeps_stock() { keeps_stock_ = true; return *this; }
-  bool wants_stock() const { return keeps_stock_; }
+  bool stock_kept() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
   const std::string& op() const { return op_; }
   Entries operator()(const NodePtr& node, const Entries& heads) const;

@@ -1,4 +1,4 @@
-#include "grad_dsl.h"
+#include "dsl/grad_dsl.h"
 
 #include <algorithm>
 #include <atomic>
