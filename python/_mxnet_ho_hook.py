@@ -7,6 +7,18 @@ imports `mxnet`, so Python start-up costs stay as they were.
 import os
 import sys
 
+# MXNET_HO_DISABLE values that leave mxnet-ho enabled (compared case-insensitively,
+# surrounding blanks ignored); any other value disables it.
+FALSE_SPELLINGS = ("", "0", "false", "no", "off")
+
+
+def disabled_by_environment(environ=None):
+    """Whether MXNET_HO_DISABLE asks for stock MXNet: it is set to anything but
+    unset, "", "0", "false", "no" or "off" (any case)."""
+    value = (os.environ if environ is None else environ).get("MXNET_HO_DISABLE", "")
+    return value.strip().lower() not in FALSE_SPELLINGS
+
+
 
 class _ActivatingLoader:
     """Runs mxnet's own loader, then activates mxnet-ho."""
@@ -32,7 +44,7 @@ class _MXNetFinder:
         if fullname != "mxnet":
             return None
         _disarm()
-        if os.environ.get("MXNET_HO_DISABLE", "") not in ("", "0"):
+        if disabled_by_environment():
             return None
         for finder in sys.meta_path:
             find_spec = getattr(finder, "find_spec", None)

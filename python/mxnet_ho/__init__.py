@@ -3,7 +3,8 @@
 Importing this package (or, once it is installed, importing ``mxnet``)
 registers a gradient for MXNet's backward operators, so that
 ``autograd.grad(..., create_graph=True)`` can be applied again, to any order.
-Set ``MXNET_HO_DISABLE=1`` to keep MXNet's stock behaviour.
+Set ``MXNET_HO_DISABLE=1`` to keep MXNet's stock behaviour (unset, "", "0",
+"false", "no" and "off", in any case, leave mxnet-ho enabled).
 
 If the installed MXNet is not a binary this package can patch safely,
 importing it raises ImportError naming the MXNet version and the failed check.
@@ -18,7 +19,11 @@ __all__ = ["is_enabled", "patched_ops", "__version__"]
 
 
 def _disabled_by_environment() -> bool:
-    return _os.environ.get("MXNET_HO_DISABLE", "") not in ("", "0")
+    # One rule for the package and the start-up hook (_mxnet_ho_hook): "", "0",
+    # "false", "no", "off" (any case) keep mxnet-ho on; anything else disables it.
+    from _mxnet_ho_hook import disabled_by_environment
+
+    return disabled_by_environment()
 
 
 def is_enabled() -> bool:

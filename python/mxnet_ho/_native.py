@@ -53,6 +53,11 @@ def load(expected_version_code=_EXPECTED_VERSION_CODE):
     path = library_path()
     try:
         lib = _declare(ctypes.CDLL(path))
+    except AttributeError as error:  # a library, but not mxnet-ho's (no MXHO symbols)
+        raise ImportError(
+            "mxnet-ho's native library %s for mxnet %s is not an mxnet-ho library: %s; "
+            "reinstall mxnet-ho or fix MXNET_HO_LIBRARY" % (path, version, error)
+        ) from None
     except OSError as error:
         raise ImportError(
             "mxnet-ho could not load its native library for mxnet %s (%s): %s; "

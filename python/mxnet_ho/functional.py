@@ -5,13 +5,21 @@ Every function takes ``func`` (NDArrays -> NDArray or tuple of NDArrays) and
 PyTorch: a single NDArray where PyTorch returns a Tensor for a Tensor input, a
 tuple where it returns a tuple.
 
-    vjp(func, inputs, v=None, create_graph=False)  -> (outputs, v^T J)
-    jvp(func, inputs, v=None, create_graph=False)  -> (outputs, J v)
-    hvp(func, inputs, v, create_graph=False)       -> (output, H v)
-    vhp(func, inputs, v, create_graph=False)       -> (output, v^T H)
-    grad(func, inputs, create_graph=False)         -> d func / d inputs (scalar func)
-    jacobian(func, inputs, create_graph=False)     -> J, shape output.shape + input.shape
-    hessian(func, inputs, create_graph=False)      -> H, shape input.shape + input.shape
+    vjp(func, inputs, v=None, create_graph=False, train_mode=True)  -> (outputs, v^T J)
+    jvp(func, inputs, v=None, create_graph=False, train_mode=True)  -> (outputs, J v)
+    hvp(func, inputs, v, create_graph=False, train_mode=True)       -> (output, H v)
+    vhp(func, inputs, v, create_graph=False, train_mode=True)       -> (output, v^T H)
+    grad(func, inputs, create_graph=False, train_mode=True)         -> d func / d inputs
+    jacobian(func, inputs, create_graph=False, train_mode=True)     -> J
+    hessian(func, inputs, create_graph=False, train_mode=True)      -> H
+
+``train_mode`` is the mode func runs in and is differentiated in, as in
+``autograd.record(train_mode=...)`` and ``autograd.grad(train_mode=...)``; the
+default, True, is autograd.record's. With ``train_mode=False`` (an evaluation:
+influence functions, Hessian spectra, Laplace approximations) Dropout is the
+identity and BatchNorm uses and keeps its moving statistics, as ``net(x)``
+outside ``autograd.record`` does (PyTorch: ``model.eval()``). The surrounding
+``autograd.predict_mode()`` or ``train_mode()`` does not change it: pass it.
 
 Inputs are differentiated at their current values: each is replaced by a copy
 marked for autograd, except arrays that already are autograd variables (for
@@ -20,6 +28,12 @@ are. An input the output does not depend on gets a zero gradient, where stock
 MXNet raises "Cannot differentiate with respect to the k-th variable because it
 is unreachable". ``jvp`` uses the double-vjp trick: J v = d/du <J^T u, v>, which
 needs the gradients of backward operators that mxnet-ho provides.
+
+Arrays may be legacy ``mx.nd`` arrays or, under ``npx.set_np()``, ``mx.np``
+arrays; results come in the kind of array they correspond to. A ``v`` of
+another dtype than the array it pairs with is cast to that dtype (float16
+inputs are differentiated in float16, as MXNet computes them). Arrays with no
+elements are allowed (their gradients and Jacobian blocks are empty).
 """
 import mxnet as mx
 from mxnet import autograd, nd
@@ -30,13 +44,29 @@ _NO_PATH = ("because it is unreachable", "There are no inputs in computation gra
             "does not require gradient")
 
 
+def _is_np(x):
+    return isinstance(x, mx.numpy.ndarray)
+
+
+def _legacy(x):
+    """x as a legacy NDArray sharing its data and autograd history."""
+    return x.as_nd_ndarray() if _is_np(x) else x
+
+
+def _kind_of(x, like):
+    """x (legacy or mx.np) as the kind of array `like` is, sharing its data."""
+    if _is_np(like):
+        return x if _is_np(x) else x.as_np_ndarray()
+    return x.as_nd_ndarray() if _is_np(x) else x
+
+
 def _as_tuple(x, what):
-    if isinstance(x, nd.NDArray):
+    if isinstance(x, nd.NDArray):  # mx.np.ndarray is a subclass
         return (x,), False
-    if isinstance(x, (tuple, list)) and all(isinstance(e, nd.NDArray) for e in x):
+    if isinstance(x, (tuple, list)) and x and all(isinstance(e, nd.NDArray) for e in x):
         return tuple(x), True
-    raise TypeError("%s must be an NDArray or a tuple of NDArrays, got %s"
-                    % (what, type(x).__name__))
+    raise TypeError("%s must be an NDArray (or mx.np.ndarray) or a non-empty tuple of them, "
+                    "got %s" % (what, type(x).__name__))
 
 
 def _prepare(inputs):
@@ -52,40 +82,61 @@ def _prepare(inputs):
     return tuple(prepared), is_tuple
 
 
-def _check_like(vs, refs, what):
+def _check_like(vs, refs, what, refs_what):
+    """vs, one per ref, each of its ref's shape; cast to its dtype and kind."""
     if len(vs) != len(refs):
-        raise ValueError("%s has %d entries for %d arrays" % (what, len(vs), len(refs)))
+        raise ValueError("%s has %d entries for %d %s" % (what, len(vs), len(refs), refs_what))
+    checked = []
     for i, (v, r) in enumerate(zip(vs, refs)):
         if v.shape != r.shape:
-            raise ValueError("%s[%d] has shape %s, expected %s" % (what, i, v.shape, r.shape))
+            raise ValueError("%s[%d] has shape %s, but %s[%d] has shape %s"
+                             % (what, i, v.shape, refs_what, i, r.shape))
+        v = _legacy(v)
+        if v.dtype != r.dtype:
+            v = v.astype(r.dtype)
+        checked.append(v)
+    return checked
 
 
-def _grads(outputs, variables, head_grads, create_graph):
-    """d <outputs, head_grads> / d variables, zeros where there is no path."""
+def _grads(outputs, variables, head_grads, create_graph, train_mode):
+    """d <outputs, head_grads> / d variables (legacy arrays), zeros where there is
+    no path."""
+    outputs = [_legacy(o) for o in outputs]
+    head_grads = [_legacy(h) for h in head_grads]
+    if all(o.size == 0 for o in outputs) or all(x.size == 0 for x in variables):
+        return [nd.zeros(x.shape, dtype=x.dtype) for x in variables]
     try:
-        return list(autograd.grad(list(outputs), list(variables), head_grads=list(head_grads),
-                                  create_graph=create_graph, retain_graph=True))
+        return [_legacy(g) for g in autograd.grad(
+            outputs, list(variables), head_grads=head_grads, create_graph=create_graph,
+            retain_graph=True, train_mode=train_mode)]
     except mx.base.MXNetError as error:
         if not any(m in str(error) for m in _NO_PATH):
             raise
     result = []
     for x in variables:
         try:
-            (g,) = autograd.grad(list(outputs), [x], head_grads=list(head_grads),
-                                 create_graph=create_graph, retain_graph=True)
+            (g,) = autograd.grad(outputs, [x], head_grads=head_grads, create_graph=create_graph,
+                                 retain_graph=True, train_mode=train_mode)
+            g = _legacy(g)
         except mx.base.MXNetError as error:
             if not any(m in str(error) for m in _NO_PATH):
                 raise
-            g = nd.zeros_like(x)
+            g = nd.zeros(x.shape, dtype=x.dtype)
         result.append(g)
     return result
 
 
 def _inner(arrays, others):
-    """sum_i <arrays[i], others[i]> as a differentiable (1,)-shaped array. A dot
-    of the flattened arrays: MXNet's full-array `sum` runs on one thread (about
-    13x slower than this dot for a 256x784 weight on 2 cores)."""
-    return sum(nd.dot(a.reshape((-1,)), b.reshape((-1,))) for a, b in zip(arrays, others))
+    """sum_i <arrays[i], others[i]> as a differentiable (1,)-shaped legacy array. A
+    dot of the flattened arrays: MXNet's full-array `sum` runs on one thread
+    (about 13x slower than this dot for a 256x784 weight on 2 cores). Pairs
+    with no elements add nothing."""
+    terms = [nd.dot(_legacy(a).reshape((-1,)), _legacy(b).reshape((-1,)))
+             for a, b in zip(arrays, others) if a.size > 0]
+    if not terms:
+        ref = _legacy(arrays[0])
+        return nd.zeros((1,), dtype=ref.dtype)
+    return sum(terms[1:], terms[0])
 
 
 def _ones_for_scalar(outputs, what):
@@ -93,50 +144,55 @@ def _ones_for_scalar(outputs, what):
         if out.size != 1:
             raise ValueError("%s is needed when func returns a non-scalar (shape %s)"
                              % (what, out.shape))
-    return [nd.ones_like(o) for o in outputs]
+    return [nd.ones(o.shape, dtype=o.dtype) for o in outputs]
 
 
-def _detach(arrays, create_graph):
-    return arrays if create_graph else [a.detach() for a in arrays]
+def _finish(arrays, likes, create_graph):
+    """Results, detached unless create_graph, in the kind of array of `likes`."""
+    return [_kind_of(a if create_graph else a.detach(), like) for a, like in zip(arrays, likes)]
 
 
 def _pack(arrays, is_tuple):
     return tuple(arrays) if is_tuple else arrays[0]
 
 
-def vjp(func, inputs, v=None, create_graph=False):
+def vjp(func, inputs, v=None, create_graph=False, train_mode=True):
     """(func(inputs), v^T J). v may be omitted when func returns a scalar."""
     xs, in_tuple = _prepare(inputs)
-    with autograd.record():
+    with autograd.record(train_mode=train_mode):
         outs, out_tuple = _as_tuple(func(*xs), "func's output")
-        vs = _ones_for_scalar(outs, "v") if v is None else list(_as_tuple(v, "v")[0])
-        _check_like(vs, outs, "v")
-        grads = _grads(outs, xs, vs, create_graph)
-    return (_pack(_detach(list(outs), create_graph), out_tuple),
-            _pack(_detach(grads, create_graph), in_tuple))
+        vs = (_ones_for_scalar(outs, "v") if v is None
+              else _check_like(list(_as_tuple(v, "v")[0]), outs, "v", "outputs of func"))
+        grads = _grads(outs, xs, vs, create_graph, train_mode)
+    return (_pack(_finish(outs, outs, create_graph), out_tuple),
+            _pack(_finish(grads, xs, create_graph), in_tuple))
 
 
-def jvp(func, inputs, v=None, create_graph=False):
+def jvp(func, inputs, v=None, create_graph=False, train_mode=True):
     """(func(inputs), J v). v may be omitted when inputs is a single scalar."""
     xs, in_tuple = _prepare(inputs)
-    vs = _ones_for_scalar(xs, "v") if v is None else list(_as_tuple(v, "v")[0])
-    _check_like(vs, xs, "v")
-    with autograd.record():
+    vs = (_ones_for_scalar(xs, "v") if v is None
+          else _check_like(list(_as_tuple(v, "v")[0]), xs, "v", "inputs"))
+    with autograd.record(train_mode=train_mode):
         outs, out_tuple = _as_tuple(func(*xs), "func's output")
+        if all(o.size == 0 for o in outs) or all(x.size == 0 for x in xs):
+            jv = [nd.zeros(o.shape, dtype=o.dtype) for o in outs]
+            return (_pack(_finish(outs, outs, create_graph), out_tuple),
+                    _pack(_finish(jv, outs, create_graph), out_tuple))
         us = []
         for out in outs:
-            u = nd.zeros_like(out)
+            u = nd.zeros(out.shape, dtype=out.dtype)
             u.attach_grad()
             us.append(u)
         # J^T u = d<outputs, u>/dx is linear in u; its gradient in u along v is J v.
         # (u enters the recorded graph, not as head gradients, which MXNet
         # treats as constants.)
         paired = _inner(outs, us)
-        jt_u = _grads([paired], xs, [nd.ones_like(paired)], create_graph=True)
+        jt_u = _grads([paired], xs, [nd.ones_like(paired)], True, train_mode)
         inner = _inner(jt_u, vs)
-        jv = _grads([inner], us, [nd.ones_like(inner)], create_graph)
-    return (_pack(_detach(list(outs), create_graph), out_tuple),
-            _pack(_detach(jv, create_graph), out_tuple))
+        jv = _grads([inner], us, [nd.ones_like(inner)], create_graph, train_mode)
+    return (_pack(_finish(outs, outs, create_graph), out_tuple),
+            _pack(_finish(jv, outs, create_graph), out_tuple))
 
 
 def _scalar_output(func, xs):
@@ -147,61 +203,65 @@ def _scalar_output(func, xs):
     return outs[0]
 
 
-def hvp(func, inputs, v, create_graph=False):
+def hvp(func, inputs, v, create_graph=False, train_mode=True):
     """(func(inputs), H v) for a scalar func."""
     xs, in_tuple = _prepare(inputs)
-    vs = list(_as_tuple(v, "v")[0])
-    _check_like(vs, xs, "v")
-    with autograd.record():
+    vs = _check_like(list(_as_tuple(v, "v")[0]), xs, "v", "inputs")
+    with autograd.record(train_mode=train_mode):
         out = _scalar_output(func, xs)
-        gs = _grads([out], xs, [nd.ones_like(out)], create_graph=True)
+        gs = _grads([out], xs, [nd.ones(out.shape, dtype=out.dtype)], True, train_mode)
         inner = _inner(gs, vs)
-        hv = _grads([inner], xs, [nd.ones_like(inner)], create_graph)
-    return _detach([out], create_graph)[0], _pack(_detach(hv, create_graph), in_tuple)
+        hv = _grads([inner], xs, [nd.ones_like(inner)], create_graph, train_mode)
+    return _finish([out], [out], create_graph)[0], _pack(_finish(hv, xs, create_graph), in_tuple)
 
 
-def vhp(func, inputs, v, create_graph=False):
+def vhp(func, inputs, v, create_graph=False, train_mode=True):
     """(func(inputs), v^T H) for a scalar func (equal to H v: H is symmetric)."""
-    return hvp(func, inputs, v, create_graph)
+    return hvp(func, inputs, v, create_graph, train_mode)
 
 
-def grad(func, inputs, create_graph=False):
+def grad(func, inputs, create_graph=False, train_mode=True):
     """The gradient of a scalar func."""
-    return vjp(func, inputs, None, create_graph)[1]
+    return vjp(func, inputs, None, create_graph, train_mode)[1]
 
 
-def jacobian(func, inputs, create_graph=False):
+def jacobian(func, inputs, create_graph=False, train_mode=True):
     """J[i][j] = d output_i / d input_j, shaped output_i.shape + input_j.shape;
     a single NDArray when both are single, else nested tuples as in PyTorch."""
     xs, in_tuple = _prepare(inputs)
-    with autograd.record():
+    with autograd.record(train_mode=train_mode):
         outs, out_tuple = _as_tuple(func(*xs), "func's output")
     rows = []
     for out in outs:
+        flat_out = _legacy(out)
         per_input = [[] for _ in xs]
         for k in range(out.size):
             onehot = nd.zeros((out.size,), dtype=out.dtype)
             onehot[k] = 1
             head = onehot.reshape(out.shape)
-            with autograd.record():
-                gs = _grads([out], xs, [head], create_graph)
+            with autograd.record(train_mode=train_mode):
+                gs = _grads([flat_out], xs, [head], create_graph, train_mode)
             for j, g in enumerate(gs):
                 per_input[j].append(g)
         blocks = []
         for j, x in enumerate(xs):
-            stacked = nd.stack(*per_input[j]) if per_input[j] else nd.zeros((0,) + x.shape)
-            blocks.append(stacked.reshape(out.shape + x.shape))
-        rows.append(_pack(_detach(blocks, create_graph), in_tuple))
+            shape = tuple(out.shape) + tuple(x.shape)
+            if per_input[j] and x.size > 0:
+                blocks.append(nd.stack(*per_input[j]).reshape(shape))
+            else:  # no elements: zeros of that shape, made directly (reshape reads 0 as "keep")
+                blocks.append(nd.zeros(shape, dtype=x.dtype))
+        rows.append(_pack(_finish(blocks, xs, create_graph), in_tuple))
     return _pack(rows, out_tuple)
 
 
-def hessian(func, inputs, create_graph=False):
+def hessian(func, inputs, create_graph=False, train_mode=True):
     """H[i][j] = d^2 func / d input_i d input_j for a scalar func."""
     xs, in_tuple = _prepare(inputs)
 
     def gradient(*args):
         out = _scalar_output(func, args)
-        return tuple(_grads([out], args, [nd.ones_like(out)], create_graph=True))
+        grads = _grads([out], args, [nd.ones(out.shape, dtype=out.dtype)], True, train_mode)
+        return tuple(_kind_of(g, a) for g, a in zip(grads, args))
 
     return jacobian(lambda *a: gradient(*a) if in_tuple else gradient(*a)[0],
-                    xs if in_tuple else xs[0], create_graph)
+                    xs if in_tuple else xs[0], create_graph, train_mode)

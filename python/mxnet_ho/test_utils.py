@@ -83,7 +83,7 @@ def _inner(a, b):
 
 def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, cotangent: Any,
                        directions: Sequence[Sequence[Any]],
-                       with_grads: bool = True) -> Tuple[float, Optional[List[np.ndarray]]]:
+                       with_grads: bool = True, train_mode: bool = True) -> Tuple[float, Optional[List[np.ndarray]]]:
     """Returns (S_k, [dS_k/dx_i] or None) for fn at `inputs` (float64 NDArrays),
     where S_0 = <fn(x), cotangent> and S_k = sum_i <dS_{k-1}/dx_i, directions[k-1][i]>.
     A derivative with no path to an input (constant there) counts as zeros."""
@@ -97,7 +97,8 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
         # kernels mishandle some single-input requests (float32 FullyConnected's
         # bias alone comes back unwritten, Deconvolution's weight alone fails).
         try:
-            grads = mx.autograd.grad(s, xs, create_graph=True, retain_graph=True)
+            grads = mx.autograd.grad(s, xs, create_graph=True, retain_graph=True,
+                                     train_mode=train_mode)
             return [_same_kind(g, x) for g, x in zip(grads, xs)]
         except mx.base.MXNetError as error:
             if not _is_no_path_error(error):
@@ -105,7 +106,8 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
         grads = []
         for x in xs:
             try:
-                (g,) = mx.autograd.grad(s, [x], create_graph=True, retain_graph=True)
+                (g,) = mx.autograd.grad(s, [x], create_graph=True, retain_graph=True,
+                                        train_mode=train_mode)
             except mx.base.MXNetError as error:
                 if not _is_no_path_error(error):
                     raise
@@ -113,7 +115,7 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
             grads.append(_same_kind(g, x))
         return grads
 
-    with mx.autograd.record():
+    with mx.autograd.record(train_mode=train_mode):
         s = _inner(fn(*xs), cotangent)
         for step in range(k):
             terms = [_inner(g, v) for g, v in zip(grads_of(s), directions[step])]
@@ -124,16 +126,40 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
     return s.asnumpy().item(), None if grads is None else [g.asnumpy() for g in grads]
 
 
+# The highest order checked. Each order differentiates the graph of the one
+# before, so the graph (and the time and memory) grows with the order, at least
+# geometrically for most functions; finite differences of an order-k derivative
+# also lose about one more factor eps of precision per order, so in float64
+# (eps = 1e-5) nothing beyond a few orders can be checked meaningfully: 10 leaves
+# room for the closed-form tests of high orders without letting a mistyped order
+# run until memory is exhausted.
+MAX_ORDER = 10
+
+
 def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order: int = 2,
                             rtol: float = 1e-5, atol: float = 1e-7, eps: float = 1e-5,
                             seed: int = 0, names: Optional[Sequence[str]] = None,
+                            train_mode: bool = True,
                             ) -> List[Tuple[int, str, float, float]]:
     """Checks the autograd derivatives of ``fn`` up to ``order`` against finite
     differences; raises HigherOrderGradError naming the input and the order that
     disagree. ``fn`` takes NDArrays and returns one NDArray. Returns a list of
-    (order, input name, autograd value, finite-difference value) rows."""
+    (order, input name, autograd value, finite-difference value) rows.
+
+    ``train_mode`` (default True, as ``autograd.record``'s) is the mode fn runs
+    and is differentiated in: False checks a network in predict mode (Dropout
+    the identity, BatchNorm with its moving statistics). ``order`` is at most
+    MAX_ORDER (10)."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise TypeError("order must be an integer, got %r" % (order,))
     if order < 1:
         raise ValueError("order must be at least 1, got %r" % (order,))
+    if order > MAX_ORDER:
+        raise ValueError(
+            "order must be at most %d, got %r: each order differentiates the graph of the "
+            "one before (which grows with every order) and finite differences lose "
+            "precision with each, so higher orders cannot be checked in float64"
+            % (MAX_ORDER, order))
     mx = _mx()
     xs = _as_float64(inputs)
     names = list(names) if names is not None else ["input %d" % i for i in range(len(xs))]
@@ -144,13 +170,14 @@ def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order
     def rand_like(a):
         return _array_like(rng.uniform(-1.0, 1.0, a.shape), a)
 
-    with mx.autograd.pause():
+    with mx.autograd.pause(train_mode=train_mode):
         y = fn(*xs)
     cotangent = rand_like(y)
     directions = [[rand_like(x) for x in xs] for _ in range(order)]
     report = []
     for k in range(1, order + 1):
-        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions)
+        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions,
+                                      train_mode=train_mode)
         for i, (x, g) in enumerate(zip(xs, grads)):
             if g.shape != x.shape:
                 raise HigherOrderGradError(
@@ -162,7 +189,7 @@ def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order
                 moved = list(xs)
                 moved[i] = x + sign * eps * u
                 value, _ = higher_order_grads(fn, moved, k - 1, cotangent, directions,
-                                              with_grads=False)
+                                              with_grads=False, train_mode=train_mode)
                 shifted.append(value)
             numeric = (shifted[0] - shifted[1]) / (2.0 * eps)
             analytic = float((g * u.asnumpy()).sum())

@@ -6,6 +6,7 @@
 // to x. The rules therefore recompute the statistics from x with forward ops,
 // so that every order sees their dependence on x, and return zero for them.
 #include "operator/nn/normalization.h"
+#include "operator/nn/run_mode.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -94,12 +95,14 @@ Grads GlobalStatsGrad(const Backward& n) {
           zeros_like(moving_mean), zeros_like(moving_var)};
 }
 
+}  // namespace
+
 // 1 where the gradient graph runs in predict mode, 0 in training mode, shaped (1,).
 // Without use_global_stats the stock kernels pick the statistics by the run-time
 // mode, which the node's attributes do not record; so does this probe: a BatchNorm
 // over two equal rows gives 0 with their batch statistics and 1/sqrt(1 + eps) with
 // moving statistics (0, 1).
-Expr PredictMode(const Expr& gamma) {
+Expr PredictMode(const Expr& gamma) {  // run_mode.h
   Expr row = apply("reshape", {ones_like(gamma)}, {{"shape", "(1, -1)"}});
   Expr rows = apply("Concat", {row, row}, {{"num_args", "2"}, {"dim", "0"}});
   Expr normalized = apply("BatchNorm", {rows, ones_like(gamma), zeros_like(gamma),
@@ -107,8 +110,6 @@ Expr PredictMode(const Expr& gamma) {
                           {{"fix_gamma", "True"}, {"eps", "0.001"}});
   return apply("mean", {normalized}) > 0.5;
 }
-
-}  // namespace
 
 // inputs (g, mean, invstd, x, gamma, beta, moving_mean, moving_var) -> (gx, ggamma, gbeta);
 // training: the normalization's derivative above with batch statistics recomputed from x;

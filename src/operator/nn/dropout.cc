@@ -1,17 +1,36 @@
-// Gradient of _backward_Dropout. In training (or mode='always') Dropout draws a
-// mask m, already scaled by 1/(1-p) and broadcast along `axes`, and returns it
-// as its second output: y = x*m. The backward op takes (g, m) and returns
-// gx = g*m, linear in g with the same mask at every order. The mask is a random
-// constant: its own gradient is zero (the forward op discards it anyway).
+// Gradient of _backward_Dropout. When Dropout drops (training mode, or
+// mode='always', with p > 0) it draws a mask m, already scaled by 1/(1-p) and
+// shaped like x with the `axes` reduced to 1, and returns it as its second
+// output: y = x*m. The backward op takes (g, m) and returns gx = g*m, linear in
+// g with the same mask at every order. The mask is a random constant: its own
+// gradient is zero (the forward op discards it anyway).
+//
+// Otherwise (predict mode, or p = 0) Dropout is the identity and never writes
+// its mask output, which then holds whatever the memory held: gx = g, and the
+// rule must not read m. The node's attributes do not record the mode it ran
+// in, so the rule selects by the run-time mode of the gradient graph
+// (run_mode.h), as the stock kernels of BatchNorm do: a forward and its
+// gradients are taken in one mode (autograd.record(train_mode=...) and
+// grad/backward(train_mode=...) alike; mxnet_ho.functional's train_mode).
 #include "dsl/grad_dsl.h"
+#include "operator/nn/run_mode.h"
 
 namespace mxnet_ho {
 namespace op {
 
-// gx = g*m:  d/dg = h*m;  d/dm = 0
+// gx = g*m (dropping) or g (identity):  d/dg = h*m or h;  d/dm = 0
 MXNET_HO_GRADIENT(_backward_Dropout).broadcasting().set_rule([](const Backward& n) -> Grads {
   Expr mask = n.in(1);
-  return {n.head(0) * mask, zeros_like(mask)};
+  if (n.scalar("p", 0.5) <= 0) return {n.head(0), zeros_like(mask)};
+  const AttrList mode = n.attrs({"mode"});
+  if (!mode.empty() && mode[0].second == "always") return {n.head(0) * mask, zeros_like(mask)};
+  // (1, .., 1), then m's shape: 1 in predict mode, where m was never written
+  Expr corner = apply("sum", {mask}, {{"keepdims", "True"}});
+  Expr predict = apply("reshape_like", {PredictMode(apply("reshape", {corner}, {{"shape", "(-1,)"}})),
+                                        corner});
+  // a select, not arithmetic: the unwritten m may hold NaN or infinities
+  Expr used = apply("where", {broadcast_like(predict, mask), ones_like(mask), mask});
+  return {n.head(0) * used, zeros_like(mask)};
 });
 
 }  // namespace op
