@@ -202,3 +202,121 @@ def test_against_pytorch_when_installed():
     t_H = TF.hessian(lambda a: t_f(a, tb), ta)
     m_H = F.hessian(lambda a: f_scalar(a, arr(B)), arr(A))
     np.testing.assert_allclose(m_H.asnumpy(), t_H.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# -- train_mode (issue 10, item 3) and argument kinds (item 4) ------------------
+def _dropout_bn_net():
+    import mxnet as mx
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(5, activation="tanh"), mx.gluon.nn.Dropout(0.5),
+            mx.gluon.nn.BatchNorm(), mx.gluon.nn.Dense(1))
+    net.initialize(mx.init.Uniform(0.5))
+    net.cast("float64")
+    x = arr(np.random.RandomState(1).uniform(-1, 1, (4, 3)))
+    net(x)  # shapes
+    stats = [p for n, p in net.collect_params().items() if "running" in n]
+    for p in stats:  # moving statistics away from (0, 1), so using them shows
+        p.set_data(arr(np.random.RandomState(2).uniform(0.5, 1.5, p.shape)))
+    return net, x, stats
+
+
+def test_hvp_in_predict_mode_is_deterministic_keeps_statistics_and_matches_differences():
+    net, x, stats = _dropout_bn_net()
+    w = net[0].weight.data()
+    before = [p.data().asnumpy().copy() for p in stats]
+
+    def loss(weight):
+        return (net[3](net[2](net[1](nd.tanh(nd.FullyConnected(
+            x, weight, net[0].bias.data(), num_hidden=5))))) ** 2).sum()
+
+    v = arr(np.random.RandomState(3).uniform(-1, 1, w.shape))
+    results = [F.hvp(loss, w.copy(), v, train_mode=False)[1].asnumpy() for _ in range(3)]
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+    for p, b in zip(stats, before):
+        np.testing.assert_array_equal(p.data().asnumpy(), b)
+    # finite differences of the predict-mode gradient along v
+    def g_at(weight):
+        return F.grad(loss, weight, train_mode=False).asnumpy()
+    numeric = (g_at(w + 1e-6 * v) - g_at(w - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(results[0], numeric, rtol=1e-6, atol=1e-9)
+    # and the gradient itself against differences of the predict-mode loss
+    u = arr(np.random.RandomState(4).uniform(-1, 1, w.shape))
+    from mxnet import autograd
+    with autograd.predict_mode():
+        fd = (loss(w + 1e-6 * u).asscalar() - loss(w - 1e-6 * u).asscalar()) / 2e-6
+    np.testing.assert_allclose((g_at(w) * u.asnumpy()).sum(), fd, rtol=1e-6)
+
+
+def test_training_mode_default_uses_batch_statistics():
+    net, x, stats = _dropout_bn_net()
+    f = lambda inp: (net[2](inp) ** 3).sum()  # BatchNorm alone: no randomness
+    a = F.grad(f, x).asnumpy()
+    b = F.grad(f, x, train_mode=False).asnumpy()
+    assert not np.allclose(a, b)  # batch vs moving statistics
+    assert np.allclose(F.grad(f, x, train_mode=True).asnumpy(), a)
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp", "grad", "jacobian", "hessian"])
+def test_every_function_takes_train_mode(name):
+    import inspect
+    assert inspect.signature(getattr(F, name)).parameters["train_mode"].default is True
+
+
+def test_float16_inputs_follow_float64():
+    x64 = np.array([0.3, -0.7, 1.1])
+    f = lambda a: (nd.sin(a) * a * a).sum()
+    for fn in (lambda x: F.hvp(f, x, x)[1], lambda x: F.jvp(nd.tanh, x, x)[1],
+               lambda x: F.jacobian(nd.tanh, x)):
+        lo = fn(nd.array(x64, dtype="float16"))
+        assert lo.dtype == np.float16
+        np.testing.assert_allclose(lo.asnumpy(), fn(arr(x64)).asnumpy(), rtol=1e-2, atol=1e-2)
+
+
+def test_v_of_another_dtype_is_cast_to_its_input():
+    x = arr([0.3, -0.7, 1.1])
+    f = lambda a: (a ** 3).sum()
+    hv = F.hvp(f, x, nd.array([1, 2, 3], dtype="float32"))[1]
+    assert hv.dtype == np.float64
+    np.testing.assert_allclose(hv.asnumpy(), 6 * x.asnumpy() * [1, 2, 3])
+    _, jv = F.jvp(nd.sin, x, nd.array([1, 2, 3], dtype="float32"))
+    np.testing.assert_allclose(jv.asnumpy(), np.cos(x.asnumpy()) * [1, 2, 3], rtol=1e-12)
+
+
+def test_v_of_a_wrong_shape_names_the_argument():
+    with pytest.raises(ValueError, match=r"v\[0\] has shape \(2,\), but inputs\[0\]"):
+        F.hvp(lambda a: a.sum(), arr([1, 2, 3]), arr([1, 2]))
+
+
+@pytest.fixture
+def np_semantics():
+    from mxnet import npx
+    npx.set_np()
+    yield
+    npx.reset_np()
+
+
+def test_np_arrays_under_np_semantics(np_semantics):
+    import mxnet as mx
+    x = mx.np.array([0.3, -0.7, 1.1], dtype="float64")
+    v = mx.np.array([1.0, 2.0, 3.0], dtype="float64")
+    out, hv = F.hvp(lambda a: (mx.np.sin(a) * a).sum(), x, v)
+    assert isinstance(hv, mx.np.ndarray) and isinstance(out, mx.np.ndarray)
+    xn, vn = x.asnumpy(), v.asnumpy()
+    np.testing.assert_allclose(hv.asnumpy(), (2 * np.cos(xn) - xn * np.sin(xn)) * vn, rtol=1e-12)
+    _, jv = F.jvp(mx.np.tanh, x, v)
+    assert isinstance(jv, mx.np.ndarray)
+    np.testing.assert_allclose(jv.asnumpy(), (1 - np.tanh(xn) ** 2) * vn, rtol=1e-12)
+    J = F.jacobian(mx.np.tanh, x)
+    assert isinstance(J, mx.np.ndarray)
+    np.testing.assert_allclose(J.asnumpy(), np.diag(1 - np.tanh(xn) ** 2), rtol=1e-12)
+
+
+def test_size_zero_outputs(np_semantics):
+    import mxnet as mx
+    x = mx.np.array([1.0, 2.0, 3.0], dtype="float64")
+    J = F.jacobian(lambda a: (a[:0] * 2, a * a), x)
+    assert J[0].shape == (0, 3) and J[1].shape == (3, 3)
+    np.testing.assert_array_equal(J[1].asnumpy(), np.diag([2.0, 4.0, 6.0]))
+    out, jv = F.jvp(lambda a: a[:0] * 2, x, x)
+    assert out.shape == (0,) and jv.shape == (0,)

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def run_python(code, **env):
     full_env = dict(os.environ)
@@ -66,3 +68,39 @@ def test_missing_library_warns_once_and_leaves_stock_mxnet_working():
     assert len(warnings) == 1
     assert "mxnet-ho is installed but could not activate" in warnings[0]
     assert "/nonexistent/libmxnet_ho.so" in warnings[0]
+
+
+def test_library_without_mxho_symbols_warns_once_and_leaves_stock_mxnet_working():
+    import ctypes.util
+    other = ctypes.util.find_library("m") or "libm.so.6"  # loads, but is not mxnet-ho
+    result = run_python("""
+        import warnings
+        warnings.simplefilter("always")
+        from mxnet import nd, autograd
+        x = nd.array([2.0]); x.attach_grad()
+        with autograd.record():
+            y = nd.sin(x)
+        y.backward()
+        print(round(x.grad.asscalar(), 6))
+        try:
+            import mxnet_ho  # an explicit import names the problem
+        except ImportError as e:
+            print("enabled:", "not an mxnet-ho library" not in str(e))
+    """, MXNET_HO_LIBRARY=other)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["-0.416147", "enabled:", "False"]
+    warnings = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warnings) == 1, result.stderr
+    assert "is not an mxnet-ho library" in warnings[0]
+
+
+@pytest.mark.parametrize("value,enabled", [
+    ("", True), ("0", True), ("false", True), ("False", True), ("NO", True), ("off", True),
+    (" off ", True), ("1", False), ("true", False), ("yes", False), ("anything", False)])
+def test_disable_accepts_the_usual_false_spellings(value, enabled):
+    result = run_python("""
+        import mxnet, mxnet_ho
+        print(mxnet_ho.is_enabled())
+    """, MXNET_HO_DISABLE=value)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(enabled)]

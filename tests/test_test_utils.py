@@ -169,3 +169,27 @@ def test_reports_wrong_gradient_of_np_arrays(np_semantics, grad_flavour):
     x = mx.np.array(np.random.RandomState(0).uniform(-1, 1, (3,)), dtype="float64")
     with pytest.raises(HigherOrderGradError, match="order 1 derivative for input 0"):
         check_higher_order_grad(lambda a: mx.np.arctan2(1.5, a), [x], order=2)
+
+
+def test_rejects_orders_it_cannot_finish():
+    import pytest
+    from mxnet_ho.test_utils import MAX_ORDER, check_higher_order_grad
+    with pytest.raises(ValueError, match="at most %d" % MAX_ORDER):
+        check_higher_order_grad(lambda x: x ** 3, [[1.0]], order=10 ** 9)
+    with pytest.raises(TypeError, match="integer"):
+        check_higher_order_grad(lambda x: x ** 3, [[1.0]], order=2.5)
+
+
+def test_train_mode_false_checks_predict_mode():
+    import mxnet as mx
+    from mxnet_ho.test_utils import check_higher_order_grad
+    gamma, beta = mx.nd.ones((2,), dtype="float64"), mx.nd.zeros((2,), dtype="float64")
+    mean = mx.nd.array([0.2, -0.1], dtype="float64")
+    var = mx.nd.array([0.7, 1.3], dtype="float64")
+
+    def fn(x):  # Dropout is the identity and BatchNorm uses (mean, var) in predict mode
+        y = mx.nd.BatchNorm(mx.nd.Dropout(x, p=0.5), gamma, beta, mean, var, fix_gamma=False)
+        return mx.nd.sin(y) * x
+    x = np.random.RandomState(0).uniform(-1, 1, (3, 2))
+    check_higher_order_grad(fn, [x], order=3, train_mode=False)
+    np.testing.assert_array_equal(mean.asnumpy(), [0.2, -0.1])
