@@ -245,8 +245,10 @@ PENALTY32_ACTIVATIONS = ("relu", "Activation_relu", "abs", "tanh", "LeakyReLU_el
 
 
 def penalty32_cases():
-    return ["penalty32>%s>%s" % (layer, act) for layer in LAYERS if layer != "embedding"
-            for act in PENALTY32_ACTIVATIONS]
+    # Not Deconvolution: its float32 weight gradient fails in stock MKL-DNN ("could
+    # not execute a primitive", README Limits), with or without mxnet-ho.
+    return ["penalty32>%s>%s" % (layer, act) for layer in LAYERS
+            if layer not in ("embedding", "deconv2d") for act in PENALTY32_ACTIVATIONS]
 
 
 def penalty_weight_grads(name, dtype):

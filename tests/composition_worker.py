@@ -3,7 +3,7 @@ reports each as it goes, one line each, flushed:
     START <name>
     PASS <name>            or    FAIL <name>\t<message>
 so that a parent that sees this process die knows which case killed it
-(test_compositions.py)."""
+(test_compositions.py). It stops after a failure."""
 import os
 import sys
 
@@ -59,6 +59,9 @@ def main(names):
         except Exception as error:  # reported, the sweep goes on
             message = " ".join(str(error).split())[:400]
             print("FAIL %s\t%s: %s" % (name, type(error).__name__, message), flush=True)
+            # a failed case may leave MXNet's state broken (an MKL-DNN error leaves
+            # its stream unusable): the parent runs the rest in a new worker
+            return
         else:
             print("PASS " + name, flush=True)
 
