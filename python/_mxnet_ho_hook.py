@@ -32,8 +32,10 @@ class _MXNetFinder:
         if fullname != "mxnet":
             return None
         _disarm()
+        # NumPy >= 1.24 / Python 3.12 adaptations, whether or not gradients are patched.
+        compat = _install_compat()
         if os.environ.get("MXNET_HO_DISABLE", "") not in ("", "0"):
-            return None
+            return compat.MXNetCompatFinder().find_spec(fullname, path, target) if compat else None
         for finder in sys.meta_path:
             find_spec = getattr(finder, "find_spec", None)
             spec = find_spec(fullname, path, target) if find_spec else None
@@ -42,6 +44,13 @@ class _MXNetFinder:
                     spec.loader = _ActivatingLoader(spec.loader)
                 return spec
         return None
+
+
+def _install_compat():
+    """The compatibility module once its finder is installed, or None when off."""
+    import _mxnet_ho_compat
+
+    return _mxnet_ho_compat if _mxnet_ho_compat.install() else None
 
 
 def _activate():
