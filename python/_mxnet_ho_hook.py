@@ -48,8 +48,10 @@ class _MXNetFinder:
 
 def _install_compat():
     """The compatibility module once its finder is installed, or None when off."""
-    import _mxnet_ho_compat
-
+    try:
+        import _mxnet_ho_compat
+    except ImportError:  # a hook without its sibling (e.g. pip's isolated build env)
+        return None
     return _mxnet_ho_compat if _mxnet_ho_compat.install() else None
 
 
