@@ -44,8 +44,10 @@ class _MXNetFinder:
         if fullname != "mxnet":
             return None
         _disarm()
+        # NumPy >= 1.24 / Python 3.12 adaptations, whether or not gradients are patched.
+        compat = _install_compat()
         if disabled_by_environment():
-            return None
+            return compat.MXNetCompatFinder().find_spec(fullname, path, target) if compat else None
         for finder in sys.meta_path:
             find_spec = getattr(finder, "find_spec", None)
             spec = find_spec(fullname, path, target) if find_spec else None
@@ -54,6 +56,15 @@ class _MXNetFinder:
                     spec.loader = _ActivatingLoader(spec.loader)
                 return spec
         return None
+
+
+def _install_compat():
+    """The compatibility module once its finder is installed, or None when off."""
+    try:
+        import _mxnet_ho_compat
+    except ImportError:  # a hook without its sibling (e.g. pip's isolated build env)
+        return None
+    return _mxnet_ho_compat if _mxnet_ho_compat.install() else None
 
 
 def _activate():

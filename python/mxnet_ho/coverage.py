@@ -20,8 +20,8 @@ import sys
 
 try:
     import tomllib
-except ImportError:  # Python < 3.11
-    tomllib = None
+except ImportError:  # Python < 3.11: the same parser, published as tomli
+    import tomli as tomllib
 
 INF = math.inf
 
@@ -38,7 +38,7 @@ def patches_dir():
 def load_patches():
     """The series: a list of dicts, one per patches/*.toml file."""
     directory = patches_dir()
-    if directory is None or tomllib is None:
+    if directory is None:
         return []
     series = []
     for path in sorted(glob.glob(os.path.join(directory, "*.toml"))):
