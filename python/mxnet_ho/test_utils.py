@@ -83,7 +83,8 @@ def _inner(a, b):
 
 def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, cotangent: Any,
                        directions: Sequence[Sequence[Any]],
-                       with_grads: bool = True, train_mode: bool = True) -> Tuple[float, Optional[List[np.ndarray]]]:
+                       with_grads: bool = True, train_mode: bool = True,
+                       ) -> Tuple[float, Optional[List[np.ndarray]]]:
     """Returns (S_k, [dS_k/dx_i] or None) for fn at `inputs` (float64 NDArrays),
     where S_0 = <fn(x), cotangent> and S_k = sum_i <dS_{k-1}/dx_i, directions[k-1][i]>.
     A derivative with no path to an input (constant there) counts as zeros."""
