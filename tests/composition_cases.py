@@ -30,7 +30,8 @@ def _fc(F, x, w, b):
 
 LAYERS = {
     "fc_bias": ([(3, 4), (5, 4), (5,)], lambda F, x, w, b: F.FullyConnected(x, w, b, num_hidden=5)),
-    "fc_nobias": ([(3, 4), (5, 4)], lambda F, x, w: F.FullyConnected(x, w, no_bias=True, num_hidden=5)),
+    "fc_nobias": ([(3, 4), (5, 4)],
+                  lambda F, x, w: F.FullyConnected(x, w, no_bias=True, num_hidden=5)),
     "fc_noflatten": ([(2, 3, 4), (5, 4), (5,)],
                      lambda F, x, w, b: F.FullyConnected(x, w, b, num_hidden=5, flatten=False)),
     "fc_flatten4d": ([(2, 2, 2, 2), (3, 8)],
@@ -87,7 +88,8 @@ for _name in ("sin", "cos", "tanh", "sigmoid", "exp", "square", "arctan", "arcsi
     ACTIVATIONS[_name] = ((lambda op: lambda F, y: getattr(F, op)(y))(_name), True)
 for _name in ("gamma", "gammaln"):  # on (1, 2), where their derivatives stay moderate
     ACTIVATIONS[_name] = ((lambda op: lambda F, y: getattr(F, op)(F.sigmoid(y) + 1))(_name), True)
-for _name in ("log", "sqrt", "rsqrt", "cbrt", "rcbrt", "reciprocal", "log1p", "log2", "log10", "arccosh"):
+for _name in ("log", "sqrt", "rsqrt", "cbrt", "rcbrt", "reciprocal", "log1p", "log2", "log10",
+              "arccosh"):
     ACTIVATIONS[_name] = ((lambda op: lambda F, y: getattr(F, op)(_pos(F, y) + (
         1.0 if op == "arccosh" else 0.0)))(_name), True)
 for _name in ("arcsin", "arccos", "arctanh", "erfinv", "tan"):
@@ -101,7 +103,8 @@ for _mode, _kw in (("leaky", dict(slope=0.2)), ("elu", dict(slope=0.7)), ("selu"
         (lambda m, kw: lambda F, y: F.LeakyReLU(y, act_type=m, **kw))(_mode, _kw), True)
 ACTIVATIONS["LeakyReLU_prelu"] = (_prelu, True)
 ACTIVATIONS["softmax"] = (lambda F, y: F.softmax(y, axis=-1), True)
-ACTIVATIONS["softmax_axis1_temperature"] = (lambda F, y: F.softmax(y, axis=1, temperature=1.7), True)
+ACTIVATIONS["softmax_axis1_temperature"] = (
+    lambda F, y: F.softmax(y, axis=1, temperature=1.7), True)
 ACTIVATIONS["log_softmax"] = (lambda F, y: F.log_softmax(y, axis=-1), True)
 ACTIVATIONS["softmin"] = (lambda F, y: F.softmin(y, axis=-1), True)
 ACTIVATIONS["Dropout_predict"] = (lambda F, y: F.Dropout(y, p=0.5), False)

@@ -34,7 +34,7 @@ def _run_batch(names, _results=_results):
                                 + pending, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 universal_newlines=True, cwd=HERE)
         stderr = []
-        drain = threading.Thread(target=lambda: stderr.extend(proc.stderr))
+        drain = threading.Thread(target=stderr.extend, args=(proc.stderr,))
         drain.start()
         running = None
         for line in proc.stdout:

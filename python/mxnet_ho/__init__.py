@@ -9,7 +9,6 @@ Set ``MXNET_HO_DISABLE=1`` to keep MXNet's stock behaviour (unset, "", "0",
 If the installed MXNet is not a binary this package can patch safely,
 importing it raises ImportError naming the MXNet version and the failed check.
 """
-import os as _os
 from typing import List as _List
 
 from . import _native
