@@ -37,7 +37,6 @@ Documented tolerances (stock MXNet kernels, not mxnet-ho rules):
 * GELU: the stock forward and first-order kernels compute in float32; its case
   uses the step and tolerance of tests/test_leaky_relu.py's gelu case.
 """
-import functools
 
 import mxnet as mx
 import numpy as np
@@ -389,16 +388,13 @@ def test_case_names_unique():
 
 
 @pytest.mark.parametrize("case,mode", PARAMS)
-def test_third_order(case, mode, monkeypatch):
-    if not case.train_mode:
-        # check_higher_order_grad calls mx.autograd.grad with its default train_mode.
-        monkeypatch.setattr(mx.autograd, "grad",
-                            functools.partial(mx.autograd.grad, train_mode=False))
+def test_third_order(case, mode):
     with context():
         block = case.make()
         if mode == "hybridized":
             block.hybridize()
-        rows = check_higher_order_grad(block, case.inputs, order=3, **case.tol)
+        rows = check_higher_order_grad(block, case.inputs, order=3, train_mode=case.train_mode,
+                                       **case.tol)
     # Hybridized cases really ran through a CachedOp.
     assert (block._cached_op is not None) == (mode == "hybridized")
     # Orders 1..3, every input: nothing skipped.
