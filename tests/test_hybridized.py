@@ -296,11 +296,9 @@ def test_hvp_central_differences():
     run_isolated("case_hvp_central_differences")
 
 
-def case_dropout_training_refused():
-    """Dropout in training mode needs the forward's mask: a clear error, no value."""
+def assert_second_order_refused(net, x, *words):
+    """A penalty's second order through `net` raises MXNet's error with `words`."""
     import mxnet as mx
-    net, x = build("cnn_dropout")
-    net.hybridize()
     x.attach_grad()
     try:
         with mx.autograd.record():
@@ -308,10 +306,18 @@ def case_dropout_training_refused():
             penalty = (g * g).sum()
         penalty.backward()
     except mx.base.MXNetError as error:
-        assert "Dropout" in str(error) and "predict mode" in str(error), str(error)
+        assert all(w in str(error) for w in words), str(error)
     else:
-        raise AssertionError("a second order through training-mode Dropout did not raise")
-    # and nothing is left broken: the same block still trains to first order
+        raise AssertionError("no error naming %s" % (words,))
+
+
+def case_dropout_training_refused():
+    """Dropout in training mode needs the forward's mask: a clear error, no value;
+    and the block still trains to first order afterwards."""
+    import mxnet as mx
+    net, x = build("cnn_dropout")
+    net.hybridize()
+    assert_second_order_refused(net, x, "Dropout", "predict mode")
     with mx.autograd.record():
         loss = net(x).sum()
     loss.backward()
@@ -322,6 +328,7 @@ def test_dropout_training_refused():
 
 
 def case_random_op_refused():
+    """A sampler would draw again when recomputed: a clear error naming it."""
     import mxnet as mx
     from mxnet import gluon
 
@@ -331,17 +338,8 @@ def case_random_op_refused():
 
     net = Noisy()
     net.hybridize()
-    x = mx.nd.ones((3,), dtype="float64")
-    x.attach_grad()
-    try:
-        with mx.autograd.record():
-            (g,) = mx.autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True)
-            top = (g * g).sum()
-        top.backward()
-    except mx.base.MXNetError as error:
-        assert "_random_uniform" in str(error) and "random numbers" in str(error), str(error)
-    else:
-        raise AssertionError("recomputing a random op did not raise")
+    assert_second_order_refused(net, mx.nd.ones((3,), dtype="float64"), "_random_uniform",
+                                "random numbers")
 
 
 def test_random_op_refused():
