@@ -191,6 +191,30 @@ __attribute__((visibility("default"))) int MXHORememberCachedOp(void* cached_op_
   }
 }
 
+// The symbol a CachedOp should run so that its gradient can reuse what the
+// graph draws at random: `symbol_handle`'s outputs followed by the drawn
+// entries (RandomOutputs), in *out (free it with MXSymbolFree); *out is null
+// when the graph draws nothing. 0 on success, else -1 (MXHOLastError).
+__attribute__((visibility("default"))) int MXHOExposeRandomOutputs(void* symbol_handle,
+                                                                   void** out) {
+  *out = nullptr;
+  if (!g_checked) {
+    t_error = "the self-check has not passed";
+    return -1;
+  }
+  try {
+    Entries outputs = mxnet_ho::bridge::ReadSymbolOutputs(symbol_handle);
+    const Entries drawn = mxnet_ho::op::RandomOutputs(outputs);
+    if (drawn.empty()) return 0;
+    outputs.insert(outputs.end(), drawn.begin(), drawn.end());
+    *out = mxnet_ho::bridge::NewSymbol(outputs);
+    return 0;
+  } catch (const std::exception& e) {
+    t_error = e.what();
+    return -1;
+  }
+}
+
 __attribute__((visibility("default"))) void MXHOForgetCachedOp(void* cached_op_handle) {
   if (g_checked)
     mxnet_ho::op::ForgetCachedOp(mxnet_ho::bridge::CachedOpOfHandle(cached_op_handle));

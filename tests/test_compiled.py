@@ -113,6 +113,62 @@ def test_jvp_and_vjp():
     assert np.allclose(model.vjp(x, u).asnumpy(), xs.grad.asnumpy(), rtol=1e-12, atol=1e-15)
 
 
+def central_jacobian(f, x, eps=1e-6):
+    """d f / d x by central differences of the forward pass, f(x).shape + x.shape."""
+    x = x.asnumpy()
+    columns = []
+    for i in range(x.size):
+        step = np.zeros(x.size)
+        step[i] = eps
+        step = step.reshape(x.shape)
+        hi, lo = f(nd.array(x + step, dtype=DT)), f(nd.array(x - step, dtype=DT))
+        columns.append(((hi - lo) / (2 * eps)).ravel())
+    out_shape = f(nd.array(x, dtype=DT)).shape
+    return np.stack(columns, axis=1).reshape(out_shape + x.shape)
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["by_vjp", "by_jvp"])
+def test_jacobian_central_differences(rows):
+    """Fewer outputs than inputs: rows by u^T J; more: columns by J v."""
+    net, x, _ = mlp()
+    x = x[:1] if rows else x[:2, :1].reshape((2, 1))
+    if not rows:
+        net = gluon.nn.HybridSequential()
+        net.add(gluon.nn.Dense(3, activation="tanh"))
+        net.initialize(mx.init.Xavier())
+        net.cast(DT)
+    got = compiled.Model(net).jacobian(x).asnumpy()
+    want = central_jacobian(lambda a: net(a).asnumpy(), x)
+    assert got.shape == net(x).shape + x.shape
+    assert (net(x).size > x.size) != rows
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-9)
+
+
+def test_hessian_central_differences():
+    """H against central differences of stock first-order gradients, column by column."""
+    net, x, y = mlp()
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    got = compiled.Loss(net, loss_fn).hessian(x, y).asnumpy()
+    params = trainable(net)
+    base = [p.data().asnumpy().copy() for p in params]
+    sizes = [b.size for b in base]
+    n = sum(sizes)
+    assert got.shape == (n, n)
+    eps = 1e-5
+
+    def gradient_at(step):
+        for p, b, s in zip(params, base, np.split(step, np.cumsum(sizes)[:-1])):
+            p.set_data(nd.array(b + s.reshape(b.shape), dtype=DT))
+        return np.concatenate([g.ravel() for g in stock_gradient(net, x, y, loss_fn, False)])
+
+    want = np.stack([(gradient_at(eps * e) - gradient_at(-eps * e)) / (2 * eps)
+                     for e in np.eye(n)], axis=1)
+    for p, b in zip(params, base):
+        p.set_data(nd.array(b, dtype=DT))
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-8)
+    assert np.allclose(got, got.T, rtol=1e-12, atol=1e-14)
+
+
 def test_graph_wgan_gp_step_equals_imperative():
     """A whole WGAN-GP critic step as one Symbol run by compiled.Graph gives the
     parameter gradients of the same step taken imperatively."""

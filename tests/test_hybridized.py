@@ -194,6 +194,7 @@ def assert_close(got, want, what):
 
 def quantity(kind, net, x, train):
     import mxnet as mx
+    mx.random.seed(5)  # Dropout draws the same masks in every run of a case
     rng = np.random.RandomState(1)
     net.collect_params().zero_grad()  # a weight the quantity does not reach: 0
     if kind == "penalty":
@@ -247,8 +248,9 @@ def case_equal_to_imperative(name, how, kind, train):
 
 @pytest.mark.parametrize("kind", ["penalty", "hvp", "third"])
 @pytest.mark.parametrize("how", sorted(FLAGS) + ["nested"])
-@pytest.mark.parametrize("name", ["cnn", "mlp", "residual"])
+@pytest.mark.parametrize("name", ["cnn", "cnn_dropout", "mlp", "residual"])
 def test_equal_to_imperative(name, how, kind):
+    """Training mode; with cnn_dropout, Dropout's mask as the forward drew it."""
     run_isolated("case_equal_to_imperative", name, how, kind, True)
 
 
@@ -259,7 +261,7 @@ def test_equal_to_imperative_predict_mode(name):
 
 
 @pytest.mark.parametrize("kind", ["penalty", "hvp"])
-@pytest.mark.parametrize("name", ["cnn", "mlp", "residual"])
+@pytest.mark.parametrize("name", ["cnn", "cnn_dropout", "mlp", "residual"])
 def test_symbol_block(name, kind):
     run_isolated("case_equal_to_imperative", name, "symbolblock", kind, True)
 
@@ -311,39 +313,109 @@ def assert_second_order_refused(net, x, *words):
         raise AssertionError("no error naming %s" % (words,))
 
 
-def case_dropout_training_refused():
-    """Dropout in training mode needs the forward's mask: a clear error, no value;
-    and the block still trains to first order afterwards."""
+def case_dropout_mask_torch(how):
+    """Training-mode Dropout keeps the forward's mask at every order. Oracle:
+    PyTorch with that mask as a constant, read off the hybridized forward
+    (y = tanh(x W^T + b) * m); the gradient penalty's weight gradients and a
+    third-order derivative in x must match."""
     import mxnet as mx
-    net, x = build("cnn_dropout")
+    import torch
+    from mxnet import autograd, gluon
+    mx.random.seed(2)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(6, activation="tanh", in_units=4), gluon.nn.Dropout(0.5))
+    net.initialize(mx.init.Xavier())
+    net.cast("float64")
+    net.hybridize(**FLAGS[how])
+    rng = np.random.RandomState(0)
+    x_np, c, u = rng.uniform(-1, 1, (3, 4)), rng.randn(3, 6), rng.randn(3, 4)
+    x = mx.nd.array(x_np, dtype="float64")
+    x.attach_grad()
+    with autograd.record():
+        y = net(x)
+        (g,) = autograd.grad((y * mx.nd.array(c, dtype="float64")).sum(), [x],
+                             create_graph=True, retain_graph=True)
+        (g2,) = autograd.grad((g * mx.nd.array(u, dtype="float64")).sum(), [x],
+                              create_graph=True, retain_graph=True)
+        penalty = (g * g).sum() + (g2 * g2).sum()
+    penalty.backward()
+    weight, bias = (p.data().asnumpy() for p in net.collect_params().values())
+    hidden = np.tanh(x_np @ weight.T + bias)
+    mask = y.asnumpy() / hidden
+    assert set(np.round(mask, 12).ravel()) == {0.0, 2.0}, mask  # dropped and kept, scaled
+
+    tw, tb, tx = (torch.tensor(a, requires_grad=True) for a in (weight, bias, x_np))
+    ty = torch.tanh(tx @ tw.T + tb) * torch.tensor(mask)
+    (tg,) = torch.autograd.grad((ty * torch.tensor(c)).sum(), [tx], create_graph=True)
+    (tg2,) = torch.autograd.grad((tg * torch.tensor(u)).sum(), [tx], create_graph=True)
+    ((tg * tg).sum() + (tg2 * tg2).sum()).backward()
+    got = [p.grad().asnumpy() for p in net.collect_params().values()] + [x.grad.asnumpy()]
+    assert_close(got, [t.grad.numpy() for t in (tw, tb, tx)], "dropout mask " + how)
+
+
+@pytest.mark.parametrize("how", sorted(FLAGS))
+def test_dropout_mask_torch(how):
+    run_isolated("case_dropout_mask_torch", how)
+
+
+class Noisy:
+    """y = 2 tanh(x * s), s drawn by a sampler: from no array (a constant of the
+    gradient), or from arrays (low, high) the recomputation cannot reuse."""
+
+    @staticmethod
+    def build(of_arrays):
+        from mxnet import gluon
+
+        class Block(gluon.HybridBlock):
+            def hybrid_forward(self, F, x):
+                if of_arrays:
+                    s = F.random.uniform(low=F.zeros_like(x), high=F.ones_like(x),
+                                         dtype="float64")
+                else:
+                    s = F.random.uniform(shape=(3,), dtype="float64")
+                return F.tanh(x * s) * 2
+
+        return Block()
+
+
+def case_sampler_reused():
+    """The samples the forward drew are constants of every order: the third
+    derivative of y = 2 tanh(x s) in x is 2 s^3 tanh''(x s), with s read off y."""
+    import mxnet as mx
+    net = Noisy.build(of_arrays=False)
     net.hybridize()
-    assert_second_order_refused(net, x, "Dropout", "predict mode")
+    x = mx.nd.array([0.3, -0.7, 1.1], dtype="float64")
+    x.attach_grad()
+    with mx.autograd.record():
+        y = net(x)
+        (g,) = mx.autograd.grad(y.sum(), [x], create_graph=True, retain_graph=True)
+        (g2,) = mx.autograd.grad(g.sum(), [x], create_graph=True, retain_graph=True)
+    g2.backward()
+    s = np.arctanh(y.asnumpy() / 2) / x.asnumpy()
+    t = np.tanh(x.asnumpy() * s)
+    want = 2 * s ** 3 * (-2 + 8 * t ** 2 - 6 * t ** 4)  # tanh'' = -2 + 8 t^2 - 6 t^4
+    assert_close([x.grad.asnumpy()], [want], "sampler third order")
+
+
+def test_sampler_reused():
+    run_isolated("case_sampler_reused")
+
+
+def case_sampler_of_arrays_refused():
+    """A sampler reading arrays would draw again when recomputed: a clear error
+    naming it; the block still trains to first order afterwards."""
+    import mxnet as mx
+    net = Noisy.build(of_arrays=True)
+    net.hybridize()
+    x = mx.nd.ones((3,), dtype="float64")
+    assert_second_order_refused(net, x, "_sample_uniform", "random numbers")
     with mx.autograd.record():
         loss = net(x).sum()
     loss.backward()
 
 
-def test_dropout_training_refused():
-    run_isolated("case_dropout_training_refused")
-
-
-def case_random_op_refused():
-    """A sampler would draw again when recomputed: a clear error naming it."""
-    import mxnet as mx
-    from mxnet import gluon
-
-    class Noisy(gluon.HybridBlock):
-        def hybrid_forward(self, F, x):
-            return F.tanh(x * F.random.uniform(shape=(3,), dtype="float64")) * 2
-
-    net = Noisy()
-    net.hybridize()
-    assert_second_order_refused(net, mx.nd.ones((3,), dtype="float64"), "_random_uniform",
-                                "random numbers")
-
-
-def test_random_op_refused():
-    run_isolated("case_random_op_refused")
+def test_sampler_of_arrays_refused():
+    run_isolated("case_sampler_of_arrays_refused")
 
 
 FIRST_ORDER = r"""

@@ -10,7 +10,9 @@ imperative overhead:
     f = mxnet_ho.compiled.Loss(net, gluon.loss.SoftmaxCrossEntropyLoss())
     loss, grads = f.value_and_grad(x, y)
     hv = f.hvp(x, y, v)                        # H v, H = d2 mean(loss) / d params2
+    h = f.hessian(x, y)                        # H itself (n x n, n parameters in all)
     jv = mxnet_ho.compiled.Model(net).jvp(x, u)     # J u, J = d net(x) / dx
+    j = mxnet_ho.compiled.Model(net).jacobian(x)    # J, shaped net(x).shape + x.shape
 
 For a computation of your own (a whole WGAN-GP critic step, say), build its
 Symbol with ``mxnet_ho.symbol.grad`` and run it with ``Graph``.
@@ -21,6 +23,7 @@ moving statistics and whether Dropout drops (default: predict mode, as
 ``net(x)`` outside ``autograd.record``); moving statistics are not updated.
 """
 import mxnet as mx
+import numpy as np
 from mxnet import autograd
 
 from . import symbol as _symbol
@@ -146,6 +149,25 @@ class Loss(_Compiled):
         """[v^T H] per parameter (equal to H v: the Hessian of a scalar is symmetric)."""
         return self.hvp(data, label, v, train_mode)
 
+    def hessian(self, data, label, train_mode=False):
+        """H, the loss's Hessian w.r.t. all trainable parameters flattened and
+        concatenated in collect_params() order: an (n, n) array, column i = H e_i,
+        one run of the compiled H v graph per parameter entry (for small models)."""
+        params = self._params()
+        shapes = [p.shape for p in params]
+        sizes = [int(np.prod(s)) for s in shapes]
+        first = params[0].data()
+        columns = []
+        for i in range(sum(sizes)):
+            e = np.zeros(sum(sizes))
+            e[i] = 1
+            pieces = np.split(e, np.cumsum(sizes)[:-1])
+            v = [mx.nd.array(piece.reshape(shape), ctx=first.context, dtype=first.dtype)
+                 for piece, shape in zip(pieces, shapes)]
+            hv = self.hvp(data, label, v, train_mode)
+            columns.append(mx.nd.concat(*[h.reshape((-1,)) for h in hv], dim=0))
+        return mx.nd.stack(*columns, axis=1)
+
 
 class Model(_Compiled):
     """block(data) and its Jacobian products w.r.t. data."""
@@ -168,3 +190,23 @@ class Model(_Compiled):
         out_shape = self._block(data).shape
         u = mx.nd.zeros(out_shape, ctx=data.context, dtype=data.dtype)
         return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode)[0]
+
+    def jacobian(self, data, train_mode=False):
+        """J = d block(data) / d data, shaped block(data).shape + data.shape: one
+        compiled u^T J per output entry (or J v per input entry, when the input
+        has fewer entries)."""
+        out_shape = self._block(data).shape
+        m, n = int(np.prod(out_shape)), int(np.prod(data.shape))
+
+        def unit(i, shape):
+            e = np.zeros(int(np.prod(shape)))
+            e[i] = 1
+            return mx.nd.array(e.reshape(shape), ctx=data.context, dtype=data.dtype)
+
+        if m <= n:
+            rows = [self.vjp(data, unit(i, out_shape), train_mode).reshape((-1,))
+                    for i in range(m)]
+            return mx.nd.stack(*rows, axis=0).reshape(out_shape + data.shape)
+        columns = [self.jvp(data, unit(i, data.shape), train_mode).reshape((-1,))
+                   for i in range(n)]
+        return mx.nd.stack(*columns, axis=1).reshape(out_shape + data.shape)

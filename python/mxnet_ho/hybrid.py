@@ -8,6 +8,10 @@ instead, which needs two things only Python sees:
 
 * the graph each CachedOp runs: ``CachedOp.__init__`` is wrapped to hand the
   symbol to the library (and ``__del__`` to forget it);
+* what the forward pass drew at random (Dropout's masks, a sampler's samples),
+  which a recomputation must reuse, not draw again: where the graph draws, the
+  CachedOp is made to return it after the block's outputs, and
+  ``CachedOp.__call__`` hides those extra outputs from its caller;
 * whether the backward pass about to run was asked for ``create_graph`` and in
   which mode: every autograd entry point calls ``_LIB.MXAutogradBackwardEx``
   through ``mxnet.base._LIB``, which is wrapped to tell the library first.
@@ -33,6 +37,8 @@ def _declare(lib):
     lib.MXHOCachedOpOfHandle.argtypes = [ctypes.c_void_p]
     lib.MXHOCachedOpOfSymbol.restype = ctypes.c_void_p
     lib.MXHOCachedOpOfSymbol.argtypes = [ctypes.c_void_p]
+    lib.MXHOExposeRandomOutputs.restype = ctypes.c_int
+    lib.MXHOExposeRandomOutputs.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]
     lib.MXHOSetBackwardMode.restype = None
     lib.MXHOSetBackwardMode.argtypes = [ctypes.c_int, ctypes.c_int]
     return lib
@@ -62,22 +68,65 @@ class _BackwardWithMode:
             self._lib.MXHOSetBackwardMode(0, 1)
 
 
+def _with_random_outputs(lib, sym):
+    """``sym`` with what its ops draw at random as extra outputs, or None."""
+    import mxnet as mx
+
+    handle = ctypes.c_void_p()
+    if lib.MXHOExposeRandomOutputs(sym.handle, ctypes.byref(handle)) != 0 or not handle.value:
+        return None  # nothing drawn (or unreadable: the rule then names the op)
+    return mx.sym.Symbol(mx.base.SymbolHandle(handle.value))
+
+
+# Whether CachedOps return what their graphs draw (set once the self-check passed).
+_returns_draws = False
+# CachedOp handle -> (outputs the caller sees, outputs holding draws); CachedOp
+# has __slots__, so this cannot live on the object.
+_drawn_outputs = {}
+
+
 def _wrap_cached_op(cached_op_class, lib):
-    init, delete = cached_op_class.__init__, getattr(cached_op_class, "__del__", None)
+    init, call = cached_op_class.__init__, cached_op_class.__call__
+    delete = getattr(cached_op_class, "__del__", None)
 
     def __init__(self, sym, *args, **kwargs):
-        init(self, sym, *args, **kwargs)
+        extended = _with_random_outputs(lib, sym) if _returns_draws else None
+        if extended is None:
+            init(self, sym, *args, **kwargs)
+        else:
+            init(self, extended, *args, **kwargs)
+            _drawn_outputs[self.handle.value] = (len(sym), len(extended) - len(sym))
         # A graph the rule cannot read keeps stock behaviour (its clear error).
-        lib.MXHORememberCachedOp(self.handle, sym.handle)
+        lib.MXHORememberCachedOp(self.handle, (sym if extended is None else extended).handle)
+
+    def __call__(self, *args, **kwargs):
+        shown = _drawn_outputs.get(self.handle.value)
+        if shown is None:
+            return call(self, *args, **kwargs)
+        visible, drawn = shown
+        out = kwargs.get("out")
+        if out is not None:
+            from mxnet.ndarray.ndarray import NDArray, _new_empty_handle
+
+            given = list(out) if isinstance(out, (list, tuple)) else [out]
+            kwargs["out"] = given + [NDArray(_new_empty_handle()) for _ in range(drawn)]
+            call(self, *args, **kwargs)
+            return out
+        outputs = call(self, *args, **kwargs)
+        return outputs[0] if visible == 1 else outputs[:visible]
 
     def __del__(self):
-        if getattr(self, "handle", None) is not None:
-            lib.MXHOForgetCachedOp(self.handle)
+        if getattr(self, "handle", None) is None:
+            return  # __init__ failed
+        _drawn_outputs.pop(self.handle.value, None)
+        lib.MXHOForgetCachedOp(self.handle)
         if delete is not None:
             delete(self)
 
     __init__.__wrapped__ = init
+    __call__.__wrapped__ = call
     cached_op_class.__init__ = __init__
+    cached_op_class.__call__ = __call__
     cached_op_class.__del__ = __del__
 
 
@@ -114,4 +163,6 @@ def install():
         )
         return
     mx.base._LIB.MXAutogradBackwardEx = _BackwardWithMode(lib, mx.base._LIB.MXAutogradBackwardEx)
+    global _returns_draws
+    _returns_draws = True
     _installed = True

@@ -439,7 +439,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     ~Restore() { t_scope = outer; }
   } restore{outer};
   // No gradient flows in: none flows out.
-  if (all_zero) {
+  if (all_zero && !runs_on_zero_heads_) {
     Entries zeros;
     for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
     return zeros;

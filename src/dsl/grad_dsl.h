@@ -247,6 +247,10 @@ class GradientEntry {
   // answers MXNet's dependency analysis: the rule may use only the inputs and
   // outputs the stock gradient uses.
   GradientEntry& keeps_stock() { keeps_stock_ = true; return *this; }
+  // The rule also runs when every head is zero (by default the gradients are then
+  // zeros shaped like the node's inputs, which must have been kept): for ops
+  // that keep none of their inputs, whose rule returns zeros its own way.
+  GradientEntry& runs_on_zero_heads() { runs_on_zero_heads_ = true; return *this; }
   bool stock_kept() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
   const std::string& op() const { return op_; }
@@ -256,6 +260,7 @@ class GradientEntry {
   std::string op_;
   bool broadcasting_ = false;
   bool keeps_stock_ = false;
+  bool runs_on_zero_heads_ = false;
   Gradient stock_;
   Rule rule_;
 };

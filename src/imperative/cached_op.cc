@@ -15,12 +15,17 @@
 //    in the first pass only: the update lands where the stock kernels make it,
 //    once (MKL-DNN's forward kernel updates them, the native backward kernel
 //    does);
-//  - ops that draw random numbers would draw again: Dropout is the identity when
-//    the gradient is taken in predict mode (or p = 0); otherwise, and for every
-//    sampling op, it raises an error naming the op, never a different value.
+//  - ops that draw random numbers must not draw again. A CachedOp made through
+//    mx.nd.CachedOp also returns, after the block's own outputs, what those ops
+//    drew (ExposeRandomOutputs; Python hides them from the caller), and the
+//    recomputation reuses it: Dropout y = x*m with the forward's mask m, a
+//    sampler's samples as constants. Dropout in predict mode (or p = 0) is the
+//    identity. A sampler whose samples depend on arrays (sample_normal(mu,
+//    sigma), shuffle) raises an error naming the op, never a different value.
 #include "imperative/cached_op.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -87,11 +92,27 @@ bool DrawsRandomNumbers(const std::string& op) {
   return false;
 }
 
+bool EndsWith(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// A sampler whose samples are constants of the graph: it reads no array, or one
+// that gives only a shape (random_normal_like).
+bool SamplesAreConstants(const NodePtr& node) {
+  const std::string op = bridge::OpName(node);
+  return DrawsRandomNumbers(op) && (bridge::Inputs(node).empty() || EndsWith(op, "_like"));
+}
+
+// Dropout that may draw a mask: p > 0.
+bool DropoutDraws(const NodePtr& node) {
+  return bridge::OpName(node) == "Dropout" &&
+         std::strtod(bridge::Attr(node, "p", "0.5").c_str(), nullptr) != 0.0;
+}
+
 // Dropout that passes its input through when the gradient is taken: predict
 // mode (unless mode=always), or p = 0.
 bool DropoutIsIdentity(const NodePtr& node) {
-  const std::string p = bridge::Attr(node, "p", "0.5");
-  if (std::strtod(p.c_str(), nullptr) == 0.0) return true;
+  if (!DropoutDraws(node)) return true;
   return !training() && bridge::Attr(node, "mode", "training") != "always";
 }
 
@@ -242,7 +263,11 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
 // The block's forward graph rebuilt on `inputs` (the _CachedOp node's inputs).
 class Recomputation {
  public:
-  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs) {
+  // `cached_op`: the recorded _CachedOp node, whose outputs past the block's
+  // own hold what the forward pass drew (ExposeRandomOutputs).
+  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs, const NodePtr& cached_op) {
+    for (uint32_t k = 0; k < graph.outputs.size(); ++k)
+      drawn_.emplace(KeyOf(graph.outputs[k]), Entry{cached_op, k, 0});
     for (size_t i = 0; i < graph.inputs.size(); ++i) {
       Expr input(inputs.at(i), false);
       Entry value = input.entry();
@@ -286,12 +311,20 @@ class Recomputation {
     std::vector<Expr> inputs;
     for (const Entry& e : bridge::Inputs(node)) inputs.emplace_back(value(e), false);
     if (op == "Dropout" && DropoutIsIdentity(node)) return Keep(node, inputs, {inputs.at(0)});
-    if (op == "Dropout")
-      throw Unsupported(node, "in training mode it needs the forward pass's mask, which "
-                              "CachedOp does not keep; take the gradient in predict mode "
-                              "or run the block without hybridize()");
+    // y = x*m, m the forward's mask (scaled by 1/(1-p); `axes` broadcast)
+    if (op == "Dropout") {
+      const Expr mask = Drawn(node, 1, "in training mode it needs the forward pass's mask");
+      return Keep(node, inputs, {apply("broadcast_mul", {inputs.at(0), mask}), mask});
+    }
+    if (SamplesAreConstants(node)) {
+      std::vector<Expr> samples;
+      for (uint32_t i = 0; i < bridge::NumOutputs(node); ++i)
+        samples.push_back(Drawn(node, i, "recomputing it would draw new random numbers"));
+      return Keep(node, inputs, samples);
+    }
     if (DrawsRandomNumbers(op))
-      throw Unsupported(node, "recomputing it would draw new random numbers");
+      throw Unsupported(node, "its samples depend on its array inputs, and recomputing it "
+                              "would draw new random numbers");
     if (!bridge::IsStateful(bridge::OpOf(node)))
       return KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
@@ -316,6 +349,14 @@ class Recomputation {
     for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt); ++i)
       values_.emplace(EntryKey{node.get(), i}, Entry{rebuilt, i, 0});
   }
+  // Output i of `node` as the forward pass drew it, a constant of the gradient.
+  Expr Drawn(const NodePtr& node, uint32_t i, const std::string& why) const {
+    auto found = drawn_.find(EntryKey{node.get(), i});
+    if (found == drawn_.end())
+      throw Unsupported(node, why + ", which this CachedOp does not return (it was not made "
+                                    "through mx.nd.CachedOp with mxnet_ho loaded)");
+    return apply("BlockGrad", {Expr(found->second, false)});
+  }
   // Outputs of `node` computed as expressions of its inputs (vjp differentiates them).
   void Keep(const NodePtr& node, const std::vector<Expr>& inputs, const std::vector<Expr>& outs) {
     rebuilt_.emplace(node.get(), Rebuilt{nullptr, outs, inputs});
@@ -327,13 +368,14 @@ class Recomputation {
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, Rebuilt> rebuilt_;
   Replacements aux_copies_;  // (copy, the state it copies)
+  std::map<EntryKey, Entry> drawn_;  // graph entry -> the _CachedOp output holding it
 };
 
 // d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
 // `update_states`: whether the backward kernels may update auxiliary states.
 Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool update_states) {
   const Entries& node_inputs = bridge::Inputs(n.node());
-  Recomputation forward(graph, node_inputs);
+  Recomputation forward(graph, node_inputs, n.node());
   std::map<EntryKey, Expr> grads;  // keyed by the entries of the block's graph
   auto accumulate = [&](const Entry& e, const Expr& g) {
     if (bridge::OpName(g.entry().node) == "_NoGradient") return;
@@ -387,6 +429,16 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
 }
 
 }  // namespace
+
+Entries RandomOutputs(const Entries& outputs) {
+  Entries drawn;
+  for (const NodePtr& node : OpsInOrder(outputs)) {
+    if (DropoutDraws(node)) drawn.push_back(Entry{node, 1, 0});
+    if (!SamplesAreConstants(node)) continue;
+    for (uint32_t i = 0; i < bridge::NumOutputs(node); ++i) drawn.push_back(Entry{node, i, 0});
+  }
+  return drawn;
+}
 
 void RememberCachedOp(const void* cached_op, bridge::SymbolGraph graph) {
   std::lock_guard<std::mutex> lock(g_graphs_mutex);

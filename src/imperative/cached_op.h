@@ -10,5 +10,10 @@ namespace op {
 void RememberCachedOp(const void* cached_op, bridge::SymbolGraph graph);
 void ForgetCachedOp(const void* cached_op);
 
+// What the ops of a graph with these outputs draw at random (Dropout's mask,
+// the samples of a sampler that reads no array): a CachedOp returns them after
+// the graph's own outputs, so that its gradient reuses them (none: empty).
+bridge::Entries RandomOutputs(const bridge::Entries& outputs);
+
 }  // namespace op
 }  // namespace mxnet_ho

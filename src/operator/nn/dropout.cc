@@ -18,20 +18,40 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = g*m (dropping) or g (identity):  d/dg = h*m or h;  d/dm = 0
-MXNET_HO_GRADIENT(_backward_Dropout).broadcasting().set_rule([](const Backward& n) -> Grads {
-  Expr mask = n.in(1);
-  if (n.scalar("p", 0.5) <= 0) return {n.head(0), zeros_like(mask)};
-  const AttrList mode = n.attrs({"mode"});
-  if (!mode.empty() && mode[0].second == "always") return {n.head(0) * mask, zeros_like(mask)};
-  // (1, .., 1), then m's shape: 1 in predict mode, where m was never written
+namespace {
+
+// g times what Dropout multiplied its input by: the mask m where it dropped, 1
+// in predict mode (where m was never written) or with p = 0
+Expr Dropped(const Backward& n, const Expr& g, const Expr& mask) {
+  if (n.scalar("p", 0.5) <= 0) return g;
+  if (n.attr("mode", "training") == "always") return g * mask;
+  // (1, .., 1), then m's shape: 1 in predict mode
   Expr corner = apply("sum", {mask}, {{"keepdims", "True"}});
   Expr predict = apply("reshape_like", {PredictMode(apply("reshape", {corner}, {{"shape", "(-1,)"}})),
                                         corner});
   // a select, not arithmetic: the unwritten m may hold NaN or infinities
-  Expr used = apply("where", {broadcast_like(predict, mask), ones_like(mask), mask});
-  return {n.head(0) * used, zeros_like(mask)};
+  return g * apply("where", {broadcast_like(predict, mask), ones_like(mask), mask});
+}
+
+}  // namespace
+
+// gx = g*m (dropping) or g (identity):  d/dg = h*m or h;  d/dm = 0
+MXNET_HO_GRADIENT(_backward_Dropout).broadcasting().set_rule([](const Backward& n) -> Grads {
+  return {Dropped(n, n.head(0), n.in(1)), zeros_like(n.in(1))};
 });
+
+// y = x*m or x:  gx = g*m or g. Stock's backward kernel multiplies by m in the
+// first backward after a forward only, then passes g through (its op state), so
+// under create_graph, and in any later pass through this node, gx is built from
+// forward ops instead; a first-order pass keeps stock's kernel. Where only m got
+// a gradient (a constant: none flows on), stock's kernel makes gx's zeros: the
+// node keeps m, not x, so zeros like x cannot be built from x.
+MXNET_HO_GRADIENT(Dropout).broadcasting().keeps_stock().runs_on_zero_heads().set_rule(
+    [](const Backward& n) -> Grads {
+      const bool before = n.differentiated_before();
+      if ((!creating_graph() && !before) || n.head_is_zero(0)) return n.stock();
+      return {Dropped(n, n.head(0), n.out(1))};
+    });
 
 }  // namespace op
 }  // namespace mxnet_ho
