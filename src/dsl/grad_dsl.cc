@@ -157,7 +157,7 @@ Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::v
     if (bridge::OpName(g.entry().node) == "_NoGradient") return;
     auto found = grads.find(KeyOf(e));
     if (found == grads.end()) grads.emplace(KeyOf(e), g);
-    else found->second = found->second + g;
+    else found->second = add_skipping_zeros(found->second, g);
   };
   for (size_t k = 0; k < ys.size(); ++k) accumulate(ys[k].entry(), heads.at(k));
   const bool broadcasting = heads.at(0).broadcasting();
@@ -168,7 +168,9 @@ Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::v
     for (uint32_t i = 0; i < bridge::NumOutputs(*node); ++i) {
       Entry out{*node, i, 0};
       auto found = grads.find(KeyOf(out));
-      any = any || found != grads.end();
+      // zero heads only: the node's gradients are zeros, left out (vjp serves rules
+      // and symbolic gradients, never a pass whose backward kernels must run)
+      any = any || (found != grads.end() && !is_zeros(found->second));
       heads.push_back(found != grads.end() ? found->second.entry()
                                            : zeros_like(Expr(out, false)).entry());
     }
@@ -213,6 +215,12 @@ Entry returned_zeros(const Entry& x) {
 }  // namespace
 
 bool is_zeros(const Expr& a) { return IsZeroEntry(a.entry()); }
+
+Expr add_skipping_zeros(const Expr& a, const Expr& b) {
+  if (is_zeros(b)) return a;
+  if (is_zeros(a)) return b;
+  return a + b;
+}
 
 Grads with_inputs_replaced(const Grads& grads, const Replacements& replacements) {
   std::set<const void*> done;

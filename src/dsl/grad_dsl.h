@@ -110,6 +110,8 @@ inline double single_precision(double v) { return static_cast<float>(v); }
 
 // Whether `a` is a zero node (zeros_like, _zeros, _zeros_without_dtype).
 bool is_zeros(const Expr& a);
+// a + b for two gradients of one entry (same shape), a zero term left out.
+Expr add_skipping_zeros(const Expr& a, const Expr& b);
 
 // `grads` (just made by a stock gradient), their nodes reading each `.second`
 // where they read `.first`: e.g. a backward kernel handed copies of the states

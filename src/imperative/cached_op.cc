@@ -381,7 +381,7 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
     if (bridge::OpName(g.entry().node) == "_NoGradient") return;
     auto found = grads.find(KeyOf(e));
     if (found == grads.end()) grads.emplace(KeyOf(e), g);
-    else found->second = found->second + g;
+    else found->second = add_skipping_zeros(found->second, g);
   };
   for (size_t i = 0; i < graph.outputs.size(); ++i)
     if (!n.head_is_zero(i)) accumulate(graph.outputs[i], Expr(n.head(i).entry(), false));

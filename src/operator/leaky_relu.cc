@@ -77,7 +77,7 @@ Grads LeakyReLUGrad(const Backward& n) {
   Expr x = n.in(1), y = n.in(2), pos = y > 0.0, neg = y <= 0.0;
   const double slope = single_precision(n.scalar("slope", 0.25));
   // leaky: gx = g*(y>0 ? 1 : s):  d/dg = h*(y>0 ? 1 : s);  d/dy = 0
-  if (act == "leaky") return {h * (pos + slope * neg), zeros_like(x), zeros_like(y)};
+  if (act == "leaky") return {apply("where", {pos, h, h * slope}), zeros_like(x), zeros_like(y)};
   // elu: gx = g*(y>0 ? 1 : y+s):  d/dg = h*(y>0 ? 1 : y+s);  d/dy = h*g*[y<=0]
   if (act == "elu") return {h * (pos + (y + slope) * neg), zeros_like(x), h * g * neg};
   // selu: gx = g*lambda*(y>0 ? 1 : alpha+y):  d/dg = h*lambda*(y>0 ? 1 : alpha+y);
