@@ -386,6 +386,9 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
   for (size_t i = 0; i < graph.outputs.size(); ++i)
     if (!n.head_is_zero(i)) accumulate(graph.outputs[i], Expr(n.head(i).entry(), false));
 
+  std::set<const nnvm::Node*> aux;  // the auxiliary states' variables
+  for (size_t i = 0; i < graph.inputs.size(); ++i)
+    if (graph.is_aux[i]) aux.insert(graph.inputs[i].get());
   const auto& order = forward.order();
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const NodePtr& node = *it;
@@ -401,10 +404,13 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
       continue;
     }
     Entries heads;
-    bool any = false;
+    // Zero heads only: zero gradients, left out, unless the op updates states in
+    // its backward kernel (BatchNorm), which stock's backward graph would run.
+    bool any = false, updates_states = false;
+    for (const Entry& e : inputs) updates_states = updates_states || aux.count(e.node.get());
     for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt.node); ++i) {
       auto found = grads.find(EntryKey{node.get(), i});
-      any = any || found != grads.end();
+      any = any || (found != grads.end() && (updates_states || !is_zeros(found->second)));
       heads.push_back(found != grads.end()
                           ? found->second.entry()
                           : zeros_like(Expr(Entry{rebuilt.node, i, 0}, false)).entry());
