@@ -16,10 +16,13 @@ const std::vector<std::string> kConvKeys = {"kernel", "stride",    "dilate",    
 // MXNet's gradient for input `i` of the forward node `product` at head `head`.
 // MXNet ties its backward node to `product` for shapes and so runs `product`
 // as well, whose kernel insists that its output be consumed: a zero term
-// (zeros_like reads no data) consumes it.
+// consumes it (zeros_like reads no data; one element of it, not a sum, which
+// would be a full single-threaded pass).
 Expr ConsumingInputGradient(const Expr& product, const Expr& head, size_t i) {
   Expr grad = stock_gradient_of(product, {head}, i);
-  return apply("broadcast_add", {grad, apply("sum", {zeros_like(product)})});
+  Expr zero = apply("slice_axis", {apply("reshape", {zeros_like(product)}, {{"shape", "(-1,)"}})},
+                    {{"axis", "0"}, {"begin", "0"}, {"end", "1"}});
+  return apply("broadcast_add", {grad, zero});
 }
 
 // The gradient of <hx, dx> + <hw, dw> + <hb, db>: the bilinear rule with hb
