@@ -358,6 +358,40 @@ def test_dropout_mask_torch(how):
     run_isolated("case_dropout_mask_torch", how)
 
 
+def case_dropout_numpy_interface():
+    """With npx.set_np(), a hybridized block with Dropout still returns mx.np
+    arrays, and its gradient penalty equals the imperative one (same seed)."""
+    import mxnet as mx
+    from mxnet import autograd, gluon, npx
+    npx.set_np()
+
+    def penalty_grads(hybridize):
+        mx.random.seed(4)
+        net = gluon.nn.HybridSequential()
+        net.add(gluon.nn.Dense(5, activation="tanh", in_units=3), gluon.nn.Dropout(0.5),
+                gluon.nn.Dense(1, in_units=5))
+        net.initialize(mx.init.Xavier())
+        net.cast("float64")
+        if hybridize:
+            net.hybridize()
+        x = mx.np.array(np.random.RandomState(0).uniform(-1, 1, (4, 3)), dtype="float64")
+        x.attach_grad()
+        mx.random.seed(5)
+        with autograd.record():
+            y = net(x)
+            (g,) = autograd.grad(y.sum(), [x], create_graph=True, retain_graph=True)
+            penalty = (g * g).sum()
+        penalty.backward()
+        assert isinstance(y, mx.np.ndarray), type(y)
+        return [p.grad().asnumpy() for p in net.collect_params().values()]
+
+    assert_close(penalty_grads(True), penalty_grads(False), "numpy-interface dropout")
+
+
+def test_dropout_numpy_interface():
+    run_isolated("case_dropout_numpy_interface")
+
+
 class Noisy:
     """y = 2 tanh(x * s), s drawn by a sampler: from no array (a constant of the
     gradient), or from arrays (low, high) the recomputation cannot reuse."""

@@ -75,7 +75,7 @@ def _with_random_outputs(lib, sym):
     handle = ctypes.c_void_p()
     if lib.MXHOExposeRandomOutputs(sym.handle, ctypes.byref(handle)) != 0 or not handle.value:
         return None  # nothing drawn (or unreadable: the rule then names the op)
-    return mx.sym.Symbol(mx.base.SymbolHandle(handle.value))
+    return type(sym)(mx.base.SymbolHandle(handle.value))  # a NumPy-interface symbol stays one
 
 
 # Whether CachedOps return what their graphs draw (set once the self-check passed).
@@ -95,7 +95,8 @@ def _wrap_cached_op(cached_op_class, lib):
             init(self, sym, *args, **kwargs)
         else:
             init(self, extended, *args, **kwargs)
-            _drawn_outputs[self.handle.value] = (len(sym), len(extended) - len(sym))
+            visible, total = len(sym.list_outputs()), len(extended.list_outputs())
+            _drawn_outputs[self.handle.value] = (visible, total - visible)
         # A graph the rule cannot read keeps stock behaviour (its clear error).
         lib.MXHORememberCachedOp(self.handle, (sym if extended is None else extended).handle)
 
