@@ -14,6 +14,9 @@ CASES = [
     Case("swapaxes_reversed", lambda F, x: cube(F.swapaxes(x, dim1=2, dim2=1)) * F.swapaxes(
         x, dim1=1, dim2=2), [(2, 3, 3)]),
     Case("swapaxes_linear", lambda F, x: F.swapaxes(x, dim1=0, dim2=1), [(2, 3)]),
+    # swapped back at the output: hybridized, the recomputed output swap feeds nothing
+    Case("swapaxes_at_output", lambda F, x: F.swapaxes(cube(F.swapaxes(x, dim1=0, dim2=1)),
+                                                       dim1=0, dim2=1), [(2, 3, 2)]),
 ]
 
 

@@ -32,6 +32,8 @@ CASES = [
     NpCase("npx_reshape", lambda np, a: _npx(np).reshape(a, (-2, -1)) ** 3, [(2, 3, 2)]),
     NpCase("moveaxis", lambda np, a: np.moveaxis(a, 0, -1) ** 2 * np.moveaxis(a, 0, -1),
            [(2, 3, 4)]),
+    NpCase("moveaxis_at_output", lambda np, a: np.moveaxis(np.moveaxis(a, 0, -1) ** 3, -1, 0),
+           [(2, 3, 4)]),
     NpCase("roll", lambda np, a: np.roll(a, 1, axis=-1) ** 2 * a, [(2, 3)]),
     NpCase("roll_flat", lambda np, a: np.roll(a, 2) * a, [(2, 3)]),
     NpCase("repeat", lambda np, a: np.repeat(a, 2, axis=1) ** 3, [(2, 3)]),

@@ -145,6 +145,17 @@ MXNET_HO_GRADIENT(_npi_hsplit_backward).set_rule([](const Backward& n) -> Grads 
   return split_adjoint(n, "_npi_hsplit", n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
 });
 
+// y = moveaxis(x, s -> d):  dx = moveaxis(g, d -> s). Stock builds exactly that
+// node, but tied to the forward node by a control dependency, so a forward
+// moveaxis that a rule built (a hybridized block's recomputed swapaxes) runs in
+// the gradient graph even where nothing reads its output, and the kernel refuses
+// to write nowhere ("Moveaxis does not support inplace"); the same node untied
+// (bit-identical at first order: the same kernel, attributes and input)
+MXNET_HO_GRADIENT(_np_moveaxis).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  return {apply("_np_moveaxis", {n.head(0)},
+                {{"source", n.attr("destination")}, {"destination", n.attr("source")}})};
+});
+
 // gx = flip(g, axis):  d/dg = flip(h, axis)
 MXNET_HO_GRADIENT(_backward_npi_flip).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("_npi_flip", {h}, n.attrs({"axis"})); });
