@@ -475,3 +475,16 @@ def test_first_order_bit_identical_to_stock(tmp_path):
         subprocess.run([sys.executable, "-c", FIRST_ORDER % HERE, out], env=env, check=True)
         results.append(np.load(out))
     assert np.array_equal(results[0], results[1])
+
+
+def test_op_without_inputs_gets_no_gradient():
+    """An op of no inputs (zeros made inside the graph, as Gluon's recurrent
+    layers make their initial states) receives a gradient and passes none on."""
+    import mxnet as mx
+    from mxnet_ho.test_utils import check_higher_order_grad
+
+    block = mx.gluon.nn.HybridLambda(
+        lambda F, x: F.tanh(x) * (x + F.zeros(shape=(2, 3), dtype="float64")))
+    block.hybridize()
+    x = np.random.RandomState(0).uniform(-1, 1, (2, 3))
+    check_higher_order_grad(block, [x], order=3)

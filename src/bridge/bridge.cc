@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include <dmlc/any.h>
+#include <mxnet/imperative.h>
 #include <mxnet/op_attr_types.h>
 #include <nnvm/op.h>
 #include <nnvm/symbolic.h>
@@ -32,6 +33,25 @@ int MXSymbolListAttrShallow(void* symbol, uint32_t* out_size, const char*** out)
 int MXSymbolSaveToJSON(void* symbol, const char** out_json);
 int MXSymbolListAuxiliaryStates(void* symbol, uint32_t* out_size, const char*** out);
 int NNSymbolListInputNames(void* symbol, int option, uint32_t* out_size, const char*** out);
+int MXSymbolInferShapePartialEx(void* sym, uint32_t num_args, const char** keys,
+                                const uint32_t* arg_ind_ptr, const int* arg_shape_data,
+                                uint32_t* in_shape_size, const int** in_shape_ndim,
+                                const int*** in_shape_data, uint32_t* out_shape_size,
+                                const int** out_shape_ndim, const int*** out_shape_data,
+                                uint32_t* aux_shape_size, const int** aux_shape_ndim,
+                                const int*** aux_shape_data, int* complete);
+int MXNDArrayCreateEx(const uint32_t* shape, uint32_t ndim, int dev_type, int dev_id,
+                      int delay_alloc, int dtype, void** out);
+int MXNDArrayFree(void* handle);
+int MXNDArrayGetShapeEx(void* handle, int* out_dim, const int** out_pdata);
+int MXNDArrayGetData(void* handle, void** out_pdata);
+int MXImperativeInvokeEx(void* creator, int num_inputs, void** inputs, int* num_outputs,
+                         void*** outputs, int num_params, const char** param_keys,
+                         const char** param_vals, const int** out_stypes);
+int MXAutogradSetIsRecording(int is_recording, int* prev);
+int MXAutogradMarkVariables(uint32_t num_var, void** var_handles, uint32_t* reqs_array,
+                            void** grad_handles);
+int MXAutogradGetSymbol(void* handle, void** out);
 }
 
 namespace {
@@ -160,6 +180,44 @@ std::vector<NodePtr>& ControlDepsAt(const NodePtr& node) {
                                                   g_inputs_offset + sizeof(Entries));
 }
 
+// Node::info, the dmlc::any where autograd keeps a recorded node's
+// Imperative::AGInfo, follows control_deps (nnvm/node.h; same in the binary).
+// dmlc::any is a pointer to its type's table {destroy, create_from_data,
+// std::type_info*}, then its storage; AGInfo (far over 24 bytes) lives on the
+// heap, the storage's first word pointing at it (docs/BINARY-FACTS.md, 8).
+struct AnyTypeTable {
+  void (*destroy)(void*);
+  void (*create_from_data)(void*, const void*);
+  const std::type_info* ptype_info;
+};
+struct AnyView {
+  const AnyTypeTable* type;
+  const void* heap;
+};
+static_assert(sizeof(AnyView) <= sizeof(dmlc::any), "dmlc::any layout");
+
+using AGInfo = mxnet::Imperative::AGInfo;
+
+// The AGInfo a node holds, or nullptr: its type checked by the mangled name of
+// AGInfo, which GCC writes alike in both compilers.
+const AGInfo* RecordedInfo(const NodePtr& node) {
+  if (!node) return nullptr;
+  const char* info = reinterpret_cast<const char*>(node.get()) + g_inputs_offset +
+                     sizeof(Entries) + sizeof(std::vector<NodePtr>);
+  const AnyView* any = reinterpret_cast<const AnyView*>(info);
+  if (any->type == nullptr || any->type->ptype_info == nullptr) return nullptr;
+  if (std::strcmp(any->type->ptype_info->name(), typeid(AGInfo).name()) != 0) return nullptr;
+  return static_cast<const AGInfo*>(any->heap);
+}
+
+// The NDArray a recorded node holds for output i (an NDArray* is the C API's
+// NDArrayHandle), or nullptr.
+void* RecordedArray(const NodePtr& node, uint32_t i) {
+  const AGInfo* info = RecordedInfo(node);
+  if (info == nullptr || i >= info->outputs.size()) return nullptr;
+  return const_cast<mxnet::NDArray*>(&info->outputs[i]);
+}
+
 std::string LastMXNetError() {
   const char* message = MXGetLastError();
   return message ? message : "(no message)";
@@ -249,6 +307,66 @@ void* LookupOpHandle(const std::string& name) {
 namespace mxnet_ho {
 namespace bridge {
 
+namespace {
+// docs/BINARY-FACTS.md, 8: records exp(x) for a marked (2, 3, 5) array through
+// the C API and reads autograd's node back: its AGInfo holds one output array
+// (so the vector's stride is sizeof(NDArray)), the very array exp returned (same
+// data), with that shape; x's variable node holds x. Restores recording after.
+std::string CheckRecordedArrays() {
+  struct Handles {
+    std::vector<void*> arrays;
+    void* symbol = nullptr;
+    ~Handles() {
+      for (void* a : arrays) MXNDArrayFree(a);
+      if (symbol) MXSymbolFree(symbol);
+    }
+  } h;
+  const uint32_t dims[3] = {2, 3, 5};
+  void *x = nullptr, *gx = nullptr;
+  Check(MXNDArrayCreateEx(dims, 3, 1, 0, 0, 0, &x), "creating an array");
+  h.arrays.push_back(x);
+  Check(MXNDArrayCreateEx(dims, 3, 1, 0, 0, 0, &gx), "creating an array");
+  h.arrays.push_back(gx);
+  uint32_t write = 1;
+  Check(MXAutogradMarkVariables(1, &x, &write, &gx), "marking a variable");
+  int was_recording = 0, ignored = 0;
+  Check(MXAutogradSetIsRecording(1, &was_recording), "recording");
+  int num_outputs = 0;
+  void** outputs = nullptr;
+  const int* stypes = nullptr;
+  const int status = MXImperativeInvokeEx(LookupOpHandle("exp"), 1, &x, &num_outputs, &outputs,
+                                          0, nullptr, nullptr, &stypes);
+  MXAutogradSetIsRecording(was_recording, &ignored);
+  Check(status, "recording exp");
+  if (num_outputs != 1) return "exp returned " + std::to_string(num_outputs) + " arrays";
+  void* y = outputs[0];
+  h.arrays.push_back(y);
+  Check(MXAutogradGetSymbol(y, &h.symbol), "reading autograd's graph");
+  const Entry out = static_cast<nnvm::Symbol*>(h.symbol)->outputs.at(0);
+  if (OpName(out.node) != "exp") return "autograd's graph does not end in exp";
+  const AGInfo* info = RecordedInfo(out.node);
+  if (info == nullptr) return "Node::info of a recorded node does not hold an Imperative::AGInfo";
+  const char* const* raw = reinterpret_cast<const char* const*>(&info->outputs);
+  if (raw[1] - raw[0] != static_cast<ptrdiff_t>(sizeof(mxnet::NDArray)))
+    return "AGInfo::outputs of a one-output node is not one NDArray of " +
+           std::to_string(sizeof(mxnet::NDArray)) + " bytes";
+  void *recorded = nullptr, *returned = nullptr;
+  Check(MXNDArrayGetData(RecordedArray(out.node, 0), &recorded), "reading a recorded array");
+  Check(MXNDArrayGetData(y, &returned), "reading an array");
+  if (recorded == nullptr || recorded != returned)
+    return "the array AGInfo::outputs holds is not the recorded output";
+  std::vector<long> shape;
+  const std::vector<long> expected{2, 3, 5};
+  if (!RecordedShape(out, &shape) || shape != expected)
+    return "the recorded output's shape does not read back as (2, 3, 5)";
+  if (!RecordedShape(Inputs(out.node).at(0), &shape) || shape != expected)
+    return "the recorded variable's shape does not read back as (2, 3, 5)";
+  if (RecordedInfo(MakeVariable("mxnet_ho_check_unrecorded")) != nullptr)
+    return "a symbol's variable reads as recorded";
+  return "";
+}
+}  // namespace
+
 int MXNetVersion() {
   int version = 0;
   if (MXGetVersion(&version) != 0) return -1;
@@ -313,7 +431,7 @@ std::string SelfCheck(int expected_version) {
     if (CachedOpOf(cached_a) == nullptr || CachedOpOf(cached_a) == CachedOpOf(cached_b) ||
         CachedOpOf(sin_node) != nullptr)
       return "nnvm::NodeAttrs::parsed of a _CachedOp node is not where expected";
-    return "";
+    return CheckRecordedArrays();
   } catch (const std::exception& e) {
     return e.what();
   }
@@ -520,6 +638,52 @@ SymbolGraph ReadSymbol(void* symbol_handle) {
   for (uint32_t i = 0; i < n; ++i) aux_names[aux[i]] = true;
   for (const NodePtr& v : graph.inputs) graph.is_aux.push_back(aux_names.count(v->attrs.name) > 0);
   return graph;
+}
+
+bool RecordedShape(const Entry& e, std::vector<long>* shape) {
+  void* array = RecordedArray(e.node, e.index);
+  if (array == nullptr) return false;
+  int ndim = 0;
+  const int* dims = nullptr;
+  if (MXNDArrayGetShapeEx(array, &ndim, &dims) != 0 || ndim <= 0) return false;
+  shape->assign(dims, dims + ndim);
+  for (long d : *shape)
+    if (d <= 0) return false;
+  return true;
+}
+
+std::vector<long> InferShape(const Entry& e,
+                             const std::vector<std::pair<std::string, std::vector<long>>>& known) {
+  nnvm::Symbol symbol;
+  symbol.outputs.push_back(e);
+  uint32_t n = 0;
+  const char** names = nullptr;
+  Check(NNSymbolListInputNames(&symbol, 0, &n, &names), "listing a symbol's inputs");
+  std::unordered_map<std::string, bool> present;
+  for (uint32_t i = 0; i < n; ++i) present[names[i]] = true;
+  std::vector<const char*> keys;
+  std::vector<uint32_t> offsets{0};
+  std::vector<int> dims;
+  for (const auto& kv : known) {
+    if (!present.count(kv.first)) continue;
+    keys.push_back(kv.first.c_str());
+    for (long d : kv.second) dims.push_back(static_cast<int>(d));
+    offsets.push_back(static_cast<uint32_t>(dims.size()));
+  }
+  uint32_t in_size = 0, out_size = 0, aux_size = 0;
+  const int *in_ndim = nullptr, *out_ndim = nullptr, *aux_ndim = nullptr;
+  const int **in_data = nullptr, **out_data = nullptr, **aux_data = nullptr;
+  int complete = 0;
+  Check(MXSymbolInferShapePartialEx(&symbol, static_cast<uint32_t>(keys.size()), keys.data(),
+                                    offsets.data(), dims.data(), &in_size, &in_ndim, &in_data,
+                                    &out_size, &out_ndim, &out_data, &aux_size, &aux_ndim,
+                                    &aux_data, &complete),
+        "inferring shapes");
+  if (out_size != 1 || out_ndim[0] <= 0) return {};
+  std::vector<long> shape(out_data[0], out_data[0] + out_ndim[0]);
+  for (long d : shape)
+    if (d <= 0) return {};
+  return shape;
 }
 
 AttrList Attrs(const NodePtr& node) {

@@ -85,6 +85,20 @@ AttrList Attrs(const NodePtr& node);
 // create_graph: Imperative::Backward sizes its state table for the forward nodes.
 bool IsStateful(const nnvm::Op* op);
 
+// --- arrays that autograd recorded (imperative mode) ---------------------------
+// A node recorded by autograd (an op run under autograd.record(), or a marked or
+// implicit variable) holds the arrays of its outputs in its Imperative::AGInfo,
+// with their shapes even where the array itself was not kept. The shape of output
+// `e.index` of `e.node` there: false when the node holds no recording (a symbol's
+// node, a hybridized graph's node, one whose recording was cleared) or the shape
+// is unknown (docs/BINARY-FACTS.md, "8. Autograd's recorded arrays").
+bool RecordedShape(const Entry& e, std::vector<long>* shape);
+// The shape of `e` inferred over its graph from the shapes of some of the
+// graph's variables (by name; names the graph lacks are ignored): MXNet's own
+// partial shape inference. Empty where it cannot be inferred.
+std::vector<long> InferShape(const Entry& e,
+                             const std::vector<std::pair<std::string, std::vector<long>>>& known);
+
 // --- hybridized graphs (CachedOp) -------------------------------------------
 // A hybridized block runs as one `_CachedOp` node whose attrs.parsed holds the
 // CachedOp. These name that CachedOp by an opaque key, from the node or from a

@@ -34,6 +34,7 @@
 #include <unordered_map>
 
 #include "dsl/grad_dsl.h"
+#include "operator/rnn.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -264,10 +265,13 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
 class Recomputation {
  public:
   // `cached_op`: the recorded _CachedOp node, whose outputs past the block's
-  // own hold what the forward pass drew (ExposeRandomOutputs).
-  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs, const NodePtr& cached_op) {
-    for (uint32_t k = 0; k < graph.outputs.size(); ++k)
-      drawn_.emplace(KeyOf(graph.outputs[k]), Entry{cached_op, k, 0});
+  // own hold what the forward pass drew (ExposeRandomOutputs); null for a
+  // graph that returns no draws (a control-flow body).
+  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs, const NodePtr& cached_op)
+      : graph_(graph), inputs_(inputs) {
+    if (cached_op)
+      for (uint32_t k = 0; k < graph.outputs.size(); ++k)
+        drawn_.emplace(KeyOf(graph.outputs[k]), Entry{cached_op, k, 0});
     for (size_t i = 0; i < graph.inputs.size(); ++i) {
       Expr input(inputs.at(i), false);
       Entry value = input.entry();
@@ -330,7 +334,25 @@ class Recomputation {
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
     // one stateless op computing every output (SliceChannel), or expressions.
     if (op == "SliceChannel") return KeepNode(node, inputs, SliceChannelTwin(node, inputs));
+    if (op == "RNN") return Keep(node, inputs, RnnTwin(node, inputs, SequenceLength(node)));
     Keep(node, inputs, StatelessTwin(node, inputs));
+  }
+  // The length of the sequence an RNN node of the graph runs over (its data is
+  // (T, N, input)): MXNet's shape inference over the graph from the shapes of
+  // the arrays the _CachedOp node was called with.
+  long SequenceLength(const NodePtr& node) {
+    std::vector<std::pair<std::string, std::vector<long>>> known;
+    for (size_t i = 0; i < graph_.inputs.size(); ++i) {
+      std::vector<long> shape;
+      if (bridge::RecordedShape(inputs_.at(i), &shape))
+        known.emplace_back(bridge::NodeName(graph_.inputs[i]), shape);
+    }
+    const std::vector<long> data = bridge::InferShape(bridge::Inputs(node).at(0), known);
+    if (data.size() != 3)
+      throw Unsupported(node, "the shape of its data is unknown, so it cannot be unrolled (the "
+                              "block's input arrays were not recorded, or their shapes do not "
+                              "determine it)");
+    return data[0];
   }
   // The node that computes all outputs of `node`: its own gradient applies.
   void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
@@ -364,6 +386,8 @@ class Recomputation {
       values_.emplace(EntryKey{node.get(), i}, outs[i].entry());
   }
 
+  const bridge::SymbolGraph& graph_;
+  const Entries& inputs_;
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, Rebuilt> rebuilt_;
@@ -415,7 +439,7 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
                           ? found->second.entry()
                           : zeros_like(Expr(Entry{rebuilt.node, i, 0}, false)).entry());
     }
-    if (!any) continue;
+    if (!any || inputs.empty()) continue;  // an op of no inputs (zeros) passes nothing back
     if (bridge::GradientPriority(bridge::OpOf(rebuilt.node)) == 0)
       throw std::runtime_error("Operator " + bridge::OpName(rebuilt.node) +
                                " is non-differentiable because it didn't register FGradient "

@@ -6,6 +6,7 @@
 #include "nnvm/gradient.h"
 
 #include <stdexcept>
+#include <string>
 
 #include "dsl/grad_dsl.h"
 
@@ -36,7 +37,18 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
     xs.emplace_back(Entry{*found, 0, 0}, false);
   }
   Entries grads;
-  for (const Expr& g : vjp(ys, xs, heads)) grads.push_back(g.entry());
+  try {
+    for (const Expr& g : vjp(ys, xs, heads)) grads.push_back(g.entry());
+  } catch (const std::runtime_error& e) {
+    // A symbol carries no shapes: the fused RNN cannot be unrolled over its
+    // sequence length here, so its gradient is stock's first-order kernel.
+    if (std::string(e.what()).find("_backward_RNN") == std::string::npos) throw;
+    throw std::runtime_error(std::string(e.what()) +
+                             ": a symbolic gradient through RNN (the fused recurrent layer) is "
+                             "first order only, since higher orders unroll the layer over its "
+                             "sequence length, which a symbol does not carry; differentiate "
+                             "with autograd (imperative or a hybridized block) instead");
+  }
   return grads;
 }
 

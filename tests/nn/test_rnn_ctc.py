@@ -1,11 +1,9 @@
-"""The fused RNN and CTCLoss are excluded (patches/nn_rnn_ctc.toml): their
-second order must keep MXNet's own error naming the backward operator, never
-return a value."""
+"""CTCLoss is excluded (patches/nn_rnn_ctc.toml): its second order must keep
+MXNet's own error naming the backward operator, never return a value. (The
+fused RNN is differentiable to any order: tests/nn/test_rnn.py.)"""
 import mxnet as mx
 import numpy as np
 import pytest
-
-from harness import MKLDNN_ENABLED
 
 
 def second_order(fn, x):
@@ -16,16 +14,6 @@ def second_order(fn, x):
         total = (gx * gx).sum()
     total.backward()
     mx.nd.waitall()
-
-
-@pytest.mark.skipif(not MKLDNN_ENABLED, reason="stock 1.9.1's fused RNN fails already in its "
-                    "forward with MXNET_MKLDNN_ENABLED=0 (rnn-inl.h: in_data.size() == num_inputs)")
-def test_fused_lstm_second_order_names_backward_rnn():
-    layer = mx.gluon.rnn.LSTM(4, input_size=3)
-    layer.initialize(mx.init.Uniform(0.5))
-    x = np.random.RandomState(0).uniform(-1, 1, (2, 1, 3))  # (time, batch, feature)
-    with pytest.raises(mx.base.MXNetError, match="_backward_RNN"):
-        second_order(layer, x)
 
 
 def test_ctc_loss_second_order_names_backward_ctc_loss():
