@@ -170,6 +170,13 @@ const void* ParsedSharedPointee(const NodePtr& node) {
   return *reinterpret_cast<const void* const*>(parsed + sizeof(void*));
 }
 
+// attrs.subgraphs in the binary's Node: the vector that ends where inputs begins.
+using Subgraphs = std::vector<std::shared_ptr<nnvm::Symbol>>;
+const Subgraphs& SubgraphsAt(const NodePtr& node) {
+  return *reinterpret_cast<const Subgraphs*>(reinterpret_cast<const char*>(node.get()) +
+                                             g_inputs_offset - kSubgraphsBytes);
+}
+
 Entries& InputsAt(const NodePtr& node) {
   return *reinterpret_cast<Entries*>(reinterpret_cast<char*>(node.get()) + g_inputs_offset);
 }
@@ -431,6 +438,25 @@ std::string SelfCheck(int expected_version) {
     if (CachedOpOf(cached_a) == nullptr || CachedOpOf(cached_a) == CachedOpOf(cached_b) ||
         CachedOpOf(sin_node) != nullptr)
       return "nnvm::NodeAttrs::parsed of a _CachedOp node is not where expected";
+    // A control-flow node holds its body in attrs.subgraphs, just before inputs:
+    // _foreach composed with sin(x) as its body reads that body back.
+    OwnedSymbol loop;
+    const char* keys[] = {"num_args", "num_outputs", "num_out_data", "in_state_locs",
+                          "in_data_locs", "remain_locs"};
+    const char* values[] = {"2", "1", "1", "()", "(0,)", "()"};
+    OwnedSymbol body;
+    body.handle = NewSymbol({Entry{sin_node, 0, 0}});
+    Check(MXSymbolCreateAtomicSymbol(LookupOpHandle("_foreach"), 6, keys, values, &loop.handle),
+          "_foreach");
+    void* loop_args[] = {body.handle, x.handle};
+    Check(MXSymbolCompose(loop.handle, "mxnet_ho_check_foreach", 2, nullptr, loop_args),
+          "composing _foreach");
+    const NodePtr loop_node = loop.symbol().outputs.at(0).node;
+    const Subgraphs& bodies = SubgraphsAt(loop_node);
+    if (bodies.size() != 1 || !bodies[0] || bodies[0]->outputs.size() != 1 ||
+        OpName(bodies[0]->outputs[0].node) != "sin" || !SubgraphsAt(sin_node).empty() ||
+        Inputs(loop_node).size() != 1)
+      return "nnvm::NodeAttrs::subgraphs of a _foreach node is not just before inputs";
     return CheckRecordedArrays();
   } catch (const std::exception& e) {
     return e.what();
@@ -684,6 +710,14 @@ std::vector<long> InferShape(const Entry& e,
   for (long d : shape)
     if (d <= 0) return {};
   return shape;
+}
+
+SymbolGraph ReadSubgraph(const NodePtr& node, size_t i) {
+  const Subgraphs& subgraphs = SubgraphsAt(node);
+  if (i >= subgraphs.size() || !subgraphs[i])
+    throw std::runtime_error(OpName(node) + " node " + NodeName(node) + " has no subgraph " +
+                             std::to_string(i));
+  return ReadSymbol(subgraphs[i].get());
 }
 
 AttrList Attrs(const NodePtr& node) {

@@ -115,6 +115,9 @@ struct SymbolGraph {
   std::vector<bool> is_aux;
 };
 SymbolGraph ReadSymbol(void* symbol_handle);
+// The graph of a control-flow node's subgraph i (attrs.subgraphs: _foreach's
+// loop body, ...), read as ReadSymbol reads a symbol; throws where it has none.
+SymbolGraph ReadSubgraph(const NodePtr& node, size_t i);
 Entries ReadSymbolOutputs(void* symbol_handle);
 // A new C API SymbolHandle with these outputs (the caller frees it, MXSymbolFree).
 void* NewSymbol(const Entries& outputs);

@@ -250,6 +250,15 @@ Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
 
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
+std::runtime_error WhileLoopRefused(const NodePtr& node) {
+  return std::runtime_error(
+      "mxnet-ho: no gradient of order 2 or more through _while_loop (node " +
+      bridge::NodeName(node) + "): the number of iterations it ran is decided by its data at "
+      "run time and kept only in its op state, so it cannot be unrolled (and the rows of its "
+      "outputs past the last iteration are left unwritten); use contrib.foreach over a fixed "
+      "length, or run the block without hybridize() (the loop is then a Python loop)");
+}
+
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
   const std::string op = bridge::OpName(node);
   if (op == "SwapAxis") return {SwapAxisTwin(node, in[0])};
@@ -257,9 +266,13 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  if (op == "_while_loop") throw WhileLoopRefused(node);
   throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph cannot "
                           "hold, and mxnet-ho has no stateless twin for it");
 }
+
+std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length);
+std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in);
 
 // The block's forward graph rebuilt on `inputs` (the _CachedOp node's inputs).
 class Recomputation {
@@ -334,25 +347,29 @@ class Recomputation {
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
     // one stateless op computing every output (SliceChannel), or expressions.
     if (op == "SliceChannel") return KeepNode(node, inputs, SliceChannelTwin(node, inputs));
-    if (op == "RNN") return Keep(node, inputs, RnnTwin(node, inputs, SequenceLength(node)));
+    if (op == "RNN") return Keep(node, inputs, RnnTwin(node, inputs, Length(node, 0, "RNN")));
+    if (op == "_foreach")
+      return Keep(node, inputs, ForeachTwin(node, inputs, Length(node, 0, "_foreach")));
+    if (op == "_cond") return Keep(node, inputs, CondTwin(node, inputs));
     Keep(node, inputs, StatelessTwin(node, inputs));
   }
-  // The length of the sequence an RNN node of the graph runs over (its data is
-  // (T, N, input)): MXNet's shape inference over the graph from the shapes of
-  // the arrays the _CachedOp node was called with.
-  long SequenceLength(const NodePtr& node) {
+  // The length of axis 0 of input `i` of a node of the graph (an RNN's sequence,
+  // the data a _foreach iterates over): MXNet's shape inference over the graph
+  // from the shapes of the arrays the _CachedOp node was called with.
+  long Length(const NodePtr& node, size_t i, const char* what) {
     std::vector<std::pair<std::string, std::vector<long>>> known;
-    for (size_t i = 0; i < graph_.inputs.size(); ++i) {
+    for (size_t k = 0; k < graph_.inputs.size(); ++k) {
       std::vector<long> shape;
-      if (bridge::RecordedShape(inputs_.at(i), &shape))
-        known.emplace_back(bridge::NodeName(graph_.inputs[i]), shape);
+      if (bridge::RecordedShape(inputs_.at(k), &shape))
+        known.emplace_back(bridge::NodeName(graph_.inputs[k]), shape);
     }
-    const std::vector<long> data = bridge::InferShape(bridge::Inputs(node).at(0), known);
-    if (data.size() != 3)
-      throw Unsupported(node, "the shape of its data is unknown, so it cannot be unrolled (the "
-                              "block's input arrays were not recorded, or their shapes do not "
-                              "determine it)");
-    return data[0];
+    const std::vector<long> shape = bridge::InferShape(bridge::Inputs(node).at(i), known);
+    if (shape.empty())
+      throw Unsupported(node, std::string("the length it runs over is unknown, so ") + what +
+                                  " cannot be unrolled (the block's input arrays were not "
+                                  "recorded, their shapes do not determine it, or the node "
+                                  "is nested in another loop body)");
+    return shape[0];
   }
   // The node that computes all outputs of `node`: its own gradient applies.
   void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
@@ -394,6 +411,82 @@ class Recomputation {
   Replacements aux_copies_;  // (copy, the state it copies)
   std::map<EntryKey, Entry> drawn_;  // graph entry -> the _CachedOp output holding it
 };
+
+// _foreach(body; data..., states..., remains...): for t < length, the body on
+// (data_j[t], states, remains) at the locations in_data_locs, in_state_locs and
+// remain_locs of its inputs gives (out_0..out_{k-1}, states'); the outputs are the
+// out_j stacked along axis 0, then the last states. Unrolled: the body recomputed
+// once per step.
+std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length) {
+  const std::vector<long> data_locs = IntsAttr(node, "in_data_locs");
+  const std::vector<long> state_locs = IntsAttr(node, "in_state_locs");
+  const std::vector<long> remain_locs = IntsAttr(node, "remain_locs");
+  const long num_out_data = IntAttr(node, "num_out_data", 0);
+  const bridge::SymbolGraph body = bridge::ReadSubgraph(node, 0);
+  const size_t nd = data_locs.size(), ns = state_locs.size();
+  if (body.inputs.size() != in.size() || nd + ns + remain_locs.size() != in.size())
+    throw Unsupported(node, "its loop body takes " + std::to_string(body.inputs.size()) +
+                                " inputs for " + std::to_string(in.size()) + " node inputs");
+  std::vector<std::vector<Expr>> slices;  // data j at each step
+  for (size_t j = 0; j < nd; ++j) {
+    const Expr pieces = apply("_split_v2", {in[j]}, {{"indices", "()"}, {"sections", Str(length)},
+                                                      {"axis", "0"}, {"squeeze_axis", "1"}});
+    slices.emplace_back();
+    for (long t = 0; t < length; ++t) slices.back().push_back(output(pieces, t));
+  }
+  std::vector<Expr> states(in.begin() + nd, in.begin() + nd + ns);
+  std::vector<std::vector<Expr>> outs(num_out_data);
+  for (long t = 0; t < length; ++t) {
+    Entries step(in.size());
+    for (size_t j = 0; j < nd; ++j) step.at(data_locs[j]) = slices[j][t].entry();
+    for (size_t j = 0; j < ns; ++j) step.at(state_locs[j]) = states[j].entry();
+    for (size_t j = 0; j < remain_locs.size(); ++j)
+      step.at(remain_locs[j]) = in[nd + ns + j].entry();
+    const Recomputation iteration(body, step, nullptr);
+    std::vector<Expr> values;
+    for (const Entry& e : body.outputs) values.emplace_back(iteration.value(e), false);
+    for (long k = 0; k < num_out_data; ++k) outs[k].push_back(values.at(k));
+    states.assign(values.begin() + num_out_data, values.end());
+  }
+  std::vector<Expr> result;
+  for (const std::vector<Expr>& steps : outs)
+    result.push_back(apply("stack", steps, {{"axis", "0"}, {"num_args", Str(length)}}));
+  result.insert(result.end(), states.begin(), states.end());
+  return result;
+}
+
+// The outputs of subgraph i of a control-flow node, recomputed on the node's
+// inputs at `locs`.
+std::vector<Expr> Branch(const NodePtr& node, size_t i, const std::vector<Expr>& in,
+                         const std::vector<long>& locs) {
+  const bridge::SymbolGraph graph = bridge::ReadSubgraph(node, i);
+  if (graph.inputs.size() != locs.size())
+    throw Unsupported(node, "its subgraph " + std::to_string(i) + " takes " +
+                                std::to_string(graph.inputs.size()) + " inputs for " +
+                                std::to_string(locs.size()) + " locations");
+  Entries args;
+  for (long loc : locs) args.push_back(in.at(loc).entry());
+  const Recomputation branch(graph, args, nullptr);
+  std::vector<Expr> outs;
+  for (const Entry& e : graph.outputs) outs.emplace_back(branch.value(e), false);
+  return outs;
+}
+
+// _cond(pred; then; else) = then(inputs) where pred(inputs) != 0, else else(inputs):
+// both branches recomputed, joined by where (its gradient passes each branch
+// only the part of the head its selection took, zeros to the other)
+std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const Expr pred = Branch(node, 0, in, IntsAttr(node, "cond_input_locs")).at(0);
+  const std::vector<Expr> then = Branch(node, 1, in, IntsAttr(node, "then_input_locs"));
+  const std::vector<Expr> otherwise = Branch(node, 2, in, IntsAttr(node, "else_input_locs"));
+  if (then.size() != otherwise.size())
+    throw Unsupported(node, "its branches give different numbers of outputs");
+  const Expr taken = apply("_not_equal_scalar", {pred}, {{"scalar", "0"}});
+  std::vector<Expr> outs;
+  for (size_t k = 0; k < then.size(); ++k)
+    outs.push_back(apply("_npi_where", {taken, then[k], otherwise[k]}));
+  return outs;
+}
 
 // d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
 // `update_states`: whether the backward kernels may update auxiliary states.
@@ -458,7 +551,52 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
   return result;
 }
 
+// A forward op recorded by itself (a hybridized block of at most inline_limit
+// ops is recorded op by op): first order stock; under create_graph the vjp of
+// its twin on the node's inputs (the stock gradients keep every input).
+Grads TwinGradient(const Backward& n, const std::vector<Expr>& outs,
+                   const std::vector<Expr>& inputs) {
+  std::vector<Expr> ys, heads;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (n.head_is_zero(i)) continue;
+    ys.push_back(outs[i]);
+    heads.push_back(n.head(i));
+  }
+  return vjp(ys, inputs, heads);
+}
+
+std::vector<Expr> NodeInputs(const Backward& n) {
+  std::vector<Expr> inputs;
+  for (size_t i = 0; i < n.num_inputs(); ++i) inputs.push_back(n.in(i));
+  return inputs;
+}
+
 }  // namespace
+
+// _foreach recorded by itself: first order stock (_backward_foreach); under
+// create_graph the vjp of the loop unrolled over the recorded length of its data
+MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  if (!creating_graph()) return n.stock();
+  std::vector<long> shape;
+  if (!bridge::RecordedShape(bridge::Inputs(n.node()).at(0), &shape))
+    throw Unsupported(n.node(), "the length of its data is unknown (no array autograd recorded)");
+  const std::vector<Expr> inputs = NodeInputs(n);
+  return TwinGradient(n, ForeachTwin(n.node(), inputs, shape[0]), inputs);
+});
+
+// _cond recorded by itself: first order stock; under create_graph the vjp of
+// where(pred, then, else), both branches recomputed
+MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  if (!creating_graph()) return n.stock();
+  const std::vector<Expr> inputs = NodeInputs(n);
+  return TwinGradient(n, CondTwin(n.node(), inputs), inputs);
+});
+
+// _while_loop: first order stock; higher orders refused (see WhileLoopRefused)
+MXNET_HO_GRADIENT(_while_loop).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  if (!creating_graph()) return n.stock();
+  throw WhileLoopRefused(n.node());
+});
 
 Entries RandomOutputs(const Entries& outputs) {
   Entries drawn;
