@@ -2,6 +2,8 @@
 // (cited by section below) for why each piece is done the way it is.
 #include "bridge/bridge.h"
 
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -52,7 +54,15 @@ int MXAutogradSetIsRecording(int is_recording, int* prev);
 int MXAutogradMarkVariables(uint32_t num_var, void** var_handles, uint32_t* reqs_array,
                             void** grad_handles);
 int MXAutogradGetSymbol(void* handle, void** out);
+int MXNDArrayGetDType(void* handle, int* out_dtype);
+int MXNDArrayGetContext(void* handle, int* out_dev_type, int* out_dev_id);
+int MXSymbolInferTypePartial(void* sym, uint32_t num_args, const char** keys,
+                             const int* arg_type_data, uint32_t* in_type_size,
+                             const int** in_type_data, uint32_t* out_type_size,
+                             const int** out_type_data, uint32_t* aux_type_size,
+                             const int** aux_type_data, int* complete);
 }
+// MXLibInfoFeatures and its LibFeature come with mxnet/c_api.h (via mxnet/imperative.h).
 
 namespace {
 
@@ -676,6 +686,68 @@ bool RecordedShape(const Entry& e, std::vector<long>* shape) {
   for (long d : *shape)
     if (d <= 0) return false;
   return true;
+}
+
+bool RecordedTypeAndDevice(const Entry& e, int* dtype, int* dev_type) {
+  void* array = RecordedArray(e.node, e.index);
+  int dev_id = 0;
+  if (array == nullptr || MXNDArrayGetDType(array, dtype) != 0 || *dtype < 0 ||
+      MXNDArrayGetContext(array, dev_type, &dev_id) != 0 || *dev_type <= 0)
+    return false;
+  return true;
+}
+
+namespace {
+// An environment flag as dmlc::GetEnv reads it: unset or empty gives the default;
+// "true"/"false" (any case) or an integer; anything else reads as unknown (-1).
+int EnvFlag(const char* key, int fallback) {
+  const char* value = std::getenv(key);
+  if (value == nullptr || *value == '\0') return fallback;
+  std::string text(value);
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text == "true") return 1;
+  if (text == "false") return 0;
+  char* end = nullptr;
+  const long number = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0') return -1;
+  return number != 0 ? 1 : 0;
+}
+}  // namespace
+
+bool MkldnnRnnEnabled() {
+  const LibFeature* features = nullptr;
+  size_t size = 0;
+  bool built = false;
+  if (MXLibInfoFeatures(&features, &size) == 0)
+    for (size_t i = 0; i < size; ++i)
+      built = built || (std::strcmp(features[i].name, "MKLDNN") == 0 && features[i].enabled);
+  return built && EnvFlag("MXNET_MKLDNN_ENABLED", 1) == 1 &&
+         EnvFlag("MXNET_USE_MKLDNN_RNN", 1) == 1;
+}
+
+int InferType(const Entry& e, const std::vector<std::pair<std::string, int>>& known) {
+  nnvm::Symbol symbol;
+  symbol.outputs.push_back(e);
+  uint32_t n = 0;
+  const char** names = nullptr;
+  Check(NNSymbolListInputNames(&symbol, 0, &n, &names), "listing a symbol's inputs");
+  std::unordered_map<std::string, bool> present;
+  for (uint32_t i = 0; i < n; ++i) present[names[i]] = true;
+  std::vector<const char*> keys;
+  std::vector<int> types;
+  for (const auto& kv : known) {
+    if (!present.count(kv.first)) continue;
+    keys.push_back(kv.first.c_str());
+    types.push_back(kv.second);
+  }
+  uint32_t in_size = 0, out_size = 0, aux_size = 0;
+  const int *in_types = nullptr, *out_types = nullptr, *aux_types = nullptr;
+  int complete = 0;
+  Check(MXSymbolInferTypePartial(&symbol, static_cast<uint32_t>(keys.size()), keys.data(),
+                                 types.data(), &in_size, &in_types, &out_size, &out_types,
+                                 &aux_size, &aux_types, &complete),
+        "inferring dtypes");
+  return out_size == 1 ? out_types[0] : -1;
 }
 
 std::vector<long> InferShape(const Entry& e,

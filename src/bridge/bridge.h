@@ -93,6 +93,16 @@ bool IsStateful(const nnvm::Op* op);
 // node, a hybridized graph's node, one whose recording was cleared) or the shape
 // is unknown (docs/BINARY-FACTS.md, "8. Autograd's recorded arrays").
 bool RecordedShape(const Entry& e, std::vector<long>* shape);
+// The dtype (mshadow's flag: 0 float32, 1 float64, ...) and device type (1 CPU,
+// 2 GPU) of that recorded array: false where the array itself was not kept.
+bool RecordedTypeAndDevice(const Entry& e, int* dtype, int* dev_type);
+// Whether MXNet runs its fused RNN on MKL-DNN for float32 CPU arrays: the binary
+// has MKL-DNN, and neither MXNET_MKLDNN_ENABLED nor MXNET_USE_MKLDNN_RNN turns
+// it off (values MXNet would read as off, or cannot be sure of, count as off).
+bool MkldnnRnnEnabled();
+// The dtype of `e` inferred over its graph from the dtypes of some of the
+// graph's variables (by name), as InferShape; -1 where it cannot be inferred.
+int InferType(const Entry& e, const std::vector<std::pair<std::string, int>>& known);
 // The shape of `e` inferred over its graph from the shapes of some of the
 // graph's variables (by name; names the graph lacks are ignored): MXNet's own
 // partial shape inference. Empty where it cannot be inferred.

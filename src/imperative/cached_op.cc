@@ -347,11 +347,26 @@ class Recomputation {
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
     // one stateless op computing every output (SliceChannel), or expressions.
     if (op == "SliceChannel") return KeepNode(node, inputs, SliceChannelTwin(node, inputs));
-    if (op == "RNN") return Keep(node, inputs, RnnTwin(node, inputs, Length(node, 0, "RNN")));
+    if (op == "RNN")
+      return Keep(node, inputs, RnnTwin(node, inputs, Length(node, 0, "RNN"), Kernel(node)));
     if (op == "_foreach")
       return Keep(node, inputs, ForeachTwin(node, inputs, Length(node, 0, "_foreach")));
     if (op == "_cond") return Keep(node, inputs, CondTwin(node, inputs));
     Keep(node, inputs, StatelessTwin(node, inputs));
+  }
+  // The dtype of a node's data (inferred over the graph from the dtypes of the
+  // arrays the _CachedOp node was called with) and the device they are on.
+  RnnKernel Kernel(const NodePtr& node) {
+    RnnKernel kernel;
+    std::vector<std::pair<std::string, int>> known;
+    for (size_t k = 0; k < graph_.inputs.size(); ++k) {
+      int dtype = -1, dev_type = -1;
+      if (!bridge::RecordedTypeAndDevice(inputs_.at(k), &dtype, &dev_type)) continue;
+      known.emplace_back(bridge::NodeName(graph_.inputs[k]), dtype);
+      kernel.dev_type = dev_type;
+    }
+    kernel.dtype = bridge::InferType(bridge::Inputs(node).at(0), known);
+    return kernel;
   }
   // The length of axis 0 of input `i` of a node of the graph (an RNN's sequence,
   // the data a _foreach iterates over): MXNet's shape inference over the graph

@@ -45,7 +45,16 @@ struct Layout {
   long H, L, D, G;
 };
 
-Layout ReadLayout(const NodePtr& node) {
+// Whether the forward pass applied the dropout between layers. MKL-DNN's kernel
+// (float32 on CPU) ignores p; the native CPU kernel applies it whenever
+// autograd records, in predict mode too; cuDNN is not checked here.
+bool DropoutApplied(double p, long layers, const RnnKernel& kernel) {
+  if (p <= 0 || layers < 2) return false;
+  const bool mkldnn = kernel.dev_type == 1 && kernel.dtype == 0 && bridge::MkldnnRnnEnabled();
+  return !mkldnn;
+}
+
+Layout ReadLayout(const NodePtr& node, const RnnKernel& kernel) {
   Layout l;
   l.mode = bridge::Attr(node, "mode", "");
   l.H = std::atol(bridge::Attr(node, "state_size", "0").c_str());
@@ -62,10 +71,11 @@ Layout ReadLayout(const NodePtr& node) {
   if (Given(node, "lstm_state_clip_min") || Given(node, "lstm_state_clip_max"))
     throw Refused("lstm_state_clip_min/max is not supported (cuDNN only)");
   const double p = std::strtod(bridge::Attr(node, "p", "0").c_str(), nullptr);
-  if (p > 0 && l.L > 1)
+  if (DropoutApplied(p, l.L, kernel))
     throw Refused("the dropout between layers (p > 0) drew a mask the op does not expose (the "
-                  "CPU kernel applies it whenever autograd records, in predict mode too); use "
-                  "p = 0 or the unfused cells");
+                  "native CPU kernel applies it whenever autograd records, in predict mode "
+                  "too; only MKL-DNN's float32 kernel ignores it); use p = 0 or the unfused "
+                  "cells");
   return l;
 }
 
@@ -153,8 +163,9 @@ State Step(const Layout& l, const Weights& w, const Expr& x, const State& s) {
 
 }  // namespace
 
-std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long seq_len) {
-  const Layout l = ReadLayout(node);
+std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long seq_len,
+                          const RnnKernel& kernel) {
+  const Layout l = ReadLayout(node, kernel);
   if (seq_len <= 0) throw Refused("the sequence length is unknown");
   const bool lstm = l.mode == "lstm";
   const std::vector<Weights> weights = CutParameters(l, in.at(1));
@@ -200,9 +211,11 @@ MXNET_HO_GRADIENT(RNN).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!bridge::RecordedShape(Entry{n.node(), 0, 0}, &shape) || shape.size() != 3)
     throw Refused("the sequence length is not known here: the node holds no array autograd "
                   "recorded (a symbol's gradient, mxnet_ho.symbol.grad, has no shapes)");
+  RnnKernel kernel;
+  bridge::RecordedTypeAndDevice(Entry{n.node(), 0, 0}, &kernel.dtype, &kernel.dev_type);
   std::vector<Expr> inputs;
   for (size_t i = 0; i < n.num_inputs(); ++i) inputs.push_back(n.in(i));
-  const std::vector<Expr> outs = RnnTwin(n.node(), inputs, shape[0]);
+  const std::vector<Expr> outs = RnnTwin(n.node(), inputs, shape[0], kernel);
   std::vector<Expr> ys, heads;
   for (size_t i = 0; i < outs.size(); ++i) {
     if (n.head_is_zero(i)) continue;

@@ -93,30 +93,32 @@ def test_rnn_relu_order_3(case, hybridize):
 
 
 # -- Gluon's layers against the unfused cells and PyTorch ------------------------
-def gluon_layer(mode, layers, bidirectional, inputs=2, hidden=3, seed=0):
-    kwargs = dict(num_layers=layers, bidirectional=bidirectional, input_size=inputs)
+def gluon_layer(mode, layers, bidirectional, inputs=2, hidden=3, seed=0, dtype="float64",
+                dropout=0.0):
+    kwargs = dict(num_layers=layers, bidirectional=bidirectional, input_size=inputs,
+                  dropout=dropout)
     layer = {"lstm": lambda: rnn.LSTM(hidden, **kwargs),
              "gru": lambda: rnn.GRU(hidden, **kwargs),
              "rnn_tanh": lambda: rnn.RNN(hidden, activation="tanh", **kwargs),
              "rnn_relu": lambda: rnn.RNN(hidden, activation="relu", **kwargs)}[mode]()
     layer.initialize(ctx=context())
-    layer.cast("float64")
+    layer.cast(dtype)
     rng = np.random.RandomState(seed)
     array = mx.np.array if mx.util.is_np_array() else mx.nd.array
     for param in layer.collect_params().values():
-        param.set_data(array(rng.uniform(-0.6, 0.6, param.shape), dtype="float64"))
+        param.set_data(array(rng.uniform(-0.6, 0.6, param.shape), dtype=dtype))
     return layer
 
 
-def derivatives(fn, x, orders, seed=1):
+def derivatives(fn, x, orders, seed=1, dtype="float64"):
     """{k: (S_k, dS_k/dx)} of S_0 = <fn(x), c>, S_k = <dS_{k-1}/dx, v_k>, same c, v_k."""
     rng = np.random.RandomState(seed)
     array = mx.np.array if mx.util.is_np_array() else mx.nd.array
-    xs = [array(x, dtype="float64")]
+    xs = [array(x, dtype=dtype)]
     with mx.autograd.pause():
         shape = fn(*xs).shape
-    cotangent = array(rng.uniform(-1, 1, shape), dtype="float64")
-    directions = [[array(rng.uniform(-1, 1, x.shape), dtype="float64")]
+    cotangent = array(rng.uniform(-1, 1, shape), dtype=dtype)
+    directions = [[array(rng.uniform(-1, 1, x.shape), dtype=dtype)]
                   for _ in range(max(orders))]
     results = {}
     for k in orders:
@@ -281,16 +283,57 @@ def second_order(fn, *arrays, train_mode=True):
 def test_dropout_between_layers_refused(train_mode):
     """The CPU kernel applies its dropout whenever autograd records, in predict
     mode too, with a mask the op does not expose."""
-    layer = gluon_layer("lstm", 2, False)
-    layer._dropout = 0.5
+    layer = gluon_layer("lstm", 2, False, dropout=0.5)
     x = np.random.RandomState(6).uniform(-1, 1, (T, N, 2))
     with context(), pytest.raises(mx.base.MXNetError, match="RNN.*dropout"):
         second_order(layer, x, train_mode=train_mode)
 
 
+@pytest.mark.skipif(not MKLDNN_ENABLED, reason=FLOAT32 if FLOAT32 is not True else "")
+@pytest.mark.parametrize("hybridize", [False, True], ids=["imperative", "hybridized"])
+def test_dropout_ignored_by_mkldnn_float32(hybridize):
+    """MKL-DNN's float32 kernel ignores the dropout between layers (stock's first
+    order equals the same layer's without dropout, checked here): the higher
+    orders are then those of the layer without dropout."""
+    x = np.random.RandomState(11).uniform(-1, 1, (T, N, 2))
+    cotangent = mx.nd.array(np.random.RandomState(12).uniform(-1, 1, (T, N, 6)),
+                            dtype="float32")
+    stock, results = {}, {}
+    for p in (0.0, 0.5):
+        layer = gluon_layer("lstm", 2, True, dtype="float32", dropout=p)
+        if hybridize:
+            layer.hybridize()
+        with context():
+            xs = mx.nd.array(x, dtype="float32")
+            xs.attach_grad()
+            with mx.autograd.record():
+                y = layer(xs)
+            y.backward(cotangent)  # stock's kernel
+            stock[p] = xs.grad.asnumpy()
+            results[p], _, _ = derivatives(layer, x, (2, 3), dtype="float32")
+    np.testing.assert_array_equal(stock[0.5], stock[0.0], err_msg="the premise: stock's first "
+                                  "order ignores the dropout")
+    for k in (2, 3):
+        np.testing.assert_array_equal(results[0.5][k][1], results[0.0][k][1],
+                                      err_msg="order %d" % k)
+
+
+@pytest.mark.skipif(not MKLDNN_ENABLED, reason=FLOAT32 if FLOAT32 is not True else "")
+def test_dropout_float32_without_mkldnn_rnn_refused(monkeypatch):
+    """MXNET_USE_MKLDNN_RNN=0: float32 runs the native kernel, which drops."""
+    monkeypatch.setenv("MXNET_USE_MKLDNN_RNN", "0")
+    layer = gluon_layer("lstm", 2, False, dtype="float32", dropout=0.5)
+    x = mx.nd.array(np.random.RandomState(13).uniform(-1, 1, (T, N, 2)), dtype="float32")
+    x.attach_grad()
+    with context(), pytest.raises(mx.base.MXNetError, match="RNN.*dropout"):
+        with mx.autograd.record():
+            (g,) = mx.autograd.grad(layer(x).sum(), [x], create_graph=True, retain_graph=True)
+            total = (g * g).sum()
+        total.backward()
+
+
 def test_first_order_with_dropout_stays_stock():
-    layer = gluon_layer("gru", 2, False)
-    layer._dropout = 0.5
+    layer = gluon_layer("gru", 2, False, dropout=0.5)
     x = mx.nd.array(np.random.RandomState(7).uniform(-1, 1, (T, N, 2)), dtype="float64")
     x.attach_grad()
     with context(), mx.autograd.record():
