@@ -239,8 +239,14 @@ __attribute__((visibility("default"))) void MXHOSetBackwardMode(int create_graph
 // The gradients of `symbol` (weighted by the outputs of `head_grads`, or by ones
 // when it is null) with respect to its inputs named `wrt`, as a new symbol with
 // one output per name. 0 on success, else -1 (MXHOLastError).
+// `shapes`: the shapes of `num_shapes` of its inputs (names `shape_names`, shape
+// k the `shape_ndims[k]` numbers from `shape_dims` on, one after another), or 0.
 __attribute__((visibility("default"))) int MXHOSymbolGrad(void* symbol, uint32_t num_wrt,
                                                           const char** wrt, void* head_grads,
+                                                          uint32_t num_shapes,
+                                                          const char** shape_names,
+                                                          const uint32_t* shape_ndims,
+                                                          const int64_t* shape_dims,
                                                           void** out) {
   if (!g_active) {
     t_error = "mxnet-ho is not active (MXNET_HO_DISABLE, or it failed to load)";
@@ -250,8 +256,12 @@ __attribute__((visibility("default"))) int MXHOSymbolGrad(void* symbol, uint32_t
     const std::vector<std::string> names(wrt, wrt + num_wrt);
     const Entries heads =
         head_grads ? mxnet_ho::bridge::ReadSymbolOutputs(head_grads) : Entries();
-    *out = mxnet_ho::bridge::NewSymbol(
-        mxnet_ho::op::SymbolGradient(mxnet_ho::bridge::ReadSymbol(symbol), names, heads));
+    std::vector<std::pair<std::string, std::vector<long>>> shapes;
+    for (uint32_t k = 0, at = 0; k < num_shapes; at += shape_ndims[k++])
+      shapes.emplace_back(shape_names[k], std::vector<long>(shape_dims + at,
+                                                            shape_dims + at + shape_ndims[k]));
+    *out = mxnet_ho::bridge::NewSymbol(mxnet_ho::op::SymbolGradient(
+        mxnet_ho::bridge::ReadSymbol(symbol), names, heads, shapes));
     return 0;
   } catch (const std::exception& e) {
     t_error = e.what();

@@ -221,3 +221,45 @@ def test_bad_input_is_named():
     doubled = (a * mx.sym.var("b"))(b=a + 1)  # the copy's "a" and the original "a"
     with pytest.raises(ValueError, match="several inputs named a"):
         compiled.Graph(doubled)
+
+
+def lstm_net():
+    """A fused LSTM (2 layers, bidirectional) and a Dense head: its second-order
+    graphs unroll the LSTM over the sequence length of the data they are run on."""
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.rnn.LSTM(3, num_layers=2, bidirectional=True, input_size=2),
+            gluon.nn.Dense(2, flatten=False, in_units=6))
+    net.initialize(mx.init.Uniform(0.5))
+    net.cast(DT)
+    return net
+
+
+def test_hvp_through_fused_lstm_equals_imperative():
+    """Each sequence length its own graph (mxnet_ho.symbol.grad with the shapes)."""
+    from mxnet_ho import functional
+    net = lstm_net()
+    loss_fn = gluon.loss.L2Loss()
+    rng = np.random.RandomState(6)
+    f = compiled.Loss(net, loss_fn)
+    for length in (3, 4):  # one graph per sequence length
+        x = nd.array(rng.uniform(-1, 1, (length, 2, 2)), dtype=DT)
+        y = nd.array(rng.uniform(-1, 1, (length, 2, 2)), dtype=DT)
+        params = [p.data() for p in trainable(net)]
+        vs = [nd.array(rng.randn(*p.shape), dtype=DT) for p in params]
+        got = f.hvp(x, y, vs)
+        _, want = functional.hvp(lambda *ps, x=x, y=y: loss_fn(net(x), y).mean(),
+                                 tuple(params), tuple(vs), train_mode=False)
+        for a, b in zip(got, want):
+            assert np.allclose(a.asnumpy(), b.asnumpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_jvp_through_fused_lstm_central_differences():
+    net = lstm_net()
+    rng = np.random.RandomState(7)
+    x = nd.array(rng.uniform(-1, 1, (3, 2, 2)), dtype=DT)
+    v = rng.randn(*x.shape)
+    jv = compiled.Model(net).jvp(x, nd.array(v, dtype=DT)).asnumpy()
+    eps = 1e-6
+    hi = net(x + nd.array(eps * v, dtype=DT)).asnumpy()
+    lo = net(x - nd.array(eps * v, dtype=DT)).asnumpy()
+    assert np.allclose(jv, (hi - lo) / (2 * eps), rtol=1e-6, atol=1e-9)

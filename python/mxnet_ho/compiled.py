@@ -22,6 +22,8 @@ the parameters' context and dtype. ``train_mode`` picks BatchNorm's batch or
 moving statistics and whether Dropout drops (default: predict mode, as
 ``net(x)`` outside ``autograd.record``); moving statistics are not updated.
 """
+import json
+
 import mxnet as mx
 import numpy as np
 from mxnet import autograd
@@ -84,6 +86,8 @@ class _Compiled:
         self._block = block
         self._graphs = {}
         self._data = mx.sym.var("data")
+        self._shapes = None  # while a graph is built: the shapes it is built for
+        self._fused_rnn = None
 
     def _params(self):
         params = [p for p in self._block.collect_params().values() if p.grad_req != "null"]
@@ -91,10 +95,30 @@ class _Compiled:
             raise ValueError("the block has no trainable parameters")
         return params
 
-    def _run(self, key, build, values, train_mode):
+    def _run(self, key, build, values, train_mode, unrolled=False):
+        """The graph `key` on `values`. unrolled: second-order graphs, which
+        unroll a fused RNN over the shapes of the inputs (one graph per shape)."""
+        shapes = None
+        if unrolled and self._has_fused_rnn():
+            shapes = {n: tuple(v.shape) for n, v in values.items()}
+            shapes.update({p.name: tuple(p.shape) for p in self._block.collect_params().values()})
+            key = (key, tuple(sorted(shapes.items())))
         if key not in self._graphs:
-            self._graphs[key] = Graph(build(), self._block)
+            self._shapes = shapes
+            try:
+                self._graphs[key] = Graph(build(), self._block)
+            finally:
+                self._shapes = None
         return self._graphs[key](train_mode=train_mode, **values)
+
+    def _has_fused_rnn(self):
+        if self._fused_rnn is None:
+            nodes = json.loads(self._block(self._data).tojson())["nodes"]
+            self._fused_rnn = any(node["op"] == "RNN" for node in nodes)
+        return self._fused_rnn
+
+    def _grad(self, heads, wrt, head_grads=None):
+        return _symbol.grad(heads, wrt, head_grads=head_grads, shapes=self._shapes)
 
     @staticmethod
     def _check_like(vs, refs, what):
@@ -119,7 +143,7 @@ class Loss(_Compiled):
         return mx.sym.mean(self._loss_fn(self._block(self._data), self._label))
 
     def _grads(self):
-        return _symbol.grad(self._loss(), [p.name for p in self._params()])
+        return self._grad(self._loss(), [p.name for p in self._params()])
 
     def value_and_grad(self, data, label, train_mode=False):
         """(loss, [d loss / d p for each trainable parameter p])."""
@@ -139,11 +163,11 @@ class Loss(_Compiled):
             for g, t in zip(self._grads(), tangents):
                 term = _flat_dot(g, t)
                 inner = term if inner is None else inner + term
-            return _symbol.grad(inner, [p.name for p in params])
+            return self._grad(inner, [p.name for p in params])
 
         values = {"data": data, "label": label}
         values.update({"v%d" % i: a for i, a in enumerate(v)})
-        return self._run("hvp", build, values, train_mode)
+        return self._run("hvp", build, values, train_mode, unrolled=True)
 
     def vhp(self, data, label, v, train_mode=False):
         """[v^T H] per parameter (equal to H v: the Hessian of a scalar is symmetric)."""
@@ -184,12 +208,13 @@ class Model(_Compiled):
         J v = d/du <u^T J, v>, in one graph)."""
         def build():
             u = mx.sym.var("u")
-            (vjp,) = _symbol.grad(self._block(self._data), ["data"], head_grads=u)
-            return _symbol.grad(_flat_dot(vjp, mx.sym.var("v")), ["u"])
+            (vjp,) = self._grad(self._block(self._data), ["data"], head_grads=u)
+            return self._grad(_flat_dot(vjp, mx.sym.var("v")), ["u"])
 
         out_shape = self._block(data).shape
         u = mx.nd.zeros(out_shape, ctx=data.context, dtype=data.dtype)
-        return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode)[0]
+        return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode,
+                         unrolled=True)[0]
 
     def jacobian(self, data, train_mode=False):
         """J = d block(data) / d data, shaped block(data).shape + data.shape: one

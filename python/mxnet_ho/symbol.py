@@ -32,6 +32,9 @@ def _lib():
     lib.MXHOSymbolGrad.restype = ctypes.c_int
     lib.MXHOSymbolGrad.argtypes = [ctypes.c_void_p, ctypes.c_uint32,
                                    ctypes.POINTER(ctypes.c_char_p), ctypes.c_void_p,
+                                   ctypes.c_uint32, ctypes.POINTER(ctypes.c_char_p),
+                                   ctypes.POINTER(ctypes.c_uint32),
+                                   ctypes.POINTER(ctypes.c_int64),
                                    ctypes.POINTER(ctypes.c_void_p)]
     return lib
 
@@ -63,12 +66,17 @@ def _names(wrt):
     return names
 
 
-def grad(heads, wrt, head_grads=None):
+def grad(heads, wrt, head_grads=None, shapes=None):
     """d sum_k <head_grads[k], heads[k]> / d wrt, one Symbol per variable in `wrt`.
 
     heads: a Symbol (a Group for several outputs) or a list of Symbols.
     wrt: variable names or variables (``mx.sym.var``), or one of them.
     head_grads: a Symbol or list of Symbols shaped like `heads` (default: ones).
+    shapes: {input name: shape} for some of the symbol's inputs. A fused RNN
+    (gluon.rnn.LSTM, GRU, RNN) is then differentiated unrolled over the sequence
+    length they determine, so that its gradient can be differentiated again (the
+    gradient symbol then holds for those shapes only); without them its gradient
+    is stock's first-order kernel.
     """
     if not _native.is_active():
         raise RuntimeError("mxnet_ho.symbol.grad needs mxnet-ho active (MXNET_HO_DISABLE "
@@ -83,9 +91,15 @@ def grad(heads, wrt, head_grads=None):
                 len(head_grads.list_outputs()), len(heads.list_outputs())))
         head_handle = head_grads.handle
     keys = (ctypes.c_char_p * len(names))(*[n.encode() for n in names])
+    shapes = {str(k): tuple(int(d) for d in v) for k, v in (shapes or {}).items()}
+    shape_names = (ctypes.c_char_p * len(shapes))(*[k.encode() for k in shapes])
+    ndims = (ctypes.c_uint32 * len(shapes))(*[len(v) for v in shapes.values()])
+    dims = [d for v in shapes.values() for d in v]
+    dims = (ctypes.c_int64 * len(dims))(*dims)
     out = ctypes.c_void_p()
     lib = _lib()
-    if lib.MXHOSymbolGrad(heads.handle, len(names), keys, head_handle, ctypes.byref(out)) != 0:
+    if lib.MXHOSymbolGrad(heads.handle, len(names), keys, head_handle, len(shapes), shape_names,
+                          ndims, dims, ctypes.byref(out)) != 0:
         raise mx.base.MXNetError("mxnet_ho.symbol.grad: %s" % lib.MXHOLastError().decode())
     gradients = mx.sym.Symbol(ctypes.cast(out, mx.base.SymbolHandle))
     return [gradients[i] for i in range(len(names))]

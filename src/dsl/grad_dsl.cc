@@ -249,6 +249,12 @@ std::unordered_map<const void*, std::weak_ptr<nnvm::Node>> g_differentiated;
 }  // namespace
 
 void set_backward_mode(bool create_graph, bool train) { t_mode = BackwardMode{create_graph, train}; }
+
+namespace {
+thread_local const KnownShapes* t_known_shapes = nullptr;
+}  // namespace
+void set_known_shapes(const KnownShapes* shapes) { t_known_shapes = shapes; }
+const KnownShapes* known_shapes() { return t_known_shapes; }
 bool creating_graph() { return t_mode.create_graph; }
 bool training() { return t_mode.train; }
 

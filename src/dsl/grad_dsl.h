@@ -125,6 +125,12 @@ Grads with_inputs_replaced(const Grads& grads, const Replacements& replacements)
 void set_backward_mode(bool create_graph, bool train);
 bool creating_graph();
 bool training();
+// The shapes of a symbol's variables (by name) while mxnet_ho.symbol.grad
+// differentiates it with them (null otherwise): a rule that needs a shape no
+// array was recorded for (the fused RNN's sequence length) infers it from them.
+using KnownShapes = std::vector<std::pair<std::string, std::vector<long>>>;
+void set_known_shapes(const KnownShapes* shapes);
+const KnownShapes* known_shapes();
 
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.

@@ -14,7 +14,7 @@ namespace mxnet_ho {
 namespace op {
 
 Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::string>& wrt,
-                       const Entries& head_grads) {
+                       const Entries& head_grads, const KnownShapes& shapes) {
   if (!head_grads.empty() && head_grads.size() != graph.outputs.size())
     throw std::runtime_error("head_grads has " + std::to_string(head_grads.size()) +
                              " entries for a symbol with " +
@@ -37,6 +37,10 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
     xs.emplace_back(Entry{*found, 0, 0}, false);
   }
   Entries grads;
+  struct ShapesInScope {  // the rules see `shapes` while this gradient is built
+    explicit ShapesInScope(const KnownShapes* s) { set_known_shapes(s); }
+    ~ShapesInScope() { set_known_shapes(nullptr); }
+  } scope(shapes.empty() ? nullptr : &shapes);
   try {
     for (const Expr& g : vjp(ys, xs, heads)) grads.push_back(g.entry());
   } catch (const std::runtime_error& e) {
@@ -45,9 +49,10 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
     if (std::string(e.what()).find("_backward_RNN") == std::string::npos) throw;
     throw std::runtime_error(std::string(e.what()) +
                              ": a symbolic gradient through RNN (the fused recurrent layer) is "
-                             "first order only, since higher orders unroll the layer over its "
-                             "sequence length, which a symbol does not carry; differentiate "
-                             "with autograd (imperative or a hybridized block) instead");
+                             "first order only unless the shapes of the symbol's inputs are "
+                             "given (mxnet_ho.symbol.grad(..., shapes={name: shape})): higher "
+                             "orders unroll the layer over its sequence length, which a symbol "
+                             "does not carry");
   }
   return grads;
 }

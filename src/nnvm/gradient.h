@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bridge/bridge.h"
@@ -13,9 +14,13 @@ namespace op {
 // variables named `wrt`, as entries of a graph of forward ops and MXNet's
 // backward ops (each with a gradient again). Empty head_grads: ones_like each
 // output. Throws std::runtime_error naming what is wrong.
-bridge::Entries SymbolGradient(const bridge::SymbolGraph& graph,
-                               const std::vector<std::string>& wrt,
-                               const bridge::Entries& head_grads);
+// `shapes`: the shapes of some of the graph's variables, by name; with them a
+// fused RNN is differentiated as its unrolled twin (differentiable again), without
+// them by its stock first-order kernel.
+bridge::Entries SymbolGradient(
+    const bridge::SymbolGraph& graph, const std::vector<std::string>& wrt,
+    const bridge::Entries& head_grads,
+    const std::vector<std::pair<std::string, std::vector<long>>>& shapes = {});
 
 }  // namespace op
 }  // namespace mxnet_ho

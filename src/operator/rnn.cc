@@ -205,14 +205,26 @@ std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long
 // RNN: first order stock (_backward_RNN); under create_graph the vjp of its
 // unrolled twin, the layer's outputs y = RNN(x, w, h0[, c0]):
 //   d<heads, y>/d(x, w, h0, c0) chained through every step's gates
+// A later pass through a node differentiated so is the twin too: stock's native
+// kernel gets the lower layers' parameter gradients wrong when the data's gradient
+// is not asked for (a Hessian-vector product w.r.t. the weights), and the passes
+// then agree. A symbol's gradient (mxnet_ho.symbol.grad) given its inputs'
+// shapes is the twin as well, T inferred from them, so that it is
+// differentiable again.
 MXNET_HO_GRADIENT(RNN).keeps_stock().set_rule([](const Backward& n) -> Grads {
-  if (!creating_graph()) return n.stock();
+  const KnownShapes* symbolic = known_shapes();
+  const bool before = n.differentiated_before();
+  if (!creating_graph() && symbolic == nullptr && !before) return n.stock();
   std::vector<long> shape;
-  if (!bridge::RecordedShape(Entry{n.node(), 0, 0}, &shape) || shape.size() != 3)
-    throw Refused("the sequence length is not known here: the node holds no array autograd "
-                  "recorded (a symbol's gradient, mxnet_ho.symbol.grad, has no shapes)");
   RnnKernel kernel;
-  bridge::RecordedTypeAndDevice(Entry{n.node(), 0, 0}, &kernel.dtype, &kernel.dev_type);
+  if (bridge::RecordedShape(Entry{n.node(), 0, 0}, &shape))
+    bridge::RecordedTypeAndDevice(Entry{n.node(), 0, 0}, &kernel.dtype, &kernel.dev_type);
+  else if (symbolic != nullptr)
+    shape = bridge::InferShape(bridge::Inputs(n.node()).at(0), *symbolic);
+  if (shape.size() != 3)
+    throw Refused("the sequence length is not known here: the node holds no array autograd "
+                  "recorded, and the shapes given (mxnet_ho.symbol.grad's shapes) do not "
+                  "determine its data's");
   std::vector<Expr> inputs;
   for (size_t i = 0; i < n.num_inputs(); ++i) inputs.push_back(n.in(i));
   const std::vector<Expr> outs = RnnTwin(n.node(), inputs, shape[0], kernel);

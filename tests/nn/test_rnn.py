@@ -251,6 +251,57 @@ def test_layer_ntc_layout_equals_pytorch_batch_first(hybridize):
     assert_same(ours, theirs, "lstm, layout NTC")
 
 
+@pytest.mark.parametrize("case", [("lstm", 2, True), ("gru", 2, False)], ids=layer_ids)
+@pytest.mark.parametrize("hybridize", [False, True], ids=["imperative", "hybridized"])
+def test_weight_hvp_equals_unfused_cells(case, hybridize):
+    """H v w.r.t. the layer's weights, the data not differentiated. Stock's native
+    kernel then gets the lower layers' weight gradients wrong at first order; the
+    pass after the one that created the graph uses the unrolled layer too."""
+    from mxnet_ho import functional
+
+    mode, layers, bidirectional = case
+    layer = gluon_layer(mode, layers, bidirectional, seed=14)
+    cells = layer._unfuse()
+    rng = np.random.RandomState(15)
+    with context():
+        x = mx.nd.array(rng.uniform(-1, 1, (T, N, 2)), dtype="float64")
+        params = tuple(p.data() for p in layer.collect_params().values())
+        vs = tuple(mx.nd.array(rng.uniform(-1, 1, p.shape), dtype="float64") for p in params)
+
+        def unfused(*ps):
+            states = cells.begin_state(batch_size=N, dtype="float64")
+            outputs, _ = cells.unroll(T, x, states, layout="TNC", merge_outputs=True)
+            return mx.nd.sin(outputs).sum()
+
+        _, want = functional.hvp(unfused, params, vs)
+        if hybridize:
+            layer.hybridize()
+        _, got = functional.hvp(lambda *ps: mx.nd.sin(layer(x)).sum(), params, vs)
+    for p, g, w in zip(layer.collect_params().values(), got, want):
+        np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=p.name)
+
+
+@pytest.mark.xfail(strict=True, reason="stock's native (float64) kernel: with num_layers >= 2 "
+                   "and the data's gradient not asked for, the weight gradients come out wrong "
+                   "(first order, without mxnet-ho too)")
+def test_stock_first_order_weights_without_data_gradient():
+    layer = gluon_layer("lstm", 2, False, seed=16)
+    cells = layer._unfuse()
+    x = mx.nd.array(np.random.RandomState(17).uniform(-1, 1, (T, N, 2)), dtype="float64")
+    grads = []
+    with context():
+        for run in (layer, lambda x: cells.unroll(
+                T, x, cells.begin_state(batch_size=N, dtype="float64"), layout="TNC",
+                merge_outputs=True)[0]):
+            with mx.autograd.record():
+                loss = mx.nd.sin(run(x)).sum()
+            loss.backward()
+            grads.append([p.grad().asnumpy().copy() for p in layer.collect_params().values()])
+    for fused, unfused in zip(*grads):
+        np.testing.assert_allclose(fused, unfused, rtol=1e-9, atol=1e-12)
+
+
 def test_layer_inside_hybridized_network():
     """The layer as a child of a hybridized block: its initial states are zeros
     made inside the graph (batch inferred), the sequence length from the block's
@@ -351,3 +402,34 @@ def test_symbolic_second_order_refused():
     (g,) = mxnet_ho.symbol.grad(mx.sym.sum(y * y), wrt=["x"])
     with pytest.raises(mx.base.MXNetError, match="RNN.*sequence length"):
         mxnet_ho.symbol.grad(mx.sym.sum(g * g), wrt=["x"])
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_symbolic_second_order_with_shapes(mode):
+    """mxnet_ho.symbol.grad(..., shapes=...): the gradient symbol unrolls RNN over
+    the sequence length the shapes give; its second order equals autograd's."""
+    import mxnet_ho.compiled
+    import mxnet_ho.symbol
+
+    case = {"lstm": CASES[1], "gru": CASES[3]}[mode]
+    inputs, fn = imperative(case)
+    names = ["x%d" % i for i in range(len(inputs))]
+    variables = [mx.sym.var(n) for n in names]
+    shapes = {n: a.shape for n, a in zip(names, inputs)}
+    y = case.fn(mx.sym, *variables)
+    grads = mxnet_ho.symbol.grad(mx.sym.sum(y * y), names, shapes=shapes)
+    second = mxnet_ho.symbol.grad(sum(mx.sym.sum(g * g) for g in grads), names, shapes=shapes)
+    with context():
+        arrays = [mx.nd.array(a, dtype="float64") for a in inputs]
+        got = mxnet_ho.compiled.Graph(second)(**dict(zip(names, arrays)))
+        for a in arrays:
+            a.attach_grad()
+        with mx.autograd.record():
+            out = fn(*arrays)
+            first = mx.autograd.grad((out * out).sum(), arrays, create_graph=True,
+                                     retain_graph=True)
+            total = sum((g * g).sum() for g in first)
+        total.backward()
+    for i, (g, a) in enumerate(zip(got, arrays)):
+        np.testing.assert_allclose(g.asnumpy(), a.grad.asnumpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg="input %d" % i)
