@@ -28,7 +28,9 @@ from mxnet_ho.test_utils import higher_order_grads
 
 T, N = 3, 2  # sequence length, batch
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
-FLOAT32 = True if MKLDNN_ENABLED else (
+CPU_KERNELS = pytest.mark.skipif(context().device_type != "cpu",
+                                 reason="about stock's CPU kernels")
+FLOAT32 = True if MKLDNN_ENABLED or context().device_type != "cpu" else (
     "stock's fused float32 forward fails with MXNET_MKLDNN_ENABLED=0 "
     "(rnn-inl.h: in_data.size() == num_inputs)")
 
@@ -282,6 +284,7 @@ def test_weight_hvp_equals_unfused_cells(case, hybridize):
                                    err_msg=p.name)
 
 
+@CPU_KERNELS
 @pytest.mark.xfail(strict=True, reason="stock's native (float64) kernel: with num_layers >= 2 "
                    "and the data's gradient not asked for, the weight gradients come out wrong "
                    "(first order, without mxnet-ho too)")
@@ -330,6 +333,7 @@ def second_order(fn, *arrays, train_mode=True):
     mx.nd.waitall()
 
 
+@CPU_KERNELS
 @pytest.mark.parametrize("train_mode", [True, False], ids=["train", "predict"])
 def test_dropout_between_layers_refused(train_mode):
     """The CPU kernel applies its dropout whenever autograd records, in predict
@@ -340,6 +344,7 @@ def test_dropout_between_layers_refused(train_mode):
         second_order(layer, x, train_mode=train_mode)
 
 
+@CPU_KERNELS
 @pytest.mark.skipif(not MKLDNN_ENABLED, reason=FLOAT32 if FLOAT32 is not True else "")
 @pytest.mark.parametrize("hybridize", [False, True], ids=["imperative", "hybridized"])
 def test_dropout_ignored_by_mkldnn_float32(hybridize):
@@ -369,6 +374,7 @@ def test_dropout_ignored_by_mkldnn_float32(hybridize):
                                       err_msg="order %d" % k)
 
 
+@CPU_KERNELS
 @pytest.mark.skipif(not MKLDNN_ENABLED, reason=FLOAT32 if FLOAT32 is not True else "")
 def test_dropout_float32_without_mkldnn_rnn_refused(monkeypatch):
     """MXNET_USE_MKLDNN_RNN=0: float32 runs the native kernel, which drops."""
