@@ -12,6 +12,9 @@ with MXNET_HO_DISABLE=1, which loads nothing of mxnet-ho). Rows:
   * WGAN-GP critic step (DCGAN-style critic on 1x32x32) vs the plain critic step,
     mxnet-ho and PyTorch CPU; the same step imperative, with plain hybridize(),
     and as one cached graph (mxnet_ho.compiled.Graph); PyTorch with torch.compile
+  * gradient penalty through a 2-layer LSTM (sequence 35, batch 32, hidden 200):
+    the fused layer (mxnet-ho's unrolled twin at order 2) vs the same layer as
+    unrolled cells and vs PyTorch CPU's LSTM double backward
   * `import mxnet` with and without the patch
 ratio = ours / reference (below 1 is faster).
 """
@@ -207,7 +210,56 @@ def mx_wgan(kind, repeat, hybridize=False):
     return median_time(penalized if kind == "gp" else plain, repeat)
 
 
+LSTM = {"T": 35, "N": 32, "H": 200, "layers": 2}
+
+
+def mx_lstm_gp(kind, repeat):
+    """d/dweights of mean(y) + sum((dy.sum()/dx)^2) through a 2-layer LSTM, TNC."""
+    import mxnet as mx
+    from mxnet import autograd, nd
+
+    mx.random.seed(0)
+    layer = mx.gluon.rnn.LSTM(LSTM["H"], num_layers=LSTM["layers"], input_size=LSTM["H"])
+    layer.initialize(mx.init.Xavier())
+    x = nd.random.normal(shape=(LSTM["T"], LSTM["N"], LSTM["H"]))
+    if kind == "unrolled":
+        cells = layer._unfuse()
+        run = lambda v: cells.unroll(LSTM["T"], v, layout="TNC", merge_outputs=True)[0]  # noqa: E731
+    else:
+        run = layer
+    params = list(layer.collect_params().values())
+
+    def step():
+        xx = x.copy()
+        xx.attach_grad()
+        with autograd.record():
+            y = run(xx)
+            (g,) = autograd.grad(y.sum(), [xx], create_graph=True, retain_graph=True)
+            loss = y.mean() + (g * g).sum()
+        loss.backward()
+        mx_sync(mx, [p.grad() for p in params])
+
+    return median_time(step, repeat)
+
+
 # --------------------------------------------------------------------------- PyTorch
+def torch_lstm_gp(repeat):
+    import torch
+
+    torch.manual_seed(0)
+    layer = torch.nn.LSTM(LSTM["H"], LSTM["H"], num_layers=LSTM["layers"])
+    x = torch.randn(LSTM["T"], LSTM["N"], LSTM["H"])
+
+    def step():
+        layer.zero_grad()
+        xx = x.clone().requires_grad_(True)
+        y = layer(xx)[0]
+        (g,) = torch.autograd.grad(y.sum(), xx, create_graph=True)
+        (y.mean() + (g * g).sum()).backward()
+
+    return median_time(step, repeat)
+
+
 def torch_hvp(kind, repeat):
     import torch
 
@@ -291,6 +343,9 @@ WORKERS = {
     "torch_wgan_plain": lambda r: torch_wgan("plain", r),
     "torch_wgan_gp": lambda r: torch_wgan("gp", r),
     "torch_wgan_gp_compiled": lambda r: torch_wgan("gp_compiled", r),
+    "mx_lstm_gp_fused": lambda r: mx_lstm_gp("fused", r),
+    "mx_lstm_gp_unrolled": lambda r: mx_lstm_gp("unrolled", r),
+    "torch_lstm_gp": torch_lstm_gp,
     "import": import_time,
 }
 
@@ -377,6 +432,12 @@ def main():
             row("WGAN-GP critic step, torch.compile", t_compiled, "PyTorch eager", t_gp)
         row("WGAN-GP critic step / plain step (PyTorch CPU)", t_gp, "PyTorch plain step",
             t_plain)
+    lstm_fused = m("mx_lstm_gp_fused")
+    row("gradient penalty, 2-layer LSTM, fused layer", lstm_fused, "unrolled cells",
+        m("mx_lstm_gp_unrolled"))
+    if have_torch:
+        row("gradient penalty, 2-layer LSTM, fused layer", lstm_fused, "PyTorch CPU",
+            m("torch_lstm_gp"))
     row("import mxnet", m("import"), "MXNET_HO_DISABLE=1", m("import", stock=True))
 
     table = ["| benchmark | ours (s) | reference | reference (s) | ratio |",
