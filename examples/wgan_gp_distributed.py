@@ -22,18 +22,16 @@ import time
 
 import numpy as np
 
-import mxnet as mx  # with DMLC_ROLE=server or scheduler this serves, then exits
-from mxnet import autograd, gluon, nd
-
 from _common import parse_args
-from wgan_gp_digits import critic_loss, load_digits, make_critic, make_generator
 
 NOISE = 16
 
 
 def launch(args):
     """Starts scheduler, servers and workers on loopback, each in its own process
-    group; waits at most args.timeout s; ends every process it started."""
+    group; returns when all have exited, and fails as soon as one fails (the
+    others would wait for it forever) or after args.timeout s. Ends every
+    process it started, by pid: on success, failure, timeout, Ctrl-C or SIGTERM."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -50,28 +48,37 @@ def launch(args):
                                           env=dict(env, DMLC_ROLE=role),
                                           start_new_session=True))
         deadline = time.time() + args.timeout
-        for p in procs[::-1]:  # workers first; servers and scheduler stop after them
-            p.wait(timeout=max(1.0, deadline - time.time()))
-        failed = [r for r, p in zip(roles, procs) if p.returncode]
-        if failed:
-            sys.exit("failed: %s" % ", ".join(failed))
-    except subprocess.TimeoutExpired:
+        while time.time() < deadline:
+            state = [p.poll() for p in procs]
+            if any(state):
+                sys.exit("failed: " + ", ".join("%s (exit %d)" % (r, rc)
+                                                for r, rc in zip(roles, state) if rc))
+            if None not in state:
+                return
+            time.sleep(0.1)
         sys.exit("timed out after %d s" % args.timeout)
+    except KeyboardInterrupt:
+        sys.exit("interrupted")
     finally:
         for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+            p.wait()
 
 
 def set_trained(nets, trained):
-    """Only the nets being trained take gradients (the Trainer skips grad_req
+    """Only the net being trained takes gradients (the Trainer skips grad_req
     'null'), so one Trainer and one kvstore serve both nets."""
     for net in nets:
         net.collect_params().setattr("grad_req", "write" if net is trained else "null")
 
 
 def work(args):
+    import mxnet as mx
+    from mxnet import autograd, gluon, nd
+
+    from wgan_gp_digits import critic_loss, load_digits, make_critic, make_generator
+
     kv = mx.kv.create("dist_sync")
     n, rank = kv.num_workers, kv.rank
     mx.random.seed(args.seed)  # the same initial parameters everywhere
@@ -81,7 +88,13 @@ def work(args):
     mx.random.seed(args.seed + 1 + rank)
     b = args.batch
     real = nd.array(data[:b])
-    critic(real), gen(nd.zeros((b, NOISE)))  # materialize the deferred shapes
+    # Materialize the deferred shapes in train mode. A forward in predict mode
+    # reorders convolution weights in place into MKL-DNN's layout, which MXNet
+    # 1.9.1's dist kvstore cannot read: worker 0's push that initializes the key
+    # fails inside an engine thread without a word, and the servers abort on the
+    # other workers' pulls ("init 3 first").
+    with autograd.train_mode():
+        critic(real), gen(nd.zeros((b, NOISE)))
     params = critic.collect_params()
     params.update(gen.collect_params())
     trainer = gluon.Trainer(params, "adam", {"learning_rate": 2e-4, "beta1": 0.5, "beta2": 0.9},
@@ -109,6 +122,12 @@ def work(args):
             print("worker 0/%d, step %d/%d: |grad| %.3f, Wasserstein %.3f (%.0f s)"
                   % (n, step + 1, args.steps, norms[-1], distances[-1], time.time() - start),
                   flush=True)
+    # The last step's pushes and pulls may still be in flight: wait for them. Once
+    # MXNet's engine shuts down (at exit) it skips the operations not yet started,
+    # so a worker leaving now could skip its last push, and the other worker, whose
+    # push went out, would wait forever for the servers' reply (dist_sync replies
+    # when every worker has pushed).
+    nd.waitall()
     if rank == 0:
         tail = max(1, len(norms) // 10)
         print("critic gradient norm on interpolates (worker 0, mean of the last %d steps): %.3f"
@@ -118,9 +137,12 @@ def work(args):
 
 
 def main():
+    role = os.environ.get("DMLC_ROLE")
+    if role in ("server", "scheduler"):
+        import mxnet  # noqa: F401 - serves (or schedules) until the workers are done, then exits
     args = parse_args(__doc__.splitlines()[0], workers=2, servers=1, steps=100, critic_steps=5,
                       batch=32, penalty=10.0, seed=0, timeout=600)
-    if os.environ.get("DMLC_ROLE") == "worker":
+    if role == "worker":
         work(args)
     else:
         launch(args)

@@ -1,8 +1,18 @@
-"""A worker of tests/test_distributed.py, and the model both sides use.
+"""A worker of tests/test_distributed.py, and the model and arithmetic both sides use.
 
 Run with DMLC_ROLE=worker (and the other DMLC_* variables): trains on its shard
 with a dist kvstore and saves the parameters to $MXNET_HO_DIST_OUT/rank<r>.npz.
 With DMLC_ROLE=server or scheduler, `import mxnet` serves and exits.
+
+The parameters are float64. MXNet 1.9.1's parameter server keeps a key that is
+not float32 either in its dtype or as a float32 master copy, depending on
+KVStoreDistServer::multi_precision_, a member its constructor never initializes
+(src/kvstore/kvstore_dist_server.h): which one a run gets depends on the
+server's heap. The optimizer's multi_precision=True makes every worker send
+kSetMultiPrecision, so the server always keeps float32 masters: it casts each
+worker's gradient to float32, sums them in float32, runs the optimizer on the
+float32 weights and serves them widened back to float64. float32_server()
+computes the same in one process.
 """
 import os
 import sys
@@ -13,6 +23,7 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 
 IN, HIDDEN, SHARD, PENALTY, INNER_LR = 4, 6, 5, 10.0, 0.1
+OPTIMIZER = {"learning_rate": 0.05, "momentum": 0.9}
 
 
 def make_params():
@@ -66,22 +77,58 @@ def maml_loss(ws, tasks):
     return total / len(tasks)
 
 
-def train(params, trainer, shard, num_shards, gp, tasks):
-    """5 GP steps then one MAML outer step on this shard's rows and tasks. Each
-    loss is a mean over the shard; step(num_shards) makes the kvstore's sum of
-    the shards' means the mean over the whole batch."""
-    ws = [p.data() for p in params.values()]
+def losses(shard, num_shards, gp, tasks):
+    """The 6 steps on one shard (num_shards 0: on everything), each a function of
+    the weights: 5 GP steps on the shard's rows, then a MAML outer step on its task."""
     rows = slice(shard * SHARD, (shard + 1) * SHARD) if num_shards else slice(None)
-    for real, fake, eps in gp:
-        with autograd.record():
-            loss = gp_loss(ws, real[rows], fake[rows], eps[rows])
-        loss.backward()
-        trainer.step(max(num_shards, 1))
+    steps = [lambda ws, r=real[rows], f=fake[rows], e=eps[rows]: gp_loss(ws, r, f, e)
+             for real, fake, eps in gp]
     mine = tasks[shard:shard + 1] if num_shards else tasks
-    with autograd.record():
-        loss = maml_loss(ws, mine)
-    loss.backward()
-    trainer.step(max(num_shards, 1))
+    return steps + [lambda ws: maml_loss(ws, mine)]
+
+
+def train(params, trainer, shard, num_shards, gp, tasks, batch_size=None):
+    """Each loss is a mean over the shard; step(num_shards) (the default) makes
+    the kvstore's sum of the shards' means the mean over the whole batch."""
+    ws = [p.data() for p in params.values()]
+    for loss_of in losses(shard, num_shards, gp, tasks):
+        with autograd.record():
+            loss = loss_of(ws)
+        loss.backward()
+        trainer.step(batch_size or max(num_shards, 1))
+
+
+def float32_server(num_shards, gp, tasks):
+    """What the workers and a multi-precision server compute, in one process. The
+    first gradients are taken at the workers' own float64 initial values (the
+    Trainer initializes the server's keys in its first step, after them); the
+    server keeps them rounded to float32, casts each worker's float64 gradient
+    to float32, sums them in float32 and runs the optimizer on float32; the
+    workers take the next gradients at the float32 weights widened to float64.
+    The sum is exact whatever order two pushes arrive in (a + b == b + a); with
+    three workers or more the server's sum would depend on the arrival order."""
+    optimizer = mx.optimizer.create("sgd", rescale_grad=1.0 / num_shards, multi_precision=True,
+                                    **OPTIMIZER)
+    update = mx.optimizer.get_updater(optimizer)
+    ws = [p.data() for p in make_params().values()]
+    masters = [w.astype("float32") for w in ws]
+    shards = [losses(s, num_shards, gp, tasks) for s in range(num_shards)]
+    for step in zip(*shards):
+        for w in ws:
+            w.attach_grad()
+        pushed = []
+        for loss_of in step:
+            with autograd.record():
+                loss = loss_of(ws)
+            loss.backward()
+            pushed.append([w.grad.astype("float32") for w in ws])
+        for key, (master, *grads) in enumerate(zip(masters, *pushed)):
+            total = grads[0].copy()
+            for g in grads[1:]:
+                total += g
+            update(key, total, master)
+        ws = [m.astype("float64") for m in masters]
+    return [w.asnumpy() for w in ws]
 
 
 def toy_async(kv):
@@ -92,7 +139,8 @@ def toy_async(kv):
     y = x @ w_true
     p = gluon.Parameter("w", shape=(3, 1), dtype="float64")
     p.initialize(mx.init.Constant(0))
-    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.1}, kvstore=kv)
+    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.1, "multi_precision": True},
+                            kvstore=kv)
     mine = np.random.RandomState(10 + kv.rank)
     for _ in range(60):
         idx = mine.randint(0, 200, 20)
@@ -110,15 +158,19 @@ def main():
     kv = mx.kv.create(mode)
     if mode == "dist_async":
         loss, w = toy_async(kv)
-        np.savez(os.path.join(out, "rank%d.npz" % kv.rank), loss=loss, w=w)
-        return
-    params = make_params()
-    trainer = gluon.Trainer(params, "sgd", {"learning_rate": 0.05, "momentum": 0.9},
-                            kvstore=kv)
-    gp, tasks = data(kv.num_workers)
-    train(params, trainer, kv.rank, kv.num_workers, gp, tasks)
-    np.savez(os.path.join(out, "rank%d.npz" % kv.rank),
-             **{k: p.data().asnumpy() for k, p in params.items()})
+        result = {"loss": loss, "w": w}
+    else:
+        params = make_params()
+        trainer = gluon.Trainer(params, "sgd", dict(OPTIMIZER, multi_precision=True),
+                                kvstore=kv)
+        gp, tasks = data(kv.num_workers)
+        train(params, trainer, kv.rank, kv.num_workers, gp, tasks)
+        result = {k: p.data().asnumpy() for k, p in params.items()}
+    # Nothing may be in flight at exit: MXNet's engine skips the operations not
+    # yet started once it shuts down, so a push left behind would never reach
+    # the server and the other worker would wait for it (see the example).
+    nd.waitall()
+    np.savez(os.path.join(out, "rank%d.npz" % kv.rank), **result)
 
 
 if __name__ == "__main__":
