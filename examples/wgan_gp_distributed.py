@@ -64,6 +64,26 @@ def launch(args):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+        for pid in children():  # started, but Ctrl-C came before Popen returned it
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:  # not yet a group of its own
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def children():
+    """Pids of this process's children (Linux; elsewhere none)."""
+    pids = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid():
+            pids.append(int(entry))
+    return pids
 
 
 def set_trained(nets, trained):
