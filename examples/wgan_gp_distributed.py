@@ -42,6 +42,8 @@ def launch(args):
     roles = ["scheduler"] + ["server"] * args.servers + ["worker"] * args.workers
     procs = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # so finally runs
+    # Ctrl-C too, even where SIGINT came ignored (a script's background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for role in roles:
             procs.append(subprocess.Popen([sys.executable] + sys.argv,
