@@ -41,6 +41,23 @@ def make_generator(noise):
     return gen
 
 
+def critic_loss(critic, real, fake, eps, penalty):
+    """The critic's WGAN-GP loss on a batch (call it under autograd.record()):
+    -(mean D(real) - mean D(fake)) + penalty * mean((|grad_x D(x_hat)| - 1)^2) on
+    the interpolates x_hat = eps * real + (1 - eps) * fake. The penalty's gradient
+    wrt x_hat is taken with create_graph=True, so loss.backward() differentiates
+    through it. Returns (loss, per-sample gradient norms, Wasserstein estimate).
+    """
+    x_hat = (eps * real + (1 - eps) * fake).detach()
+    x_hat.attach_grad()
+    score = critic(x_hat)
+    (grad,) = autograd.grad(score, [x_hat], head_grads=nd.ones_like(score),
+                            create_graph=True, retain_graph=True)
+    norm = nd.sqrt((grad.reshape((len(grad), -1)) ** 2).sum(axis=1) + 1e-12)
+    distance = critic(real).mean() - critic(fake).mean()
+    return -distance + penalty * ((norm - 1) ** 2).mean(), norm, distance
+
+
 def main():
     args = parse_args(__doc__.splitlines()[0], steps=300, critic_steps=5, batch=64,
                       penalty=10.0, seed=0)
@@ -59,15 +76,8 @@ def main():
             real = nd.array(data[rng.randint(0, len(data), b)])
             fake = gen(nd.random.normal(shape=(b, noise_dim))).reshape((b, 1, 8, 8))
             eps = nd.random.uniform(shape=(b, 1, 1, 1))
-            x_hat = eps * real + (1 - eps) * fake
-            x_hat.attach_grad()
             with autograd.record():
-                score = critic(x_hat)
-                (grad,) = autograd.grad(score, [x_hat], head_grads=nd.ones_like(score),
-                                        create_graph=True, retain_graph=True)
-                norm = nd.sqrt((grad.reshape((b, -1)) ** 2).sum(axis=1) + 1e-12)
-                distance = critic(real).mean() - critic(fake).mean()
-                loss = -distance + args.penalty * ((norm - 1) ** 2).mean()
+                loss, norm, distance = critic_loss(critic, real, fake, eps, args.penalty)
             loss.backward()
             critic_opt.step(1)
         grad_norms.append(norm.mean().asscalar())

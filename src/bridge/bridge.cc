@@ -3,6 +3,7 @@
 #include "bridge/bridge.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -281,16 +282,22 @@ NodePtr ComposeForCheck(const char* op, const char* name, std::vector<void*> arg
 
 // Finds the byte offset of `inputs` in the binary's Node: the one place where
 // a vector of NodeEntry holds exactly the entries the node was composed with.
+// Only the node's own bytes are read: `inputs` directly follows `attrs`, which
+// is no larger in the binary than in the headers (docs/BINARY-FACTS.md,
+// section 3), so it starts at most sizeof(nnvm::NodeAttrs) in. Past the node
+// lies the neighbouring heap, where three words can pass for a vector and be
+// dereferenced (a load-time segfault, seen twice in some 300 processes).
 size_t LocateInputs(const NodePtr& node, const std::vector<const nnvm::Node*>& expected) {
   const size_t want_bytes = expected.size() * sizeof(Entry);
   size_t found = 0;
-  for (size_t offset = 16; offset + sizeof(Entries) <= 512; offset += sizeof(void*)) {
+  for (size_t offset = 16; offset <= sizeof(nnvm::NodeAttrs); offset += sizeof(void*)) {
     const char* base = reinterpret_cast<const char*>(node.get()) + offset;
     const Entry* const* triple = reinterpret_cast<const Entry* const*>(base);
     const char* begin = reinterpret_cast<const char*>(triple[0]);
     const char* end = reinterpret_cast<const char*>(triple[1]);
     const char* cap = reinterpret_cast<const char*>(triple[2]);
-    if (begin == nullptr || end - begin != static_cast<ptrdiff_t>(want_bytes) || cap < end ||
+    if (begin == nullptr || reinterpret_cast<uintptr_t>(begin) % alignof(Entry) != 0 ||
+        end - begin != static_cast<ptrdiff_t>(want_bytes) || cap < end ||
         cap - begin > static_cast<ptrdiff_t>(64 * sizeof(Entry)))
       continue;
     bool same = true;
