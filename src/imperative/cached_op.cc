@@ -588,8 +588,11 @@ std::vector<Expr> NodeInputs(const Backward& n) {
 
 }  // namespace
 
-// _foreach recorded by itself: first order stock (_backward_foreach); under
-// create_graph the vjp of the loop unrolled over the recorded length of its data
+// y = foreach(body;
+// data, states, remains) unrolled over the length T of its data (recorded, or inferred from the
+// block's input shapes): body(data[t], states_t, remains) = (out_t, states_{t+1});
+// outputs stack(out_t), states_T. Gradient: vjp of the unrolled body (first order: stock
+// _backward_foreach)
 MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   std::vector<long> shape;
@@ -599,15 +602,17 @@ MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grad
   return TwinGradient(n, ForeachTwin(n.node(), inputs, shape[0]), inputs);
 });
 
-// _cond recorded by itself: first order stock; under create_graph the vjp of
-// where(pred, then, else), both branches recomputed
+// y = where(pred(x) != 0, then(x), else(x)), both branches recomputed: the gradient passes each
+// branch its selected part of the head, zeros to the other (first order: stock _backward_cond)
 MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   const std::vector<Expr> inputs = NodeInputs(n);
   return TwinGradient(n, CondTwin(n.node(), inputs), inputs);
 });
 
-// _while_loop: first order stock; higher orders refused (see WhileLoopRefused)
+// first order stock (_backward_while_loop);
+// higher orders refused: the number of iterations is decided at run time and kept only in the op
+// state
 MXNET_HO_GRADIENT(_while_loop).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   throw WhileLoopRefused(n.node());
@@ -633,10 +638,10 @@ void ForgetCachedOp(const void* cached_op) {
   Graphs().erase(cached_op);
 }
 
-// _CachedOp: first order stock; under create_graph, the block's graph op by op
-// _CachedOp: first order stock; under create_graph, and in any later pass
-// through a node differentiated so, the block's graph op by op, its states
-// (BatchNorm's moving statistics) updated by the first such pass only
+// y = G(x): x_bar = each op of G, in reverse, applying its own gradient to the recomputed forward,
+// under create_graph and in any later pass through a node differentiated so;
+// its states (BatchNorm's moving statistics) updated by the first such pass only (first order:
+// stock _backward_CachedOp)
 MXNET_HO_GRADIENT(_CachedOp).keeps_stock().set_rule([](const Backward& n) -> Grads {
   const bool before = n.differentiated_before();
   if (!creating_graph() && !before) return n.stock();

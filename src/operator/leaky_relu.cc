@@ -104,11 +104,16 @@ Grads LeakyReLUForwardGrad(const Backward& n) {
 
 }  // namespace
 
-// selu: d/dx = g*(y>0 ? lambda : y + lambda*alpha)  (the stock kernel's lambda*(y + alpha) is wrong)
+// selu only (other act_types keep the stock gradient): d/dx = g*(y>0 ? lambda : y + lambda*alpha)
 MXNET_HO_GRADIENT(LeakyReLU).keeps_stock().set_rule(LeakyReLUForwardGrad);
 
-// gx = g*f'(x or y) for f in {leaky, prelu, rrelu, elu, selu, gelu}, plus prelu's
-// dgamma = Σ g*x*[x<=0]: d/dg = h*f' (+ h_gamma*x*[x<=0]);  d/dx, d/dy = h*g*f''
+// leaky (g,x,y): d/dg = h*(y>0 ? 1 : s); elu: d/dg = h*(y>0 ? 1 : y+s), d/dy = h*g*[y<=0];
+// selu (stock kernel lambda*(y>0 ? 1 : alpha+y)): d/dg = h*that, d/dy = h*g*lambda*[y<=0]; gelu:
+// d/dg = h*(Phi(x) + x*phi(x)), d/dx = h*g*phi(x)*(2 - x^2);
+// prelu (g,x,gamma,y) -> (g*(x>0 ? 1 : gamma), Σ g*x*[x<=0]):
+// d/dg = h_x*(x>0 ? 1 : gamma) + h_gamma*x*[x<=0], d/dx = h_gamma*g*[x<=0], d/dgamma = Σ
+// h_x*g*[x<=0]; rrelu (g,g_mask,x,y,mask), stock kernel g*(x>0 ? 1 : y):
+// d/dg = h*(x>0 ? 1 : y), d/dy = h*g*[x<=0]
 MXNET_HO_GRADIENT(_backward_LeakyReLU).set_rule(LeakyReLUGrad);
 
 }  // namespace op

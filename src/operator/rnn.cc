@@ -202,15 +202,20 @@ std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long
   return outs;
 }
 
-// RNN: first order stock (_backward_RNN); under create_graph the vjp of its
-// unrolled twin, the layer's outputs y = RNN(x, w, h0[, c0]):
-//   d<heads, y>/d(x, w, h0, c0) chained through every step's gates
-// A later pass through a node differentiated so is the twin too: stock's native
+// Under create_graph the rule is the vjp of the unrolled twin, chained through
+// every step's gates. A later pass through a node differentiated so is the twin too: stock's native
 // kernel gets the lower layers' parameter gradients wrong when the data's gradient
 // is not asked for (a Hessian-vector product w.r.t. the weights), and the passes
 // then agree. A symbol's gradient (mxnet_ho.symbol.grad) given its inputs'
 // shapes is the twin as well, T inferred from them, so that it is
 // differentiable again.
+
+// y = RNN(x, w, h0[, c0]) unrolled: lstm i,f,g,o = σ,σ,tanh,σ(W_i x_t + b_i + W_h h + b_h), c' = f
+// c + i g, h' = o tanh(c');
+// gru r,z = σ(..), n = tanh(W_in x_t + b_in + r (W_hn h + b_hn)), h' = n + z (h - n);
+// rnn_tanh/relu h' = act(W_i x_t + b_i + W_h h + b_h);
+// layers stacked, the reverse direction over reversed time, outputs concatenated. Gradient: vjp of
+// that composition (first order: stock _backward_RNN)
 MXNET_HO_GRADIENT(RNN).keeps_stock().set_rule([](const Backward& n) -> Grads {
   const KnownShapes* symbolic = known_shapes();
   const bool before = n.differentiated_before();

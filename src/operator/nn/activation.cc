@@ -43,8 +43,9 @@ Grads ActivationGrad(const Backward& n) {
 
 }  // namespace
 
-// gx = g*f'(y or x), f in {relu, sigmoid, tanh, softrelu, softsign}:
-// d/dg = h*f';  d/dy or d/dx = h*g*f'' (taken with respect to what f' reads)
+// gx = g*f': relu (g,y): d/dg = h*[y>0], d/dy = 0; sigmoid (g,y,x):
+// d/dg = h*y(1-y), d/dy = h*g*(1-2y); tanh: d/dg = h*(1-y^2), d/dy = -2*h*g*y; softrelu:
+// d/dg = h*(1-e^-y), d/dy = h*g*e^-y; softsign: d/dg = h/(1+|x|)^2, d/dx = -2*h*g*sign(x)/(1+|x|)^3
 MXNET_HO_GRADIENT(_backward_Activation).set_rule(ActivationGrad);
 
 }  // namespace op

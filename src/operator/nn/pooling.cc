@@ -227,9 +227,10 @@ Grads PoolingGrad(const Backward& n) {
 
 }  // namespace
 
-// avg, sum: d/dg = pool(h);  max: d/dg = h at each window's first maximum;
-// lp: d/dg = S(h x^(p-1))/y^(p-1), d/dx = (p-1) h x^(p-2) S^T(g/y^(p-1)),
-//     d/dy = -(p-1) g S(h x^(p-1))/y^p;  otherwise d/dx = d/dy = 0 (and 0 for the workspace)
+// avg, sum: d/dg = pool(h), d/dx = d/dy = 0; max:
+// d/dg = h at each window's first maximum of x, d/dx = d/dy = 0; lp (p = p_value, S = sum pooling):
+// d/dg = S(h x^(p-1))/y^(p-1), d/dx = (p-1) h x^(p-2) S^T(g/y^(p-1)), d/dy = -(p-1) g S(h
+// x^(p-1))/y^p; workspace entries 0
 MXNET_HO_GRADIENT(_backward_Pooling).set_rule(PoolingGrad);
 
 }  // namespace op

@@ -32,17 +32,19 @@ Grads ExtremumGrad(const char* extremum, const Backward& n) {
 
 }  // namespace
 
-// gx = B(g)*[x == B(y)] (all ties):  d/dg = np.sum(h*[x == B(y)]) over axis;  d/dx = d/dy = 0
+// gx = B(g)*[x == B(y)] (every tied maximum gets g, as in the stock kernel):
+// d/dg = np.sum(h*[x == B(y)]) over axis; d/dx = d/dy = 0
 MXNET_HO_GRADIENT(_backward_np_max).set_rule([](const Backward& n) {
   return ExtremumGrad("_np_max", n);
 });
 
-// gx = B(g)*[x == B(y)] (all ties):  d/dg = np.sum(h*[x == B(y)]) over axis;  d/dx = d/dy = 0
+// gx = B(g)*[x == B(y)] (every tied minimum gets g, as in the stock kernel):
+// d/dg = np.sum(h*[x == B(y)]) over axis; d/dx = d/dy = 0
 MXNET_HO_GRADIENT(_backward_np_min).set_rule([](const Backward& n) {
   return ExtremumGrad("_np_min", n);
 });
 
-// gx = B(g)*B(y)/x:  d/dg = sum(h*B(y)/x);  d/dx = -h*B(g)*B(y)/x^2;  d/dy = sum(h*B(g)/x)
+// gx = B(g)*B(y)/x: d/dg = sum(h*B(y)/x); d/dx = -h*B(g)*B(y)/x^2; d/dy = sum(h*B(g)/x)
 MXNET_HO_GRADIENT(_backward_np_prod).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1), h = n.head(0, x);
   AttrList attrs = n.attrs(kAxes);
@@ -51,7 +53,7 @@ MXNET_HO_GRADIENT(_backward_np_prod).set_rule([](const Backward& n) -> Grads {
   return {np_sum(h_over_x * y, attrs), -(h_over_x * g * y / x), np_sum(h_over_x * g, attrs)};
 });
 
-// gx = g summed to x's shape (the adjoint of broadcast_to):  d/dg = broadcast_to(h, shape)
+// gx = g summed to x's shape: d/dg = broadcast_to(h, shape)
 MXNET_HO_GRADIENT(_backward_np_broadcast_to).set_rule([](const Backward& n) -> Grads {
   return {apply("_npi_broadcast_to", {n.head(0)}, n.attrs({"shape"}))};
 });

@@ -29,9 +29,11 @@ Grads ExtremumGrad(const char* extremum, const Backward& n) {
 
 }  // namespace
 
-// d/dg = sum(h*[x == B(y)]) over the reduced axes;  d/dx = d/dy = 0
+// gx = B(g)*[x == B(y)] (every tied maximum gets g, as in the stock kernel):
+// d/dg = sum(h*[x == B(y)]) over the reduced axes; d/dx = d/dy = 0
 MXNET_HO_GRADIENT(_backward_max).set_rule([](const Backward& n) { return ExtremumGrad("max", n); });
-// d/dg = sum(h*[x == B(y)]) over the reduced axes;  d/dx = d/dy = 0
+// gx = B(g)*[x == B(y)] (every tied minimum gets g, as in the stock kernel):
+// d/dg = sum(h*[x == B(y)]) over the reduced axes; d/dx = d/dy = 0
 MXNET_HO_GRADIENT(_backward_min).set_rule([](const Backward& n) { return ExtremumGrad("min", n); });
 
 }  // namespace op

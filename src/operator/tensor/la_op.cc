@@ -33,14 +33,14 @@ Grads LinearGrad(const char* f, const std::vector<std::string>& keys, const Back
 
 }  // namespace
 
-// f = alpha*op(A)*op(B): bilinear, d/dg = f(h_A, B) + f(A, h_B);
-// d/dA = grad_A <g, f(A, h_B)>;  d/dB = grad_B <g, f(h_A, B)>
+// bilinear f = alpha*op(A)*op(B): d/dg = f(h_A, B) + f(A, h_B); d/dA = grad_A <g, f(A, h_B)>;
+// d/dB = grad_B <g, f(h_A, B)>
 MXNET_HO_GRADIENT(_backward_linalg_gemm2).set_rule([](const Backward& n) {
   return bilinear_rule(n, "_linalg_gemm2", kGemm2Attrs);
 });
 
-// f = alpha*op(A)*op(B) + beta*C, gC = beta*g:
-// d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;  d/dA, d/dB as gemm2's;  d/dC = 0
+// f = alpha*op(A)*op(B) + beta*C, gC = beta*g: d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;
+// d/dA, d/dB as for gemm2; d/dC = 0
 MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), c = n.in(3);
   const AttrList attrs = n.attrs(kGemm2Attrs);
@@ -50,15 +50,15 @@ MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads
   return {d.dg + n.head(2, c) * n.scalar("beta", 1.0), d.da, d.db, zeros_like(c)};
 });
 
-// f = alpha*op(tri(A))*B (or B*op(tri(A)) with rightside): bilinear
+// bilinear f = alpha*op(tri(A))*B or alpha*B*op(tri(A)): d/dg = f(h_A, B) + f(A, h_B);
+// d/dA = grad_A <g, f(A, h_B)>; d/dB = grad_B <g, f(h_A, B)>
 MXNET_HO_GRADIENT(_backward_linalg_trmm).set_rule([](const Backward& n) {
   return bilinear_rule(n, "_linalg_trmm", kTriangAttrs);
 });
 
-// X = alpha*op(A)^-1*B (inputs g, A, B, X), dX = op(A)^-1*(alpha*dB - op(tri(dA))*X), so with
-// Z = alpha*h_B - trmm(h_A, X) and T = trsm(A, Z) (unit alpha):
-// <h_A, gA> + <h_B, gB> = <g, T>:  d/dg = T;  d/dA = grad_A <g, T>;  d/dB = 0;
-// d/dX = grad_X <-grad_Z <g, T>, trmm(h_A, X)>
+// X = alpha*op(A)^-1*B, inputs (g, A, B, X);
+// Z = alpha*h_B - trmm(h_A, X), T = trsm(A, Z) (unit alpha): <h_A, gA> + <h_B, gB> = <g, T>:
+// d/dg = T; d/dA = grad_A <g, T>; d/dB = 0; d/dX = -grad_X <grad_Z <g, T>, trmm(h_A, X)>
 MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), x = n.in(3);
   Expr ha = n.head(0, a), hb = n.head(1, b);
@@ -69,9 +69,8 @@ MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads
   return {t, stock_gradient_of(t, {g}, 0), zeros_like(b), stock_gradient_of(ha_x, {-gz}, 1)};
 });
 
-// gA = alpha*(g + g^T)*A (op(A) = A) or alpha*A*(g + g^T) (transpose): f(A) = Q(A, A) with
-// Q(P, R) = alpha*op(P)*op(R)^T:  d/dg = Q(h, A) + Q(A, h);
-// d/dA = grad_A <g, Q(h, A)> + grad_A <g, Q(A, h)>
+// gA = alpha*(g + g^T)*A (alpha*A*(g + g^T) with transpose) for f(A) = Q(A, A), Q(P, R) =
+// alpha*op(P)*op(R)^T: d/dg = Q(h, A) + Q(A, h); d/dA = grad_A <g, Q(h, A)> + grad_A <g, Q(A, h)>
 MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), h = n.head(0);
   const bool t = n.flag("transpose");
@@ -81,8 +80,8 @@ MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads
   return {h_a + a_h, stock_gradient_of(h_a, {g}, 1) + stock_gradient_of(a_h, {g}, 0)};
 });
 
-// gA = diag(B(g)/d) with d = diag(A), B broadcasting over the diagonal; r = diag(h)/d:
-// d/dg = sum(r, axis=-1);  d/dA = -diag(B(g)*r/d)
+// gA = makediag(B(g)/d), d = diag(A), r = diag(h)/d: d/dg = sum(r, axis=-1);
+// d/dA = -makediag(B(g)*r/d)
 MXNET_HO_GRADIENT(_backward_linalg_sumlogdiag).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1);
   Expr d = apply("_linalg_extractdiag", {a});
@@ -91,7 +90,7 @@ MXNET_HO_GRADIENT(_backward_linalg_sumlogdiag).set_rule([](const Backward& n) ->
   return {apply("sum", {r}, last), -apply("_linalg_makediag", {unreduce(g, d, last) * r / d})};
 });
 
-// Y = A^-1 (inputs g, Y), gA = -Y^T*g*Y^T:  d/dg = -Y*h*Y;  d/dY = -(g*Y^T*h^T + h^T*Y^T*g)
+// Y = A^-1, inputs (g, Y), gA = -Y^T*g*Y^T: d/dg = -Y*h*Y; d/dY = -(g*Y^T*h^T + h^T*Y^T*g)
 MXNET_HO_GRADIENT(_backward_linalg_inverse).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), y = n.in(1), h = n.head(0, y);
   AttrList nt = {{"transpose_b", "1"}}, tt = {{"transpose_a", "1"}, {"transpose_b", "1"}};
@@ -99,19 +98,19 @@ MXNET_HO_GRADIENT(_backward_linalg_inverse).set_rule([](const Backward& n) -> Gr
           -(gemm2(gemm2(g, y, nt), h, nt) + gemm2(gemm2(h, y, tt), g, {}))};
 });
 
-// gA = makediag(g):  d/dg = extractdiag(h)
+// gA = makediag(g, offset): d/dg = extractdiag(h, offset)
 MXNET_HO_GRADIENT(_backward_linalg_extractdiag).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_extractdiag", {"offset"}, n);
 });
-// gA = extractdiag(g):  d/dg = makediag(h)
+// gA = extractdiag(g, offset): d/dg = makediag(h, offset)
 MXNET_HO_GRADIENT(_backward_linalg_makediag).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_makediag", {"offset"}, n);
 });
-// gA = maketrian(g):  d/dg = extracttrian(h)
+// gA = maketrian(g, offset, lower): d/dg = extracttrian(h, offset, lower)
 MXNET_HO_GRADIENT(_backward_linalg_extracttrian).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_extracttrian", {"offset", "lower"}, n);
 });
-// gA = extracttrian(g):  d/dg = maketrian(h)
+// gA = extracttrian(g, offset, lower): d/dg = maketrian(h, offset, lower)
 MXNET_HO_GRADIENT(_backward_linalg_maketrian).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_maketrian", {"offset", "lower"}, n);
 });
@@ -199,25 +198,30 @@ Expr EigenGrad(const Expr& du, const Expr& dl, const Expr& u, const Expr& l) {
 
 }  // namespace
 
-// inputs (dQ, dL, Q, L), gA = L^-T (dQ + copyLTU(L^T dL - dQ Q^T) Q):  vjp of that formula
+// (dQ, dL, Q, L) -> gA = L^-T (dQ + copyLTU(M) Q), M = L^T dL - dQ Q^T: vjp of that formula
 MXNET_HO_GRADIENT(_backward_linalg_gelqf).set_rule([](const Backward& n) -> Grads {
   Expr q = n.in(2), l = n.in(3), dq = InputOr(n, 0, q), dl = InputOr(n, 1, l);
   return vjp(LQGrad(dq, dl, q, l), {dq, dl, q, l}, n.head(0, q));
 });
 
-// inputs (dU, dL, U, L), gA = U^T Y(dU U^T, L, dL) U (EigenGrad):  vjp of that formula
+// (dU, dL, U, L) -> gA = U^T Y U, Y = diag(dL) + Y_ij = Y_ji = K_ij/(2 max(L_i - L_j, 1e-30)) for i
+// > j, K = dU U^T - U dU^T: vjp of that formula (the kernel's float64 floor is 1e-100: they differ
+// only for eigenvalues closer than 1e-30)
 MXNET_HO_GRADIENT(_backward_linalg_syevd).set_rule([](const Backward& n) -> Grads {
   Expr u = n.in(2), l = n.in(3), du = InputOr(n, 0, u), dl = InputOr(n, 1, l);
   return vjp(EigenGrad(du, dl, u, l), {du, dl, u, l}, n.head(0, u));
 });
 
-// gA = 0.5 B^-T copyLTU(B^T g) B^-1 (lower; transposed for upper):  vjp of that formula
+// (g, B) -> gA = 0.5 B^-T copyLTU(B^T g) B^-1 (lower;
+// 0.5 B^-1 copyUTL(g B^T) B^-T upper), copyLTU(M) = tril(M) + triu(M^T, 1): vjp of that formula in
+// (g, B)
 MXNET_HO_GRADIENT(_backward_linalg_potrf).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), b = n.in(1);
   return vjp(CholeskyGrad(g, b, n.flag("lower", true)), {g, b}, n.head(0, b));
 });
 
-// gB = -tril(A (g + g^T) B^-T) (lower; transposed for upper):  vjp of that formula
+// (g, B, A) -> gB = -tril(A (g + g^T) B^-T) (lower;
+// -triu(B^-T (g + g^T) A) upper): vjp of that formula in (g, B, A)
 MXNET_HO_GRADIENT(_backward_linalg_potri).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), b = n.in(1), a = n.in(2);
   return vjp(CholeskyInverseGrad(g, b, a, n.flag("lower", true)), {g, b, a}, n.head(0, b));
