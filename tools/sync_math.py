@@ -17,7 +17,6 @@ import glob
 import os
 import re
 import sys
-import textwrap
 
 try:
     import tomllib
@@ -78,18 +77,35 @@ def comment_text(lines):
     return normalize(" ".join(line.lstrip()[2:] for line in lines))
 
 
+def clauses(text):
+    """`text` cut after each "; " and before each "d/d" that follows ": ", outside
+    brackets."""
+    pieces, start, depth = [], 0, 0
+    for i, c in enumerate(text):
+        depth += (c in "([{") - (c in ")]}")
+        if depth == 0 and c == " " and (text[i - 1] == ";" or (
+                text[i - 1] == ":" and text.startswith("d/d", i + 1))):
+            pieces.append(text[start:i])
+            start = i + 1
+    return pieces + [text[start:]]
+
+
 def as_comment(math, indent):
     """`math` as `//` lines of at most WIDTH columns, broken after a ";" or
     before a "d/d" where a clause fits on a line, else between words."""
     width = WIDTH - len(indent) - len("// ")
     lines = []
-    for clause in re.split(r"(?<=;) |(?<=:) (?=d/d)", normalize(math)):
+    for clause in clauses(normalize(math)):
         if lines and len(lines[-1]) + 1 + len(clause) <= width:
             lines[-1] += " " + clause
         elif len(clause) <= width:
             lines.append(clause)
-        else:
-            lines += textwrap.wrap(clause, width, break_long_words=False, break_on_hyphens=False)
+        else:  # word by word, from the end of the last line
+            for word in clause.split(" "):
+                if lines and len(lines[-1]) + 1 + len(word) <= width:
+                    lines[-1] += " " + word
+                else:
+                    lines.append(word)
     return ["%s// %s" % (indent, line) for line in lines]
 
 

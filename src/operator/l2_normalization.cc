@@ -32,8 +32,8 @@ Expr Grouped(const Backward& n, const Expr& per_group, const Expr& y) {
 
 }  // namespace
 
-// dx = stock(g_y) + g_n*y (n = sqrt(Σx^2 + eps) is the hidden output, dn/dx = x/n = y;
-// stock drops g_n)
+// dx = stock(g_y) + g_n*y (n = sqrt(Σx^2 + eps) is the hidden output, dn/dx = x/n = y; stock drops
+// g_n)
 MXNET_HO_GRADIENT(L2Normalization).keeps_stock().broadcasting().set_rule([](const Backward& n) -> Grads {
   Grads dx = n.stock();
   if (n.head_is_zero(1)) return dx;

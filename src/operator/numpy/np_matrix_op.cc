@@ -95,9 +95,8 @@ Grads JoinAdjoint(const Backward& n, const std::string& name, const Join& join) 
 }  // namespace
 
 // (gx_i) = the slices of g along axis (of the flattened x_i for axis=None):
-// d/dg = concatenate(h_0, ..., h_{k-1}, axis);
-// unused pieces (zero heads, one contiguous run) as slice_like(concat(P, zeros_like(g)), g) from
-// either end
+// d/dg = concatenate(h_0, ..., h_{k-1}, axis); unused pieces (zero heads, one contiguous run) as
+// slice_like(concat(P, zeros_like(g)), g) from either end
 MXNET_HO_GRADIENT(_backward_np_concat).set_rule([](const Backward& n) -> Grads {
   std::string axis = n.attr("axis", "0");
   Join join;
