@@ -10,10 +10,8 @@ namespace {
 
 // moments' (axes, keepdims) as the (axis, keepdims) of sum and mean
 AttrList reduce_attrs(const Backward& n) {
-  AttrList attrs;
-  for (const auto& kv : n.attrs({"axes", "keepdims"}))
-    attrs.emplace_back(kv.first == "axes" ? "axis" : kv.first, kv.second);
-  return attrs;
+  const std::string axes = n.attr("axes", "");
+  return axes.empty() ? n.attrs({"keepdims"}) : with_attr(n.attrs({"keepdims"}), "axis", axes);
 }
 
 // y, reduced from x by `reducer` ("sum" or "mean"), spread back over x's shape

@@ -4,38 +4,20 @@
 // Every backward op here but _backward_copy takes (g, u) and returns
 // gx = g * d(u), where u is the forward input x (ElemwiseGradUseIn) or the
 // forward output y = f(x) (ElemwiseGradUseOut: relu, sigmoid, erfinv, sqrt,
-// cbrt, tan, tanh). Its gradient is then, for the head h of gx,
-//     d/dg = h * d(u)        d/du = h * g * d'(u)
-// with d' the derivative with respect to what the node receives; when u = y,
-// the chain through y = f(x) continues in f's own gradient. So each rule below
-// is the pair (d, d'), written as a formula of forward ops; none divides by g.
+// cbrt, tan, tanh): the rule shape of operator/elemwise_slopes.h, so each rule
+// below is the pair (d, d'), written as a formula of forward ops; none divides
+// by g. The slopes Activation shares (relu, sigmoid, tanh, softsign) are
+// named there.
 //
 // Constants follow the stock kernels, which take pi in single precision.
 #include <cmath>
 
 #include "dsl/grad_dsl.h"
+#include "operator/elemwise_slopes.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-// d(u) and its derivative d'(u); d_prime is empty where d' is identically zero.
-struct Slope {
-  Expr d;
-  std::vector<Expr> d_prime;
-};
-Slope Of(Expr d, Expr d_prime) { return {std::move(d), {std::move(d_prime)}}; }
-Slope Constant(Expr d) { return {std::move(d), {}}; }
-
-// The rule of gx = g * d(u):  d/dg = h*d(u);  d/du = h*g*d'(u)
-Rule Chain(std::function<Slope(const Expr& u)> slope_of) {
-  return [slope_of](const Backward& n) -> Grads {
-    Expr g = n.in(0), u = n.in(1), h = n.head(0);
-    Slope s = slope_of(u);
-    if (s.d_prime.empty()) return {h * s.d, zeros_like(u)};
-    return {h * s.d, h * g * s.d_prime[0]};
-  };
-}
 
 // pi as the stock kernels hold it (mshadow_op::PI is a float).
 const float kStockPi = 3.14159265358979323846;
@@ -70,14 +52,10 @@ MXNET_HO_GRADIENT(_backward_copy).set_rule([](const Backward& n) -> Grads {
 });
 
 // gx = g*[y>0], y = relu(x): d/dg = h*[y>0]; d/dy = 0
-MXNET_HO_GRADIENT(_backward_relu).set_rule(Chain([](const Expr& y) {
-  return Constant(y > 0.0);
-}));
+MXNET_HO_GRADIENT(_backward_relu).set_rule(Chain(ReluSlope));
 
 // gx = g*y*(1-y), y = sigmoid(x): d/dg = h*y*(1-y); d/dy = h*g*(1-2y)
-MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain([](const Expr& y) {
-  return Of(y * (1.0 - y), 1.0 - 2.0 * y);
-}));
+MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain(SigmoidSlope));
 
 // gx = g*alpha*[0 < alpha*x+beta < 1]: d/dg = h*alpha*[0 < alpha*x+beta < 1]; d/dx = 0
 MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grads {
@@ -88,10 +66,7 @@ MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grad
 });
 
 // gx = g/(1+|x|)^2: d/dg = h/(1+|x|)^2; d/dx = -2*h*g*sign(x)/(1+|x|)^3
-MXNET_HO_GRADIENT(_backward_softsign).set_rule(Chain([](const Expr& x) {
-  Expr r = 1.0 / (abs(x) + 1.0);
-  return Of(square(r), -2.0 * sign(x) * pow(r, 3.0));
-}));
+MXNET_HO_GRADIENT(_backward_softsign).set_rule(Chain(SoftsignSlope));
 
 // gx = g*sign(x): d/dg = h*sign(x); d/dx = 0
 MXNET_HO_GRADIENT(_backward_abs).set_rule(Chain([](const Expr& x) {
@@ -117,9 +92,8 @@ MXNET_HO_GRADIENT(_backward_erfinv).set_rule(Chain([](const Expr& y) {
 }));
 
 // gx = g*Gamma(x)*psi(x): d/dg = h*Gamma(x)*psi(x) (stock kernel);
-// d/dx = h*g*Gamma(x)*(psi(x)^2 + psi'(x));
-// psi from the stock gammaln backward, psi' from forward ops (recurrence to x+10, asymptotic
-// series; relative error < 1e-12 for x > -1)
+// d/dx = h*g*Gamma(x)*(psi(x)^2 + psi'(x)); psi from the stock gammaln backward, psi' from forward
+// ops (recurrence to x+10, asymptotic series; relative error < 1e-12 for x > -1)
 MXNET_HO_GRADIENT(_backward_gamma).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   Expr psi = stock_gradient("gammaln", {x}, {ones_like(x)});
@@ -256,9 +230,7 @@ MXNET_HO_GRADIENT(_backward_cosh).set_rule(Chain([](const Expr& x) {
 }));
 
 // gx = g*(1-y^2), y = tanh(x): d/dg = h*(1-y^2); d/dy = -2*h*g*y
-MXNET_HO_GRADIENT(_backward_tanh).set_rule(Chain([](const Expr& y) {
-  return Of(1.0 - square(y), -2.0 * y);
-}));
+MXNET_HO_GRADIENT(_backward_tanh).set_rule(Chain(TanhSlope));
 
 // gx = g/sqrt(x^2+1): d/dg = h/sqrt(x^2+1); d/dx = -h*g*x/(x^2+1)^(3/2)
 MXNET_HO_GRADIENT(_backward_arcsinh).set_rule(Chain([](const Expr& x) {

@@ -12,15 +12,10 @@
 #include <stdexcept>
 
 #include "dsl/grad_dsl.h"
+#include "operator/numpy/np_broadcast_reduce_op.h"
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-Expr np_sum(const Expr& x, const AttrList& attrs) { return apply("_np_sum", {x}, attrs); }
-
-}  // namespace
-
 // 2-norm (flag -2), 'fro' (flag 1), vector ord=2 (flag -1): gx = B(g)*x/B(y):
 // d/dg = sum(h*x/B(y)), d/dx = h*B(g)/B(y), d/dy = -sum(h*B(g)*x/B(y)^2);
 // vector ord=1: gx = B(g)*sign(x): d/dg = sum(h*sign(x)), d/dx = d/dy = 0;
