@@ -355,13 +355,12 @@ def measure(worker, repeat, threads, stock=False):
     env.pop("MXNET_HO_DISABLE", None)
     if stock:
         env["MXNET_HO_DISABLE"] = "1"
-    code = ("import sys, json; sys.argv = ['run']; "
-            "import importlib.util as u; s = u.spec_from_file_location('b', %r); "
-            "m = u.module_from_spec(s); s.loader.exec_module(m); "
-            "import torch; torch.set_num_threads(%d)\n" % (HERE, threads)
-            if worker.startswith("torch") else
-            "import sys, json; import importlib.util as u; s = u.spec_from_file_location('b', %r); "
-            "m = u.module_from_spec(s); s.loader.exec_module(m)\n" % HERE)
+    is_torch = worker.startswith("torch")
+    code = ("import sys, json; %simport importlib.util as u; "
+            "s = u.spec_from_file_location('b', %r); m = u.module_from_spec(s); "
+            "s.loader.exec_module(m)%s\n"
+            % ("sys.argv = ['run']; " if is_torch else "", HERE,
+               "; import torch; torch.set_num_threads(%d)" % threads if is_torch else ""))
     code += "print(json.dumps(m.WORKERS[%r](%d)))" % (worker, repeat)
     runs = 5 if worker == "import" else 1
     values = []

@@ -122,7 +122,7 @@ __attribute__((visibility("default"))) int MXHOActivate() {
     for (auto* entry : mxnet_ho::op::GradientRegistry()) {
       const nnvm::Op* op = mxnet_ho::bridge::FindOp(entry->op());
       if (op == nullptr) continue;  // absent from this build of MXNet
-      if (entry->stock_kept() && !g_active) {
+      if (entry->has_keeps_stock() && !g_active) {
         mxnet_ho::bridge::Gradient stock = mxnet_ho::bridge::CurrentGradient(op);
         if (!stock) throw std::runtime_error(entry->op() + " has no stock FGradient to keep");
         entry->set_stock(std::move(stock));

@@ -35,12 +35,20 @@ another dtype than the array it pairs with is cast to that dtype (float16
 inputs are differentiated in float16, as MXNet computes them). Arrays with no
 elements are allowed (their gradients and Jacobian blocks are empty).
 """
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
+
 import numpy as np
 
 import mxnet as mx
 from mxnet import autograd, nd
 
 __all__ = ["vjp", "jvp", "hvp", "vhp", "grad", "jacobian", "hessian"]
+
+# An mx.nd.NDArray or mx.np.ndarray; Arrays: one, or a tuple or list of them (the
+# results then come as a tuple).
+Array = Any
+Arrays = Union[Array, Sequence[Array]]
+Function = Callable[..., Arrays]
 
 _NO_PATH = ("because it is unreachable", "There are no inputs in computation graph",
             "does not require gradient")
@@ -165,7 +173,8 @@ def _pack(arrays, is_tuple):
     return tuple(arrays) if is_tuple else arrays[0]
 
 
-def vjp(func, inputs, v=None, create_graph=False, train_mode=True):
+def vjp(func: Function, inputs: Arrays, v: Optional[Arrays] = None, create_graph: bool = False,
+        train_mode: bool = True) -> Tuple[Arrays, Arrays]:
     """(func(inputs), v^T J). v may be omitted when func returns a scalar."""
     xs, in_tuple = _prepare(inputs)
     with autograd.record(train_mode=train_mode):
@@ -177,7 +186,8 @@ def vjp(func, inputs, v=None, create_graph=False, train_mode=True):
             _pack(_finish(grads, xs, create_graph), in_tuple))
 
 
-def jvp(func, inputs, v=None, create_graph=False, train_mode=True):
+def jvp(func: Function, inputs: Arrays, v: Optional[Arrays] = None, create_graph: bool = False,
+        train_mode: bool = True) -> Tuple[Arrays, Arrays]:
     """(func(inputs), J v). v may be omitted when inputs is a single scalar."""
     xs, in_tuple = _prepare(inputs)
     vs = (_ones_for_scalar(xs, "v") if v is None
@@ -212,7 +222,8 @@ def _scalar_output(func, xs):
     return outs[0]
 
 
-def hvp(func, inputs, v, create_graph=False, train_mode=True):
+def hvp(func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False,
+        train_mode: bool = True) -> Tuple[Array, Arrays]:
     """(func(inputs), H v) for a scalar func."""
     xs, in_tuple = _prepare(inputs)
     vs = _check_like(list(_as_tuple(v, "v")[0]), xs, "v", "inputs")
@@ -224,17 +235,20 @@ def hvp(func, inputs, v, create_graph=False, train_mode=True):
     return _finish([out], [out], create_graph)[0], _pack(_finish(hv, xs, create_graph), in_tuple)
 
 
-def vhp(func, inputs, v, create_graph=False, train_mode=True):
+def vhp(func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False,
+        train_mode: bool = True) -> Tuple[Array, Arrays]:
     """(func(inputs), v^T H) for a scalar func (equal to H v: H is symmetric)."""
     return hvp(func, inputs, v, create_graph, train_mode)
 
 
-def grad(func, inputs, create_graph=False, train_mode=True):
+def grad(func: Function, inputs: Arrays, create_graph: bool = False,
+         train_mode: bool = True) -> Arrays:
     """The gradient of a scalar func."""
     return vjp(func, inputs, None, create_graph, train_mode)[1]
 
 
-def jacobian(func, inputs, create_graph=False, train_mode=True):
+def jacobian(func: Function, inputs: Arrays, create_graph: bool = False,
+             train_mode: bool = True) -> Any:
     """J[i][j] = d output_i / d input_j, shaped output_i.shape + input_j.shape;
     a single NDArray when both are single, else nested tuples as in PyTorch."""
     xs, in_tuple = _prepare(inputs)
@@ -263,7 +277,8 @@ def jacobian(func, inputs, create_graph=False, train_mode=True):
     return _pack(rows, out_tuple)
 
 
-def hessian(func, inputs, create_graph=False, train_mode=True):
+def hessian(func: Function, inputs: Arrays, create_graph: bool = False,
+            train_mode: bool = True) -> Any:
     """H[i][j] = d^2 func / d input_i d input_j for a scalar func."""
     xs, in_tuple = _prepare(inputs)
 

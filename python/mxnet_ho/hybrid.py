@@ -146,7 +146,7 @@ def _self_check(lib):
     return found is not None and found == lib.MXHOCachedOpOfHandle(op.handle)
 
 
-def install():
+def install() -> None:
     """Wraps CachedOp and the backward entry point; idempotent."""
     global _installed
     if _installed:

@@ -20,7 +20,7 @@ def _as_np(array):
     return array.as_np_ndarray()
 
 
-def install():
+def install() -> None:
     """Wraps mxnet.autograd.grad once; later calls do nothing."""
     from mxnet import autograd, util
 

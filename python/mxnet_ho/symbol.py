@@ -17,6 +17,7 @@ control dependencies, which MXNet's MKL-DNN graph partitioner refuses
 import ctypes
 import functools
 import os
+from typing import Dict, List, Optional, Sequence, Union
 
 import mxnet as mx
 
@@ -66,7 +67,10 @@ def _names(wrt):
     return names
 
 
-def grad(heads, wrt, head_grads=None, shapes=None):
+def grad(heads: Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]],
+         wrt: Union[str, mx.sym.Symbol, Sequence[Union[str, mx.sym.Symbol]]],
+         head_grads: Optional[Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]]] = None,
+         shapes: Optional[Dict[str, Sequence[int]]] = None) -> List[mx.sym.Symbol]:
     """d sum_k <head_grads[k], heads[k]> / d wrt, one Symbol per variable in `wrt`.
 
     heads: a Symbol (a Group for several outputs) or a list of Symbols.
@@ -128,7 +132,7 @@ def _without_subgraph_backend(bind):
     return wrapper
 
 
-def install():
+def install() -> None:
     """Lets gradient symbols bind (see the module's docstring); idempotent."""
     for name in ("bind", "simple_bind"):
         method = getattr(mx.sym.Symbol, name)

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <typeinfo>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <dmlc/any.h>
 #include <mxnet/imperative.h>
@@ -732,14 +733,22 @@ bool MkldnnRnnEnabled() {
          EnvFlag("MXNET_USE_MKLDNN_RNN", 1) == 1;
 }
 
+namespace {
+
+// The names of a symbol's input variables (inference is told only of those).
+std::unordered_set<std::string> InputNames(nnvm::Symbol* symbol) {
+  uint32_t n = 0;
+  const char** names = nullptr;
+  Check(NNSymbolListInputNames(symbol, 0, &n, &names), "listing a symbol's inputs");
+  return std::unordered_set<std::string>(names, names + n);
+}
+
+}  // namespace
+
 int InferType(const Entry& e, const std::vector<std::pair<std::string, int>>& known) {
   nnvm::Symbol symbol;
   symbol.outputs.push_back(e);
-  uint32_t n = 0;
-  const char** names = nullptr;
-  Check(NNSymbolListInputNames(&symbol, 0, &n, &names), "listing a symbol's inputs");
-  std::unordered_map<std::string, bool> present;
-  for (uint32_t i = 0; i < n; ++i) present[names[i]] = true;
+  const std::unordered_set<std::string> present = InputNames(&symbol);
   std::vector<const char*> keys;
   std::vector<int> types;
   for (const auto& kv : known) {
@@ -761,11 +770,7 @@ std::vector<long> InferShape(const Entry& e,
                              const std::vector<std::pair<std::string, std::vector<long>>>& known) {
   nnvm::Symbol symbol;
   symbol.outputs.push_back(e);
-  uint32_t n = 0;
-  const char** names = nullptr;
-  Check(NNSymbolListInputNames(&symbol, 0, &n, &names), "listing a symbol's inputs");
-  std::unordered_map<std::string, bool> present;
-  for (uint32_t i = 0; i < n; ++i) present[names[i]] = true;
+  const std::unordered_set<std::string> present = InputNames(&symbol);
   std::vector<const char*> keys;
   std::vector<uint32_t> offsets{0};
   std::vector<int> dims;

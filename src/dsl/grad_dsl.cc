@@ -94,6 +94,17 @@ Expr operator<(const Expr& a, double s) { return Scalar("_lesser_scalar", a, s);
 MXNET_HO_UNARY_FUNCTIONS(MXNET_HO_DEFINE_UNARY)
 #undef MXNET_HO_DEFINE_UNARY
 
+AttrList with_attr(AttrList attrs, const std::string& key, const std::string& value) {
+  for (auto& kv : attrs) {
+    if (kv.first == key) {
+      kv.second = value;
+      return attrs;
+    }
+  }
+  attrs.emplace_back(key, value);
+  return attrs;
+}
+
 Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrList& attrs,
            uint32_t index) {
   bool bc = false;
@@ -309,6 +320,12 @@ bool Backward::head_is_zero(size_t i) const { return IsZeroEntry(heads_.at(i)); 
 
 size_t Backward::num_inputs() const { return bridge::Inputs(node_).size(); }
 
+std::vector<Expr> Backward::inputs() const {
+  std::vector<Expr> all;
+  for (size_t i = 0; i < num_inputs(); ++i) all.push_back(in(i));
+  return all;
+}
+
 Expr Backward::out(size_t i) const {
   return Expr(Entry{node_, static_cast<uint32_t>(i), 0}, broadcasting_);
 }
@@ -432,6 +449,16 @@ Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrLi
   Expr pieces = apply(split_op, {h}, attrs);
   for (size_t i = 0; i < n.num_inputs(); ++i) grads.push_back(output(pieces, i));
   return grads;
+}
+
+Grads twin_vjp(const Backward& n, const std::vector<Expr>& outs, const std::vector<Expr>& inputs) {
+  std::vector<Expr> ys, heads;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (n.head_is_zero(i)) continue;
+    ys.push_back(outs[i]);
+    heads.push_back(n.head(i));
+  }
+  return vjp(ys, inputs, heads);
 }
 
 Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) const {

@@ -72,11 +72,14 @@ Expr operator>(const Expr& a, double s);
 Expr operator<(const Expr& a, double s);
 
 // --- unary functions: each the MXNet forward op of the same name ------------------
-#define MXNET_HO_UNARY_FUNCTIONS(X)                                                    \
-  X(exp) X(log) X(square) X(sqrt) X(rsqrt) X(cbrt) X(rcbrt) X(reciprocal) X(abs)         \
-  X(sign) X(floor) X(sin) X(cos) X(tan) X(sinh) X(cosh) X(tanh) X(arcsin) X(arccos)      \
-  X(arctan) X(arcsinh) X(arccosh) X(arctanh) X(sigmoid) X(relu) X(erf) X(erfinv)         \
+// (clang-format lays this list out differently on each pass: kept as written)
+// clang-format off
+#define MXNET_HO_UNARY_FUNCTIONS(X)                                                   \
+  X(exp) X(log) X(square) X(sqrt) X(rsqrt) X(cbrt) X(rcbrt) X(reciprocal) X(abs)      \
+  X(sign) X(floor) X(sin) X(cos) X(tan) X(sinh) X(cosh) X(tanh) X(arcsin) X(arccos)   \
+  X(arctan) X(arcsinh) X(arccosh) X(arctanh) X(sigmoid) X(relu) X(erf) X(erfinv)      \
   X(gamma) X(gammaln) X(log1p) X(expm1) X(softsign) X(zeros_like) X(ones_like)
+// clang-format on
 #define MXNET_HO_DECLARE_UNARY(name) Expr name(const Expr& a);
 MXNET_HO_UNARY_FUNCTIONS(MXNET_HO_DECLARE_UNARY)
 #undef MXNET_HO_DECLARE_UNARY
@@ -85,6 +88,8 @@ Expr apply(const std::string& op, const std::vector<Expr>& inputs, const AttrLis
            uint32_t index = 0);
 // Output `index` of the node that computes `e` (the pieces of one split node).
 Expr output(const Expr& e, size_t index);
+// `attrs` with `key` set to `value` (replaced where present, else added).
+AttrList with_attr(AttrList attrs, const std::string& key, const std::string& value);
 
 // The gradient MXNet itself gives `inputs[input]` of a forward node
 // `op(inputs; attrs)` for the head gradient(s) `heads`: MXNet builds its
@@ -186,6 +191,11 @@ Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& 
 // d/dg_i = split(h)_i, one node of `split_op` with `attrs`, output i.
 Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrList& attrs);
 
+// The gradient of a forward node recomputed as its twin: `outs` (one per output
+// of the node) built with forward ops from `inputs` (usually n.inputs()). The vjp
+// of the outputs whose head is not zero, at those heads.
+Grads twin_vjp(const Backward& n, const std::vector<Expr>& outs, const std::vector<Expr>& inputs);
+
 
 class Backward {
  public:
@@ -211,6 +221,8 @@ class Backward {
   Expr head(size_t i, const Expr& like) const;
   bool head_is_zero(size_t i) const;
   size_t num_inputs() const;
+  // in(0), ..., in(num_inputs() - 1).
+  std::vector<Expr> inputs() const;
   // Output i of the node, for rules of forward ops (whose gradients may use y).
   // Not for backward ops: MXNet crashes differentiating through a backward
   // node's own output (seen with _backward_L2Normalization).
@@ -259,7 +271,8 @@ class GradientEntry {
   // zeros shaped like the node's inputs, which must have been kept): for ops
   // that keep none of their inputs, whose rule returns zeros its own way.
   GradientEntry& runs_on_zero_heads() { runs_on_zero_heads_ = true; return *this; }
-  bool stock_kept() const { return keeps_stock_; }
+  // Whether keeps_stock() was set.
+  bool has_keeps_stock() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
   const std::string& op() const { return op_; }
   Entries operator()(const NodePtr& node, const Entries& heads) const;

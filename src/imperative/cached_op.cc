@@ -566,48 +566,34 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
   return result;
 }
 
-// A forward op recorded by itself (a hybridized block of at most inline_limit
-// ops is recorded op by op): first order stock; under create_graph the vjp of
-// its twin on the node's inputs (the stock gradients keep every input).
-Grads TwinGradient(const Backward& n, const std::vector<Expr>& outs,
-                   const std::vector<Expr>& inputs) {
-  std::vector<Expr> ys, heads;
-  for (size_t i = 0; i < outs.size(); ++i) {
-    if (n.head_is_zero(i)) continue;
-    ys.push_back(outs[i]);
-    heads.push_back(n.head(i));
-  }
-  return vjp(ys, inputs, heads);
-}
-
-std::vector<Expr> NodeInputs(const Backward& n) {
-  std::vector<Expr> inputs;
-  for (size_t i = 0; i < n.num_inputs(); ++i) inputs.push_back(n.in(i));
-  return inputs;
-}
-
 }  // namespace
 
-// _foreach recorded by itself: first order stock (_backward_foreach); under
-// create_graph the vjp of the loop unrolled over the recorded length of its data
+// y = foreach(body; data, states, remains) unrolled over the length T of its data (recorded, or
+// inferred from the block's input shapes): body(data[t], states_t, remains) = (out_t,
+// states_{t+1}); outputs stack(out_t), states_T. Gradient: vjp of the unrolled body (first order:
+// stock _backward_foreach)
 MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   std::vector<long> shape;
   if (!bridge::RecordedShape(bridge::Inputs(n.node()).at(0), &shape))
     throw Unsupported(n.node(), "the length of its data is unknown (no array autograd recorded)");
-  const std::vector<Expr> inputs = NodeInputs(n);
-  return TwinGradient(n, ForeachTwin(n.node(), inputs, shape[0]), inputs);
+  // A forward op recorded by itself (a hybridized block of at most inline_limit
+  // ops is recorded op by op): the vjp of its twin on the node's inputs (the
+  // stock gradient keeps every input).
+  const std::vector<Expr> inputs = n.inputs();
+  return twin_vjp(n, ForeachTwin(n.node(), inputs, shape[0]), inputs);
 });
 
-// _cond recorded by itself: first order stock; under create_graph the vjp of
-// where(pred, then, else), both branches recomputed
+// y = where(pred(x) != 0, then(x), else(x)), both branches recomputed: the gradient passes each
+// branch its selected part of the head, zeros to the other (first order: stock _backward_cond)
 MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
-  const std::vector<Expr> inputs = NodeInputs(n);
-  return TwinGradient(n, CondTwin(n.node(), inputs), inputs);
+  const std::vector<Expr> inputs = n.inputs();
+  return twin_vjp(n, CondTwin(n.node(), inputs), inputs);
 });
 
-// _while_loop: first order stock; higher orders refused (see WhileLoopRefused)
+// first order stock (_backward_while_loop); higher orders refused: the number of iterations is
+// decided at run time and kept only in the op state
 MXNET_HO_GRADIENT(_while_loop).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   throw WhileLoopRefused(n.node());
@@ -633,10 +619,10 @@ void ForgetCachedOp(const void* cached_op) {
   Graphs().erase(cached_op);
 }
 
-// _CachedOp: first order stock; under create_graph, the block's graph op by op
-// _CachedOp: first order stock; under create_graph, and in any later pass
-// through a node differentiated so, the block's graph op by op, its states
-// (BatchNorm's moving statistics) updated by the first such pass only
+// y = G(x): x_bar = each op of G, in reverse, applying its own gradient to the recomputed forward,
+// under create_graph and in any later pass through a node differentiated so; its states
+// (BatchNorm's moving statistics) updated by the first such pass only (first order: stock
+// _backward_CachedOp)
 MXNET_HO_GRADIENT(_CachedOp).keeps_stock().set_rule([](const Backward& n) -> Grads {
   const bool before = n.differentiated_before();
   if (!creating_graph() && !before) return n.stock();

@@ -6,8 +6,8 @@
 namespace mxnet_ho {
 namespace op {
 
-// inputs (g, mean, var, x, gamma) -> (gx, ggamma, gbeta): the normalization's derivative
-// on the (N, C, rest) view, the statistics recomputed from x (the saved ones get none)
+// inputs (g, mean, var, x, gamma) -> (gx, ggamma, gbeta): the training BatchNorm derivative on the
+// (N, C, rest) view of x, gamma of shape (C,); saved mean, var: 0 (float32 only, as the stock op)
 MXNET_HO_GRADIENT(_backward_InstanceNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(3), gamma = n.in(4);
   Grads d = RowNormalizationGrads(n, g, x, gamma, "(0,0,-1)", n.scalar("eps", 1e-3));

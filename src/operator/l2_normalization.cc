@@ -32,7 +32,8 @@ Expr Grouped(const Backward& n, const Expr& per_group, const Expr& y) {
 
 }  // namespace
 
-// dx = stock(g_y) + g_n*y  (stock's gradient drops the hidden output n's head g_n)
+// dx = stock(g_y) + g_n*y (n = sqrt(Σx^2 + eps) is the hidden output, dn/dx = x/n = y; stock drops
+// g_n)
 MXNET_HO_GRADIENT(L2Normalization).keeps_stock().broadcasting().set_rule([](const Backward& n) -> Grads {
   Grads dx = n.stock();
   if (n.head_is_zero(1)) return dx;
@@ -40,8 +41,8 @@ MXNET_HO_GRADIENT(L2Normalization).keeps_stock().broadcasting().set_rule([](cons
   return {dx[0] + Grouped(n, n.head(1), y) * y};
 });
 
-// gx = (g - y*S(g*y))/n:  d/dg = (h - y*S(h*y))/n;  d/dy = -(g*S(h*y) + h*S(g*y))/n;
-// d/dn = -S(h*gx)/n
+// (g, y, n) -> gx = (g - y*S(g*y))/n, S the sum over each group of the mode:
+// d/dg = (h - y*S(h*y))/n, d/dy = -(g*S(h*y) + h*S(g*y))/n, d/dn = -S(h*gx)/n
 MXNET_HO_GRADIENT(_backward_L2Normalization).broadcasting().set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), y = n.in(1), norm = n.in(2), h = n.head(0);
   Expr group_norm = Grouped(n, norm, y);

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "dsl/grad_dsl.h"
+#include "operator/elemwise_slopes.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -78,18 +79,15 @@ Grads LeakyReLUGrad(const Backward& n) {
   const double slope = single_precision(n.scalar("slope", 0.25));
   // leaky: gx = g*(y>0 ? 1 : s):  d/dg = h*(y>0 ? 1 : s);  d/dy = 0
   if (act == "leaky") return {apply("where", {pos, h, h * slope}), zeros_like(x), zeros_like(y)};
-  // elu: gx = g*(y>0 ? 1 : y+s):  d/dg = h*(y>0 ? 1 : y+s);  d/dy = h*g*[y<=0]
-  if (act == "elu") return {h * (pos + (y + slope) * neg), zeros_like(x), h * g * neg};
-  // selu: gx = g*lambda*(y>0 ? 1 : alpha+y):  d/dg = h*lambda*(y>0 ? 1 : alpha+y);
-  // d/dy = h*g*lambda*[y<=0]
+  // elu, at y (input 2):  d = y>0 ? 1 : y+s;  d' = [y<=0]
+  if (act == "elu") return SlopeGrads(n, 2, Of(pos + (y + slope) * neg, neg));
+  // selu, at y:  d = lambda*(y>0 ? 1 : alpha+y);  d' = lambda*[y<=0]
   if (act == "selu")
-    return {h * kSeluLambda * (pos + (y + kSeluAlpha) * neg), zeros_like(x),
-            h * g * kSeluLambda * neg};
-  // gelu: gx = g*(Phi(x) + x*phi(x)):  d/dg = h*(Phi(x) + x*phi(x));
-  // d/dx = h*g*phi(x)*(2 - x^2)
+    return SlopeGrads(n, 2, Of(kSeluLambda * (pos + (y + kSeluAlpha) * neg), kSeluLambda * neg));
+  // gelu, at x (input 1):  d = Phi(x) + x*phi(x);  d' = phi(x)*(2 - x^2)
   if (act == "gelu") {
     Expr pdf = NormalPdf(x);
-    return {h * (NormalCdf(x) + x * pdf), h * g * pdf * (2.0 - square(x)), zeros_like(y)};
+    return SlopeGrads(n, 1, Of(NormalCdf(x) + x * pdf, pdf * (2.0 - square(x))));
   }
   throw std::runtime_error("_backward_LeakyReLU: no rule for act_type " + act);
 }
@@ -104,11 +102,16 @@ Grads LeakyReLUForwardGrad(const Backward& n) {
 
 }  // namespace
 
-// selu: d/dx = g*(y>0 ? lambda : y + lambda*alpha)  (the stock kernel's lambda*(y + alpha) is wrong)
+// selu only (other act_types keep the stock gradient): d/dx = g*(y>0 ? lambda : y + lambda*alpha)
 MXNET_HO_GRADIENT(LeakyReLU).keeps_stock().set_rule(LeakyReLUForwardGrad);
 
-// gx = g*f'(x or y) for f in {leaky, prelu, rrelu, elu, selu, gelu}, plus prelu's
-// dgamma = Σ g*x*[x<=0]: d/dg = h*f' (+ h_gamma*x*[x<=0]);  d/dx, d/dy = h*g*f''
+// leaky (g,x,y): d/dg = h*(y>0 ? 1 : s); elu: d/dg = h*(y>0 ? 1 : y+s), d/dy = h*g*[y<=0];
+// selu (stock kernel lambda*(y>0 ? 1 : alpha+y)): d/dg = h*that, d/dy = h*g*lambda*[y<=0]; gelu:
+// d/dg = h*(Phi(x) + x*phi(x)), d/dx = h*g*phi(x)*(2 - x^2);
+// prelu (g,x,gamma,y) -> (g*(x>0 ? 1 : gamma), Σ g*x*[x<=0]): d/dg = h_x*(x>0 ? 1 : gamma) +
+// h_gamma*x*[x<=0], d/dx = h_gamma*g*[x<=0], d/dgamma = Σ h_x*g*[x<=0];
+// rrelu (g,g_mask,x,y,mask), stock kernel g*(x>0 ? 1 : y):
+// d/dg = h*(x>0 ? 1 : y), d/dy = h*g*[x<=0]
 MXNET_HO_GRADIENT(_backward_LeakyReLU).set_rule(LeakyReLUGrad);
 
 }  // namespace op

@@ -58,7 +58,8 @@ Expr PadAxis(const Expr& x, const std::string& mode, long axis, long before, lon
 
 }  // namespace
 
-// gx = P^T g:  d/dg = P h = pad(h, mode, pad_width, constant_value=0)
+// gx = P^T g: d/dg = P h, h padded in the same mode (constant 0, edge, reflect), built per axis
+// from slice_axis, repeat, reverse and concat
 MXNET_HO_GRADIENT(_backward_Pad).set_rule([](const Backward& n) -> Grads {
   Expr h = n.head(0);
   if (is_zeros(h)) return {zeros_like(n.in(0))};

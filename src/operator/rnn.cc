@@ -202,15 +202,20 @@ std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long
   return outs;
 }
 
-// RNN: first order stock (_backward_RNN); under create_graph the vjp of its
-// unrolled twin, the layer's outputs y = RNN(x, w, h0[, c0]):
-//   d<heads, y>/d(x, w, h0, c0) chained through every step's gates
-// A later pass through a node differentiated so is the twin too: stock's native
+// Under create_graph the rule is the vjp of the unrolled twin, chained through
+// every step's gates. A later pass through a node differentiated so is the twin too: stock's native
 // kernel gets the lower layers' parameter gradients wrong when the data's gradient
 // is not asked for (a Hessian-vector product w.r.t. the weights), and the passes
 // then agree. A symbol's gradient (mxnet_ho.symbol.grad) given its inputs'
 // shapes is the twin as well, T inferred from them, so that it is
 // differentiable again.
+
+// y = RNN(x, w, h0[, c0]) unrolled: lstm i,f,g,o = σ,σ,tanh,σ(W_i x_t + b_i + W_h h + b_h), c' = f
+// c + i g, h' = o tanh(c');
+// gru r,z = σ(..), n = tanh(W_in x_t + b_in + r (W_hn h + b_hn)), h' = n + z (h - n);
+// rnn_tanh/relu h' = act(W_i x_t + b_i + W_h h + b_h); layers stacked, the reverse direction over
+// reversed time, outputs concatenated. Gradient: vjp of that composition (first order: stock
+// _backward_RNN)
 MXNET_HO_GRADIENT(RNN).keeps_stock().set_rule([](const Backward& n) -> Grads {
   const KnownShapes* symbolic = known_shapes();
   const bool before = n.differentiated_before();
@@ -225,16 +230,8 @@ MXNET_HO_GRADIENT(RNN).keeps_stock().set_rule([](const Backward& n) -> Grads {
     throw Refused("the sequence length is not known here: the node holds no array autograd "
                   "recorded, and the shapes given (mxnet_ho.symbol.grad's shapes) do not "
                   "determine its data's");
-  std::vector<Expr> inputs;
-  for (size_t i = 0; i < n.num_inputs(); ++i) inputs.push_back(n.in(i));
-  const std::vector<Expr> outs = RnnTwin(n.node(), inputs, shape[0], kernel);
-  std::vector<Expr> ys, heads;
-  for (size_t i = 0; i < outs.size(); ++i) {
-    if (n.head_is_zero(i)) continue;
-    ys.push_back(outs[i]);
-    heads.push_back(n.head(i));
-  }
-  return vjp(ys, inputs, heads);
+  const std::vector<Expr> inputs = n.inputs();
+  return twin_vjp(n, RnnTwin(n.node(), inputs, shape[0], kernel), inputs);
 });
 
 }  // namespace op

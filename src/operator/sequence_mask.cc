@@ -49,7 +49,8 @@ Expr kept_steps(const Expr& g3, const Expr& lengths, bool batch_major) {
 
 }  // namespace
 
-// gx = g*[t < lengths[b]] or g:  d/dg = h*[t < lengths[b]] or h;  d/dlengths = 0
+// gx = g*[t < int(lengths[b])] (or g without lengths): d/dg = h*[t < int(lengths[b])] (or h), the
+// mask from _contrib_arange_like, take, Reshape and broadcast_lesser; d/dlengths = 0
 MXNET_HO_GRADIENT(_backward_SequenceMask).set_rule([](const Backward& n) -> Grads {
   if (!UsesLengths(n)) return {n.head(0)};
   Expr g = n.in(0), lengths = n.in(1);

@@ -10,7 +10,7 @@
 
 namespace mxnet_ho {
 namespace op {
-// gx = concat(g_0, ..., g_{k-1}, axis):  d/dg_i = split_v2(h, sections=k, axis)_i
+// gx = concat(g_0..g_{k-1}, axis): d/dg_i = split_v2(h, sections=k, axis, squeeze_axis)_i
 MXNET_HO_GRADIENT(_backward_SliceChannel).set_rule([](const Backward& n) -> Grads {
   AttrList attrs = n.attrs({"axis", "squeeze_axis"});
   attrs.emplace_back("indices", "()");

@@ -22,7 +22,7 @@ Expr SwapAxes(const Expr& a, const std::string& d1, const std::string& d2) {
 
 }  // namespace
 
-// gx = swapaxes(g, dim1, dim2):  d/dg = swapaxes(h, dim1, dim2)
+// gx = swapaxes(g, dim1, dim2): d/dg = _np_moveaxis(h, (dim1, dim2) -> (dim2, dim1))
 MXNET_HO_GRADIENT(_backward_SwapAxis).set_rule([](const Backward& n) -> Grads {
   const std::string d1 = std::to_string(n.integer("dim1", 0));
   const std::string d2 = std::to_string(n.integer("dim2", 0));

@@ -111,10 +111,12 @@ Expr PredictMode(const Expr& gamma) {  // run_mode.h
   return apply("mean", {normalized}) > 0.5;
 }
 
-// inputs (g, mean, invstd, x, gamma, beta, moving_mean, moving_var) -> (gx, ggamma, gbeta);
-// training: the normalization's derivative above with batch statistics recomputed from x;
-// use_global_stats, or predict mode: linear in g with the moving statistics. The saved
-// statistics and the moving statistics (auxiliary states, as at first order) get no gradient.
+// inputs (g, mean, invstd, x, gamma, beta, moving_mean, moving_var) -> (gx, ggamma, gbeta).
+// Training mode: with a = mean(hx*x^), c = mean(w*g*x^): d/dg = w*s*P(hx) + hw*x^ + hb;
+// d/dx = s*P(hw*g - s*(hx*c + w*g*a)) - s^2*x^*(mean(hx*w*g) - mean(hx)*mean(w*g) - a*c); d/dgamma
+// = sum(s*g*P(hx)) (0 with fix_gamma, where w = 1 and hw = 0). use_global_stats or predict mode (s
+// = (moving_var + eps)^(-1/2)): d/dg = hx*w*s + hw*(x - moving_mean)*s + hb; d/dx = g*hw*s;
+// d/dgamma = sum(hx*g*s). Saved statistics and moving statistics (auxiliary states): 0
 MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
   if (n.flag("use_global_stats")) return GlobalStatsGrad(n);
   // the mode is known only when the graph runs: both, selected by it
@@ -128,9 +130,11 @@ MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward
   return grads;
 });
 
-// BatchNorm: stock's gradient, whose backward kernel (native, float64) updates the
-// moving statistics; in a pass after one that created a graph from this node,
-// that kernel gets copies of them, so one forward pass updates them once
+// The stock backward kernel (native, float64) updates the moving statistics.
+
+// stock's gradient (its native backward kernel updates the moving statistics); in a pass after one
+// that created a graph from the same node, that kernel reads copies of them: one forward pass, one
+// update
 MXNET_HO_GRADIENT(BatchNorm).keeps_stock().set_rule([](const Backward& n) -> Grads {
   Grads grads = n.stock();
   if (!n.differentiated_before()) return grads;

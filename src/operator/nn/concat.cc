@@ -15,8 +15,8 @@ namespace {
 
 }  // namespace
 
-// (gx_0, ..., gx_{k-1}) = the slices of g along dim:
-// d/dg = concat(h_0, ..., h_{k-1}, dim);  d/dx_i = 0
+// (gx_0..gx_{k-1}) = slices of g along dim; inputs (g, x_0..x_{k-1}) in this MKL-DNN build:
+// d/dg = concat(h_0..h_{k-1}, dim), unused outputs as zeros_like(x_i); d/dx_i = 0
 MXNET_HO_GRADIENT(_backward_Concat).set_rule([](const Backward& n) -> Grads {
   const size_t k = n.num_inputs() - 1;  // the forward inputs x_i follow g
   if (k == 0)

@@ -47,7 +47,8 @@ Grads BilinearLayerGrad(const Backward& n, const std::string& op,
   return grads;
 }
 
-// d/dg = conv(hx, w) + conv(x, hw) + hb;  d/dx = Jx(hw)^T g;  d/dw = Jw(hx)^T g;  d/db = 0
+// (dx, dw, db) = (Jx(w)^T g, Jw(x)^T g, sum g), y = conv(x, w) + b:
+// d/dg = conv(hx, w) + conv(x, hw) + hb; d/dx = Jx(hw)^T g; d/dw = Jw(hx)^T g; d/db = 0
 MXNET_HO_GRADIENT(_backward_Convolution).set_rule([](const Backward& n) -> Grads {
   return BilinearLayerGrad(n, "Convolution", kConvKeys);
 });

@@ -17,7 +17,8 @@ const std::vector<std::string> kDeconvKeys = {
 
 }  // namespace
 
-// d/dg = deconv(hx, w) + deconv(x, hw) + hb;  d/dx = Jx(hw)^T g;  d/dw = Jw(hx)^T g;  d/db = 0
+// (dx, dw, db) = (Jx(w)^T g, Jw(x)^T g, sum g), y = deconv(x, w) + b:
+// d/dg = deconv(hx, w) + deconv(x, hw) + hb; d/dx = Jx(hw)^T g; d/dw = Jw(hx)^T g; d/db = 0
 MXNET_HO_GRADIENT(_backward_Deconvolution).set_rule([](const Backward& n) -> Grads {
   return BilinearLayerGrad(n, "Deconvolution", kDeconvKeys);
 });

@@ -35,17 +35,19 @@ Expr Dropped(const Backward& n, const Expr& g, const Expr& mask) {
 
 }  // namespace
 
-// gx = g*m (dropping) or g (identity):  d/dg = h*m or h;  d/dm = 0
+// gx = g*m: d/dg = h*m; d/dm = 0 (a random constant)
 MXNET_HO_GRADIENT(_backward_Dropout).broadcasting().set_rule([](const Backward& n) -> Grads {
   return {Dropped(n, n.head(0), n.in(1)), zeros_like(n.in(1))};
 });
 
-// y = x*m or x:  gx = g*m or g. Stock's backward kernel multiplies by m in the
+// Stock's backward kernel multiplies by m in the
 // first backward after a forward only, then passes g through (its op state), so
 // under create_graph, and in any later pass through this node, gx is built from
 // forward ops instead; a first-order pass keeps stock's kernel. Where only m got
 // a gradient (a constant: none flows on), stock's kernel makes gx's zeros: the
 // node keeps m, not x, so zeros like x cannot be built from x.
+
+// y = x*m: gx = g*m (stock kernel at first order; forward ops under create_graph and after)
 MXNET_HO_GRADIENT(Dropout).broadcasting().keeps_stock().runs_on_zero_heads().set_rule(
     [](const Backward& n) -> Grads {
       const bool before = n.differentiated_before();

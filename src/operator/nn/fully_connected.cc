@@ -40,7 +40,8 @@ Grads FullyConnectedGrad(const Backward& n) {
 
 }  // namespace
 
-// d/dg = FC(h_x, W, h_b) + FC(x, h_W);  d/dx = g·h_W;  d/dW = gᵀ·H_x
+// (dx, dW, db) = (g·W, gᵀ·X, Σ_rows g): d/dg = FC(h_x, W, h_b) + FC(x, h_W);
+// d/dx = g·h_W (x's shape); d/dW = gᵀ·H_x
 MXNET_HO_GRADIENT(_backward_FullyConnected).set_rule(FullyConnectedGrad);
 
 }  // namespace op

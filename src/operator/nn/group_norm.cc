@@ -6,8 +6,8 @@
 namespace mxnet_ho {
 namespace op {
 
-// inputs (g, x, gamma, mean, std) -> (gx, ggamma, gbeta): the normalization's derivative
-// on the (N, G, rest) view, the statistics recomputed from x (the saved ones get none)
+// inputs (g, x, gamma, mean, std) -> (gx, ggamma, gbeta): the training BatchNorm derivative on the
+// (N, num_groups, rest) view of x, gamma of shape (num_groups,); saved mean, std: 0
 MXNET_HO_GRADIENT(_backward_GroupNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), gamma = n.in(2);
   AttrList num_groups = n.attrs({"num_groups"});

@@ -6,8 +6,9 @@ namespace mxnet_ho {
 namespace op {
 
 
-// inputs (g, x, gamma, mean, std) -> (gx, ggamma, gbeta): the normalization's derivative
-// with groups along `axis`, the statistics recomputed from x (the saved ones get none)
+// inputs (g, x, gamma, mean, std) -> (gx, ggamma, gbeta): the training BatchNorm derivative with
+// groups along `axis` and w = gamma laid along that axis (varying inside a group);
+// saved mean, std: 0
 MXNET_HO_GRADIENT(_backward_LayerNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), gamma = n.in(2);
   const std::string axis = n.attr("axis", "-1");

@@ -10,10 +10,8 @@ namespace {
 
 // moments' (axes, keepdims) as the (axis, keepdims) of sum and mean
 AttrList reduce_attrs(const Backward& n) {
-  AttrList attrs;
-  for (const auto& kv : n.attrs({"axes", "keepdims"}))
-    attrs.emplace_back(kv.first == "axes" ? "axis" : kv.first, kv.second);
-  return attrs;
+  const std::string axes = n.attr("axes", "");
+  return axes.empty() ? n.attrs({"keepdims"}) : with_attr(n.attrs({"keepdims"}), "axis", axes);
 }
 
 // y, reduced from x by `reducer` ("sum" or "mean"), spread back over x's shape
@@ -34,7 +32,8 @@ Expr head_like(const Backward& n, size_t i, const Expr& like) {
 
 }  // namespace
 
-// d/dgm = mean(h);  d/dgv = 2*mean(h*c);  d/dx = 2*h*B(gv)/N;  d/dm = -sum(2*h*B(gv)/N);  d/dv = 0
+// gx = B(gm)/N + 2*B(gv)*(x - B(m))/N: d/dgm = mean(h); d/dgv = 2*mean(h*(x - B(m)));
+// d/dx = 2*h*B(gv)/N; d/dm = -2*sum(h*B(gv))/N; d/dv = 0
 MXNET_HO_GRADIENT(_backward_moments).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(2), h = head_like(n, 0, x);
   AttrList attrs = reduce_attrs(n);

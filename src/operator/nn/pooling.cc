@@ -51,18 +51,6 @@ std::string Tuple(const std::vector<int>& values) {
 // `count` copies of `v`.
 std::vector<int> Fill(int count, int v) { return std::vector<int>(count, v); }
 
-// The node's attributes with `key` set to `value`.
-AttrList AttrsWith(AttrList attrs, const std::string& key, const std::string& value) {
-  for (auto& kv : attrs) {
-    if (kv.first == key) {
-      kv.second = value;
-      return attrs;
-    }
-  }
-  attrs.emplace_back(key, value);
-  return attrs;
-}
-
 // The windows of a pooling node, in channel-first (NCW, NCHW, NCDHW) terms.
 struct Windows {
   std::vector<int> kernel, stride, pad;
@@ -203,7 +191,7 @@ Grads PoolingGrad(const Backward& n) {
     grads = {MaxSelect(x, y, h, w), zeros_like(x), zeros_like(y)};
   } else if (type == "lp") {
     const double p = n.scalar("p_value", 1.0);
-    const AttrList sum = AttrsWith(attrs, "pool_type", "sum");
+    const AttrList sum = with_attr(attrs, "pool_type", "sum");
     if (p == 1.0) {
       grads = {apply("Pooling", {h}, sum), zeros_like(x), zeros_like(y)};
     } else {
@@ -227,9 +215,10 @@ Grads PoolingGrad(const Backward& n) {
 
 }  // namespace
 
-// avg, sum: d/dg = pool(h);  max: d/dg = h at each window's first maximum;
-// lp: d/dg = S(h x^(p-1))/y^(p-1), d/dx = (p-1) h x^(p-2) S^T(g/y^(p-1)),
-//     d/dy = -(p-1) g S(h x^(p-1))/y^p;  otherwise d/dx = d/dy = 0 (and 0 for the workspace)
+// avg, sum: d/dg = pool(h), d/dx = d/dy = 0; max:
+// d/dg = h at each window's first maximum of x, d/dx = d/dy = 0; lp (p = p_value, S = sum pooling):
+// d/dg = S(h x^(p-1))/y^(p-1), d/dx = (p-1) h x^(p-2) S^T(g/y^(p-1)), d/dy = -(p-1) g S(h
+// x^(p-1))/y^p; workspace entries 0
 MXNET_HO_GRADIENT(_backward_Pooling).set_rule(PoolingGrad);
 
 }  // namespace op

@@ -58,8 +58,8 @@ Grads UpSamplingGrad(const Backward& n) {
 
 }  // namespace
 
-// nearest: d/dg = UpSampling(h_0, ..., h_{n-1});
-// bilinear: d/dg = B(hx, w) + B(x, hw);  d/dx = Jx(hw)^T g;  d/dw = Jw(hx)^T g
+// nearest: (dx_i) = U^T g: d/dg = U(h_0, ..., h_{n-1}); bilinear, y = B(x, w):
+// d/dg = B(hx, w) + B(x, hw); d/dx = Jx(hw)^T g; d/dw = Jw(hx)^T g
 MXNET_HO_GRADIENT(_backward_UpSampling).set_rule(UpSamplingGrad);
 
 }  // namespace op

@@ -7,7 +7,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = reverse cumulative sum of g along axis:  d/dg = _np_cumsum(h; axis, dtype)
+// gx = reverse cumulative sum of g along axis: d/dg = np.cumsum(h, axis, dtype)
 MXNET_HO_GRADIENT(_backward_np_cumsum).set_rule([](const Backward& n) -> Grads {
   return {apply("_np_cumsum", {n.head(0)}, n.attrs({"axis", "dtype"}))};
 });

@@ -7,7 +7,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = the adjoint of the n-th forward difference along axis:  d/dg = _npi_diff(h; n, axis)
+// gx = the adjoint of the n-th difference along axis: d/dg = np.diff(h, n, axis)
 MXNET_HO_GRADIENT(_backward_npi_diff).set_rule([](const Backward& n) -> Grads {
   return {apply("_npi_diff", {n.head(0)}, n.attrs({"n", "axis"}))};
 });

@@ -30,41 +30,42 @@ const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "dtype"};
 
 }  // namespace
 
-// d/dg = h_a + h_b (h_a, h_b broadcast to g)
+// (ga, gb) = (g, g) summed to a, b: d/dg = h_a + h_b
 MXNET_HO_GRADIENT(_backward_npi_broadcast_add).broadcasting().set_rule(AddGrad);
 
-// d/dg = h_a - h_b
+// (ga, gb) = (g, -g) summed to a, b: d/dg = h_a - h_b
 MXNET_HO_GRADIENT(_backward_npi_broadcast_sub).broadcasting().set_rule(SubGrad);
 
-// d/dg = h_a*b + h_b*a;  d/da = sum_to(h_b*g);  d/db = sum_to(h_a*g)
+// (ga, gb) = (g*b, g*a): d/dg = h_a*b + h_b*a; d/da = sum_to(h_b*g); d/db = sum_to(h_a*g)
 MXNET_HO_GRADIENT(_backward_npi_broadcast_mul).broadcasting().set_rule(MulGrad);
 
-// d/dg = (h_a - h_b*a/b)/b;  d/da = -h_b*g/b^2;  d/db = g/b^2 * (2*h_b*a/b - h_a)
+// (ga, gb) = (g/b, -g*a/b^2): d/dg = (h_a - h_b*a/b)/b; d/da = -h_b*g/b^2;
+// d/db = g/b^2*(2*h_b*a/b - h_a)
 MXNET_HO_GRADIENT(_backward_npi_broadcast_div).broadcasting().set_rule(DivGrad);
 
-// d/dg = a^(b-1)*(h_a*b + h_b*a*ln a);
+// (ga, gb) = (g*b*a^(b-1), g*a^b*ln a): d/dg = a^(b-1)*(h_a*b + h_b*a*ln a);
 // d/da = g*(h_a*b*(b-1)*a^(b-2) + h_b*a^(b-1)*(b*ln a + 1));
 // d/db = g*a^(b-1)*(h_a*(b*ln a + 1) + h_b*a*ln^2 a)
 MXNET_HO_GRADIENT(_backward_npi_broadcast_power).broadcasting().set_rule(PowerGrad);
 
-// gx = g broadcast over the summed axes:  d/dg = np.sum(h) over the same axes
+// gx = g broadcast over the summed axes: d/dg = np.sum(h) over the same axis/keepdims/dtype
 MXNET_HO_GRADIENT(_backward_np_sum).set_rule([](const Backward& n) -> Grads {
   return {apply("_np_sum", {n.head(0)}, n.attrs(kReduceAttrs))};
 });
 
-// gx = g broadcast over the axes / N:  d/dg = np.mean(h) over the same axes
+// gx = g broadcast over the axes / N: d/dg = np.mean(h) over the same axis/keepdims/dtype
 MXNET_HO_GRADIENT(_backward_np_mean).set_rule([](const Backward& n) -> Grads {
   return {apply("_npi_mean", {n.head(0)}, n.attrs(kReduceAttrs))};
 });
 
-// (ga, gb) = (g . b^T, a^T . g) in np.dot's contraction, bilinear:
-// d/dg = dot(h_a, b) + dot(a, h_b);  d/da = D_a dot(a, h_b)[g];  d/db = D_b dot(h_a, b)[g]
+// bilinear: d/dg = dot(h_a, b) + dot(a, h_b); d/da = D_a dot(a, h_b)[g]; d/db = D_b dot(h_a, b)[g]
 MXNET_HO_GRADIENT(_backward_np_dot).set_rule([](const Backward& n) -> Grads {
   return bilinear_rule(n, "_np_dot", {});
 });
 
 // (ga, gb) = (g @ b^T, a^T @ g), summed over broadcast batch axes, bilinear:
-// d/dg = matmul(h_a, b) + matmul(a, h_b);  d/da = D_a matmul(a, h_b)[g];  d/db likewise
+// d/dg = matmul(h_a, b) + matmul(a, h_b); d/da = D_a matmul(a, h_b)[g];
+// d/db = D_b matmul(h_a, b)[g]
 MXNET_HO_GRADIENT(_backward_np_matmul).set_rule([](const Backward& n) -> Grads {
   return bilinear_rule(n, "_npi_matmul", {});
 });

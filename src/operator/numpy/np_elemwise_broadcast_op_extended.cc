@@ -62,23 +62,27 @@ Grads CopysignGrad(const Backward& n) {
 
 }  // namespace
 
-// d/dg = (h_a*b - h_b*a)/r2;  d/da = g*(h_b*(a^2-b^2) - 2ab*h_a)/r2^2;
-// d/db = g*(h_a*(a^2-b^2) + 2ab*h_b)/r2^2   (r2 = a^2 + b^2)
+// (ga, gb) = (g*b/r2, -g*a/r2), r2 = a^2+b^2: d/dg = (h_a*b - h_b*a)/r2;
+// d/da = g*(h_b*(a^2-b^2) - 2ab*h_a)/r2^2; d/db = g*(h_a*(a^2-b^2) + 2ab*h_b)/r2^2
 MXNET_HO_GRADIENT(_backward_npi_arctan2).broadcasting().set_rule(Arctan2Grad);
 
-// d/dg = (h_a*a + h_b*b)/r;  d/da = g*b*(h_a*b - h_b*a)/r^3;  d/db = -g*a*(h_a*b - h_b*a)/r^3
+// (ga, gb) = (g*a/r, g*b/r), r = hypot(a, b): d/dg = (h_a*a + h_b*b)/r;
+// d/da = g*b*(h_a*b - h_b*a)/r^3; d/db = -g*a*(h_a*b - h_b*a)/r^3
 MXNET_HO_GRADIENT(_backward_npi_hypot).broadcasting().set_rule(HypotGrad);
 
-// d/dg = 2^b*(h_a + h_b*a*ln2);  d/da = h_b*g*2^b*ln2;  d/db = g*2^b*ln2*(h_a + h_b*a*ln2)
+// (ga, gb) = (g*2^b, g*a*2^b*ln2): d/dg = 2^b*(h_a + h_b*a*ln2); d/da = h_b*g*2^b*ln2;
+// d/db = g*2^b*ln2*(h_a + h_b*a*ln2) (the kernel's own ln2 factor is log(2.0f), single precision)
 MXNET_HO_GRADIENT(_backward_npi_ldexp).broadcasting().set_rule(LdexpGrad);
 
-// d/dg = h_a*c(a, b);  d/da = d/db = 0 (c is +-1, piecewise constant)
+// (ga, gb) = (g*c, 0), c = +1 where a, b have the same sign (0 counting as +), else -1:
+// d/dg = h_a*c; d/da = d/db = 0
 MXNET_HO_GRADIENT(_backward_npi_copysign).broadcasting().set_rule(CopysignGrad);
 
-// d/dg = h_a - h_b*floor(a/b);  d/da = d/db = 0
+// (ga, gb) = (g, -g*floor(a/b)): d/dg = h_a - h_b*floor(a/b);
+// d/da = d/db = 0 (floor piecewise constant)
 MXNET_HO_GRADIENT(_backward_npi_broadcast_mod).broadcasting().set_rule(ModGrad);
 
-// arctan2(x, s): gx = g*s/(x^2+s^2):  d/dg = h*s/r2;  d/dx = -2*h*g*s*x/r2^2
+// arctan2(x, s): gx = g*s/r2, r2 = x^2+s^2: d/dg = h*s/r2; d/dx = -2*h*g*s*x/r2^2
 MXNET_HO_GRADIENT(_backward_npi_arctan2_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double s = n.scalar();
@@ -86,8 +90,8 @@ MXNET_HO_GRADIENT(_backward_npi_arctan2_scalar).set_rule([](const Backward& n) -
   return {h * s / r2, h * g * x * (-2.0 * s) / square(r2)};
 });
 
-// arctan2(s, x): the stock kernel gives gx = -g*x/(x^2+s^2) (d/dx is -g*s/(x^2+s^2)):
-// d/dg = -h*x/r2;  d/dx = h*g*(x^2-s^2)/r2^2
+// arctan2(s, x): the stock kernel gives gx = -g*x/r2 (not -g*s/r2, a stock bug kept at first
+// order): d/dg = -h*x/r2; d/dx = h*g*(x^2-s^2)/r2^2
 MXNET_HO_GRADIENT(_backward_npi_rarctan2_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double s = n.scalar();
@@ -95,13 +99,13 @@ MXNET_HO_GRADIENT(_backward_npi_rarctan2_scalar).set_rule([](const Backward& n) 
   return {-(h * x / r2), h * g * (square(x) - s * s) / square(r2)};
 });
 
-// ldexp(x, s) = x*2^s: gx = g*2^s:  d/dg = h*2^s;  d/dx = 0
+// ldexp(x, s) = x*2^s: gx = g*2^s: d/dg = h*2^s; d/dx = 0
 MXNET_HO_GRADIENT(_backward_npi_ldexp_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   return {n.head(0) * std::pow(2.0, n.scalar()), zeros_like(x)};
 });
 
-// ldexp(s, x) = s*2^x: gx = g*s*2^x*ln2:  d/dg = h*s*2^x*ln2;  d/dx = h*g*s*2^x*ln2*ln2
+// ldexp(s, x) = s*2^x: gx = g*s*2^x*ln2: d/dg = h*s*2^x*ln2; d/dx = h*g*s*2^x*ln2^2
 MXNET_HO_GRADIENT(_backward_npi_rldexp_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   Expr y = pow(2.0, x) * (n.scalar() * kStockLn2);

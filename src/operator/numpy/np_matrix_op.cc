@@ -95,7 +95,8 @@ Grads JoinAdjoint(const Backward& n, const std::string& name, const Join& join) 
 }  // namespace
 
 // (gx_i) = the slices of g along axis (of the flattened x_i for axis=None):
-// d/dg = concatenate(h_0, ..., h_{k-1}, axis)
+// d/dg = concatenate(h_0, ..., h_{k-1}, axis); unused pieces (zero heads, one contiguous run) as
+// slice_like(concat(P, zeros_like(g)), g) from either end
 MXNET_HO_GRADIENT(_backward_np_concat).set_rule([](const Backward& n) -> Grads {
   std::string axis = n.attr("axis", "0");
   Join join;
@@ -109,22 +110,21 @@ MXNET_HO_GRADIENT(_backward_np_concat).set_rule([](const Backward& n) -> Grads {
   return JoinAdjoint(n, "np.concatenate", join);
 });
 
-// (gx_i) = the rows of g that vstack made of atleast_2d(x_i):  d/dg = vstack(h_0, ..., h_{k-1})
+// (gx_i) = the rows of g made of atleast_2d(x_i): d/dg = concatenate(atleast_2d(h_i), axis=0)
 MXNET_HO_GRADIENT(_backward_np_vstack).set_rule([](const Backward& n) -> Grads {
   return JoinAdjoint(n, "np.vstack", Join{AtLeast2d, "0"});
 });
 
-// (gx_i) = the pieces of g along axis 1 (axis 0 for 1-D x_i):
-// d/dg = hstack(h_0, ..., h_{k-1}) = concatenate(atleast_2d(h_i), axis=1) in g's shape
+// (gx_i) = the pieces of g along axis 1 (0 for 1-D):
+// d/dg = reshape_like(concatenate(atleast_2d(h_i), axis=1), g)
 MXNET_HO_GRADIENT(_backward_np_hstack).set_rule([](const Backward& n) -> Grads {
   Join join{AtLeast2d, "1", AtLeast2d,
             [](const Expr& r, const Expr& g) { return apply("reshape_like", {r, g}); }};
   return JoinAdjoint(n, "np.hstack", join);
 });
 
-// (gx_i) = the pieces of g along axis 2 that dstack made of atleast_3d(x_i):
-// d/dg = dstack(h_0, ..., h_{k-1}) = concatenate(atleast_3d(h_i), axis=2), with
-// atleast_3d(x) = reshape(atleast_2d(x), (0, 0, -1, -2))
+// (gx_i) = the pieces of g along axis 2 made of atleast_3d(x_i):
+// d/dg = concatenate(reshape(atleast_2d(h_i), (0, 0, -1, -2)), axis=2)
 MXNET_HO_GRADIENT(_backward_np_dstack).set_rule([](const Backward& n) -> Grads {
   Join join{[](const Expr& h) {
               return apply("reshape", {AtLeast2d(h)}, {{"shape", "(0, 0, -1, -2)"}});
@@ -133,36 +133,39 @@ MXNET_HO_GRADIENT(_backward_np_dstack).set_rule([](const Backward& n) -> Grads {
   return JoinAdjoint(n, "np.dstack", join);
 });
 
-// (gx_i) = the columns of g that column_stack made of x_i (1-D x_i as one column):
-// d/dg = column_stack(h_0, ..., h_{k-1}) = concatenate(reshape(h_i, (0, -1)), axis=1)
+// (gx_i) = the columns of g made of x_i (1-D as one column):
+// d/dg = concatenate(reshape(h_i, (0, -1)), axis=1)
 MXNET_HO_GRADIENT(_backward_np_column_stack).set_rule([](const Backward& n) -> Grads {
   Join join{[](const Expr& h) { return apply("reshape", {h}, {{"shape", "(0, -1)"}}); }, "1"};
   return JoinAdjoint(n, "np.column_stack", join);
 });
 
-// gx = hstack(g_0, ..., g_{k-1}) (the pieces hsplit made):  d/dg_i = hsplit(h)_i
+// gx = hstack(g_0, ..., g_{k-1}): d/dg_i = hsplit(h)_i with the same indices/sections/axis
 MXNET_HO_GRADIENT(_npi_hsplit_backward).set_rule([](const Backward& n) -> Grads {
   return split_adjoint(n, "_npi_hsplit", n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
 });
 
-// y = moveaxis(x, s -> d):  dx = moveaxis(g, d -> s). Stock builds exactly that
-// node, but tied to the forward node by a control dependency, so a forward
+// Stock's gradient of y = moveaxis(x, s -> d) is exactly dx = moveaxis(g, d -> s),
+// but tied to the forward node by a control dependency, so a forward
 // moveaxis that a rule built (a hybridized block's recomputed swapaxes) runs in
 // the gradient graph even where nothing reads its output, and the kernel refuses
 // to write nowhere ("Moveaxis does not support inplace"); the same node untied
-// (bit-identical at first order: the same kernel, attributes and input)
+// (bit-identical at first order: the same kernel, attributes and input).
+
+// dx = moveaxis(g, destination -> source): stock's node, untied from the forward node (a recomputed
+// forward moveaxis whose output nothing reads would run with req kNullOp, which its kernel refuses)
 MXNET_HO_GRADIENT(_np_moveaxis).keeps_stock().set_rule([](const Backward& n) -> Grads {
   return {apply("_np_moveaxis", {n.head(0)},
                 {{"source", n.attr("destination")}, {"destination", n.attr("source")}})};
 });
 
-// gx = flip(g, axis):  d/dg = flip(h, axis)
+// gx = flip(g, axis): d/dg = flip(h, axis)
 MXNET_HO_GRADIENT(_backward_npi_flip).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("_npi_flip", {h}, n.attrs({"axis"})); });
 });
 
-// gx = the centre of g, pad_width cut off (stock has a gradient for mode=constant only):
-// d/dg = pad(h, pad_width) with zeros
+// gx = g with pad_width cut off (mode=constant, the only mode stock differentiates):
+// d/dg = pad(h, pad_width, constant 0)
 MXNET_HO_GRADIENT(_backward_npi_pad).set_rule([](const Backward& n) -> Grads {
   AttrList attrs = n.attrs({"pad_width"});
   attrs.push_back({"mode", "constant"});
@@ -170,23 +173,23 @@ MXNET_HO_GRADIENT(_backward_npi_pad).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("_npi_pad", {h}, attrs); });
 });
 
-// bilinear: d/dg = tensordot(h_a, b) + tensordot(a, h_b);
-// d/da = D_a tensordot(a, h_b)[g];  d/db = D_b tensordot(h_a, b)[g]
+// bilinear: d/dg = tensordot(h_a, b) + tensordot(a, h_b); d/da = D_a tensordot(a, h_b)[g];
+// d/db = D_b tensordot(h_a, b)[g] (same a_axes_summed/b_axes_summed)
 MXNET_HO_GRADIENT(_backward_npi_tensordot).set_rule([](const Backward& n) -> Grads {
   return bilinear_rule(n, "_npi_tensordot", {"a_axes_summed", "b_axes_summed"});
 });
 
-// the same with integer axes
+// bilinear as _backward_npi_tensordot with the same integer axes
 MXNET_HO_GRADIENT(_backward_npi_tensordot_int_axes).set_rule([](const Backward& n) -> Grads {
   return bilinear_rule(n, "_npi_tensordot_int_axes", {"axes"});
 });
 
-// gx = g written onto the offset diagonal of zeros:  d/dg = np.diagonal(h; offset, axis1, axis2)
+// gx = g written onto the offset diagonal of zeros: d/dg = np.diagonal(h, offset, axis1, axis2)
 MXNET_HO_GRADIENT(_backward_np_diagonal).set_rule([](const Backward& n) -> Grads {
   return {apply("_np_diagonal", {n.head(0)}, n.attrs({"offset", "axis1", "axis2"}))};
 });
 
-// gx = the k-th diagonal of g, reshaped to x's shape:  d/dg = np.diagflat(h; k)
+// gx = the k-th diagonal of g in x's shape: d/dg = np.diagflat(h, k)
 MXNET_HO_GRADIENT(_backward_np_diagflat).set_rule([](const Backward& n) -> Grads {
   return {apply("_np_diagflat", {n.head(0)}, n.attrs({"k"}))};
 });

@@ -12,19 +12,15 @@
 // g_sw get zero. 1-D weights broadcast against a from the right, so they must
 // lie along a's last axis here (stock also takes them along any other axis).
 #include "dsl/grad_dsl.h"
+#include "operator/numpy/np_broadcast_reduce_op.h"
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-Expr np_sum(const Expr& x, const AttrList& attrs) { return apply("_np_sum", {x}, attrs); }
-
-}  // namespace
-
-// unweighted: gx = B(g)/N:  d/dg = np.mean(h) over axis.
-// weighted (H = S(h_w), T = S(h_a*w + h_w*(a - M))):
-//   d/dg = sum_R(h_a*w + h_w*(a - M))/W;  d/da = B(g)/W*(h_w - H*w/W);
-//   d/dw = sum_to(B(g)/W*(h_a - (H*(a - M) + T)/W), w)
+// unweighted: gx = B(g)/N: d/dg = np.mean(h) over axis; weighted (W = S(w), M = S(a*w)/W, S summing
+// over axis with keepdims, w broadcasting from the right): ga = B(g)*w/W, gw = sum_to(B(g)*(a -
+// M)/W, w): d/dg = sum(h_a*w + h_w*(a - M))/W, d/da = B(g)/W*(h_w - S(h_w)*w/W), d/dw =
+// sum_to(B(g)/W*(h_a - (S(h_w)*(a - M) + S(h_a*w + h_w*(a - M)))/W), w);
+// avg, sw and the head of sw get 0 (stock ignores that head)
 MXNET_HO_GRADIENT(_backward_np_average).broadcasting().set_rule([](const Backward& n) -> Grads {
   AttrList axis = n.attrs({"axis"});
   Expr a = n.in(2);

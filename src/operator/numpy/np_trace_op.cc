@@ -7,7 +7,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = g placed on the offset diagonal of zeros:  d/dg = _np_trace(h; offset, axis1, axis2)
+// gx = g placed on the offset diagonal of zeros: d/dg = np.trace(h, offset, axis1, axis2)
 MXNET_HO_GRADIENT(_backward_np_trace).set_rule([](const Backward& n) -> Grads {
   return {apply("_np_trace", {n.head(0)}, n.attrs({"offset", "axis1", "axis2"}))};
 });

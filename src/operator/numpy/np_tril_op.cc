@@ -7,7 +7,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = g with the entries above diagonal k zeroed (1-D x: column sums of that):  d/dg = _npi_tril(h; k)
+// gx = g with the entries above diagonal k zeroed (1-D x: its column sums): d/dg = np.tril(h, k)
 MXNET_HO_GRADIENT(_backward_tril).set_rule([](const Backward& n) -> Grads {
   return {apply("_npi_tril", {n.head(0)}, n.attrs({"k"}))};
 });

@@ -8,8 +8,8 @@
 namespace mxnet_ho {
 namespace op {
 
-// (gx, gy) = (sum_to(where(cond, g, 0), x), sum_to(where(cond, 0, g), y)):
-// d/dg = where(cond, h_x, h_y) (broadcast to g's shape);  d/dcond = 0
+// (gx, gy) = (sum_to(where(c, g, 0), x), sum_to(where(c, 0, g), y)): d/dg = where(c, h_x, h_y);
+// d/dc = 0
 MXNET_HO_GRADIENT(_backward_np_where).set_rule([](const Backward& n) -> Grads {
   Expr cond = n.in(1);
   Expr hx = n.head_is_zero(0) ? zeros_like(n.in(0)) : n.head(0);
@@ -38,14 +38,15 @@ Expr keep_elsewhere(const Expr& cond, const Expr& h) {
 //   rscalar: gx = where(cond, 0, g) where x has g's shape (x is taken where
 //            cond != 0), but sum_to(where(cond, g, 0), x) where x broadcasts.
 
-// gy = sum_to(where(cond, g, 0), y):  d/dg = where(cond, h, 0);  d/dcond = 0
+// where(c, s, y): stock gives gy = sum_to(where(c, g, 0), y) (the wrong side of c, kept):
+// d/dg = where(c, h, 0); d/dc = 0
 MXNET_HO_GRADIENT(_backward_np_where_lscalar).set_rule([](const Backward& n) -> Grads {
   Expr cond = n.in(1);
   return {keep_where(cond, n.head(0)), zeros_like(cond)};
 });
 
-// gx = where(cond, 0, g) if x has g's size, else sum_to(where(cond, g, 0), x):
-// d/dg = where(cond, 0, h) if x has g's size, else where(cond, h, 0);  d/dcond = 0
+// where(c, x, s): stock gives gx = where(c, 0, g) if x has g's size (the wrong side of c, kept),
+// else sum_to(where(c, g, 0), x): d/dg = where(c, 0, h) resp. where(c, h, 0); d/dc = 0
 MXNET_HO_GRADIENT(_backward_np_where_rscalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), cond = n.in(1), h = n.head(0);
   Expr same_size = apply("_npi_equal", {apply("_np_sum", {ones_like(h)}),

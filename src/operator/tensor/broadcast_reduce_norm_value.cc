@@ -14,8 +14,8 @@ Expr sum(const Expr& x, const AttrList& attrs) { return apply("sum", {x}, attrs)
 
 }  // namespace
 
-// ord=1: d/dg = sum(h*sign(x));  d/dx = d/dy = 0
-// ord=2: d/dg = sum(h*x/B(y));  d/dx = h*B(g)/B(y);  d/dy = -sum(h*B(g)*x/B(y)^2)
+// ord=1: gx = B(g)*sign(x): d/dg = sum(h*sign(x)), d/dx = d/dy = 0; ord=2: gx = B(g)*x/B(y):
+// d/dg = sum(h*x/B(y)), d/dx = h*B(g)/B(y), d/dy = -sum(h*B(g)*x/B(y)^2)
 MXNET_HO_GRADIENT(_backward_norm).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1), h = n.head(0, x);
   AttrList attrs = n.attrs(kNormAxes);

@@ -20,7 +20,7 @@ Expr nan_to_one(const Expr& x) { return apply("where", {is_number(x), x, ones_li
 
 }  // namespace
 
-// gx = B(g)*B(y)/x:  d/dg = sum(h*B(y)/x);  d/dx = -h*B(g)*B(y)/x^2;  d/dy = sum(h*B(g)/x)
+// gx = B(g)*B(y)/x: d/dg = sum(h*B(y)/x); d/dx = -h*B(g)*B(y)/x^2; d/dy = sum(h*B(g)/x)
 MXNET_HO_GRADIENT(_backward_prod).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1), h = n.head(0, x);
   AttrList attrs = n.attrs(kReduceAttrs);
@@ -29,8 +29,8 @@ MXNET_HO_GRADIENT(_backward_prod).set_rule([](const Backward& n) -> Grads {
   return {sum(h_over_x * y, attrs), -(h_over_x * g * y / x), sum(h_over_x * g, attrs)};
 });
 
-// gx = B(g)*B(y)/x, 0 where x is NaN (x1 = x with NaN as 1, m = [x is a number]):
-// d/dg = sum(m*h*B(y)/x1);  d/dx = -m*h*B(g)*B(y)/x1^2;  d/dy = sum(m*h*B(g)/x1)
+// gx = m*B(g)*B(y)/x1, m = [x is not NaN], x1 = x with NaN as 1: d/dg = sum(m*h*B(y)/x1);
+// d/dx = -m*h*B(g)*B(y)/x1^2; d/dy = sum(m*h*B(g)/x1)
 MXNET_HO_GRADIENT(_backward_nanprod).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   AttrList attrs = n.attrs(kReduceAttrs);
@@ -40,7 +40,7 @@ MXNET_HO_GRADIENT(_backward_nanprod).set_rule([](const Backward& n) -> Grads {
   return {sum(h_over_x * y, attrs), -(h_over_x * g * y / x1), sum(h_over_x * g, attrs)};
 });
 
-// gx = B(g)*[x is a number]:  d/dg = sum(h*[x is a number]);  d/dx = d/dy = 0
+// gx = B(g)*[x is not NaN]: d/dg = sum(h*[x is not NaN]); d/dx = d/dy = 0
 MXNET_HO_GRADIENT(_backward_nansum).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   return {sum(n.head(0, x) * is_number(x), n.attrs(kReduceAttrs)), zeros_like(x),

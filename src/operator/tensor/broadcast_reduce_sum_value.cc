@@ -12,17 +12,17 @@ const std::vector<std::string> kReduceAttrs = {"axis", "keepdims", "exclude"};
 
 }  // namespace
 
-// gx = broadcast(g):  d/dg = sum(h) over the same axes
+// gx = broadcast(g) to x's shape: d/dg = sum(h) over the same axis/keepdims/exclude
 MXNET_HO_GRADIENT(_backward_sum).set_rule([](const Backward& n) -> Grads {
   return {apply("sum", {n.head(0)}, n.attrs(kReduceAttrs))};
 });
 
-// gx = broadcast(g)/N:  d/dg = mean(h) over the same axes
+// gx = broadcast(g)/N: d/dg = mean(h) over the same axis/keepdims/exclude
 MXNET_HO_GRADIENT(_backward_mean).set_rule([](const Backward& n) -> Grads {
   return {apply("mean", {n.head(0)}, n.attrs(kReduceAttrs))};
 });
 
-// gx = sum of g to x's shape:  d/dg = broadcast of h to g's shape
+// gx = sum of g to x's shape: d/dg = broadcast_like(h, g)
 MXNET_HO_GRADIENT(_broadcast_backward).set_rule([](const Backward& n) -> Grads {
   return {broadcast_like(n.head(0), n.in(0))};
 });

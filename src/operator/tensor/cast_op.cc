@@ -11,7 +11,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = cast(g to x's dtype):  d/dg = Cast(h, dtype of y)
+// gx = cast(g to x's dtype): d/dg = Cast(h, dtype of y)
 MXNET_HO_GRADIENT(_backward_cast).set_rule([](const Backward& n) -> Grads {
   return {apply("Cast", {n.head(0)}, n.attrs({"dtype"}))};
 });

@@ -7,8 +7,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// (gx, gy) = (where(cond, g, 0), where(cond, 0, g)):
-// d/dg = where(cond, h_x, h_y);  d/dcond = 0
+// (gx, gy) = (g*[cond != 0], g*[cond == 0]): d/dg = where(cond, h_x, h_y); d/dcond = 0
 MXNET_HO_GRADIENT(_backward_where).set_rule([](const Backward& n) -> Grads {
   Expr cond = n.in(1);
   return {apply("where", {cond, n.head(0), n.head(1)}), zeros_like(cond)};

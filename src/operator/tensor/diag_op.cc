@@ -9,7 +9,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = diag^T(g):  d/dg = diag(h, k, axis1, axis2)
+// gx = diag^T(g) (extract a diagonal of g, or embed g as one): d/dg = diag(h, k, axis1, axis2)
 MXNET_HO_GRADIENT(_backward_diag).set_rule([](const Backward& n) -> Grads {
   return {apply("diag", {n.head(0)}, n.attrs({"k", "axis1", "axis2"}))};
 });

@@ -13,7 +13,8 @@ const std::vector<std::string> kDotAttrs = {"transpose_a", "transpose_b", "forwa
 
 }  // namespace
 
-// d/dg = dot(h_a, b) + dot(a, h_b);  d/da = grad_a <g, dot(a, h_b)>;  d/db = grad_b <g, dot(h_a, b)>
+// bilinear dot(a, b) (any transpose, 1-D, N-D): d/dg = dot(h_a, b) + dot(a, h_b);
+// d/da = grad_a <g, dot(a, h_b)>; d/db = grad_b <g, dot(h_a, b)>
 MXNET_HO_GRADIENT(_backward_dot).set_rule([](const Backward& n) -> Grads {
   return bilinear_rule(n, "dot", kDotAttrs);
 });

@@ -77,49 +77,58 @@ Grads PowerGrad(const Backward& n) {
           sum_to(g * a_b1 * (ha * (b * ln_a + 1.0) + hb * a * square(ln_a)), b)};
 }
 
-// _grad_add(a, b) = a + b (MXNet's gradient accumulation):  d/da = d/db = h
+// a + b (gradient accumulation): d/da = d/db = h
 MXNET_HO_GRADIENT(_grad_add).set_rule([](const Backward& n) -> Grads {
   return {n.head(0), n.head(0)};
 });
 
-// d/dg = h_a + h_b
+// (ga, gb) = (g, g): d/dg = h_a + h_b
 MXNET_HO_GRADIENT(_backward_add).set_rule(AddGrad);
-// d/dg = h_a + h_b, broadcast
+// (ga, gb) = (sum_a g, sum_b g): d/dg = h_a + h_b (broadcast)
 MXNET_HO_GRADIENT(_backward_broadcast_add).broadcasting().set_rule(AddGrad);
 
-// d/dg = h_a - h_b
+// (ga, gb) = (g, -g): d/dg = h_a - h_b
 MXNET_HO_GRADIENT(_backward_sub).set_rule(SubGrad);
-// d/dg = h_a - h_b, broadcast
+// (ga, gb) = (sum_a g, -sum_b g): d/dg = h_a - h_b (broadcast)
 MXNET_HO_GRADIENT(_backward_broadcast_sub).broadcasting().set_rule(SubGrad);
 
-// d/dg = h_a*b + h_b*a;  d/da = h_b*g;  d/db = h_a*g
+// (ga, gb) = (g*b, g*a): d/dg = h_a*b + h_b*a; d/da = h_b*g; d/db = h_a*g
 MXNET_HO_GRADIENT(_backward_mul).set_rule(MulGrad);
+// as _backward_mul, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_mul).broadcasting().set_rule(MulGrad);
 
-// d/dg = (h_a - h_b*a/b)/b;  d/da = -h_b*g/b^2;  d/db = g/b^2 * (2*h_b*a/b - h_a)
+// (ga, gb) = (g/b, -g*a/b^2): d/dg = (h_a - h_b*a/b)/b; d/da = -h_b*g/b^2;
+// d/db = g/b^2*(2*h_b*a/b - h_a)
 MXNET_HO_GRADIENT(_backward_div).set_rule(DivGrad);
+// as _backward_div, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_div).broadcasting().set_rule(DivGrad);
 
-// d/dg = h_a - h_b*floor(a/b);  d/da = d/db = 0
+// (ga, gb) = (g, -g*floor(a/b)): d/dg = h_a - h_b*floor(a/b); d/da = d/db = 0
 MXNET_HO_GRADIENT(_backward_mod).set_rule(ModGrad);
+// as _backward_mod, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_mod).broadcasting().set_rule(ModGrad);
 
-// d/dg = a^(b-1)*(h_a*b + h_b*a*ln a);
+// (ga, gb) = (g*b*a^(b-1), g*a^b*ln a): d/dg = a^(b-1)*(h_a*b + h_b*a*ln a);
 // d/da = g*(h_a*b*(b-1)*a^(b-2) + h_b*a^(b-1)*(b*ln a + 1));
 // d/db = g*a^(b-1)*(h_a*(b*ln a + 1) + h_b*a*ln^2 a)
 MXNET_HO_GRADIENT(_backward_power).set_rule(PowerGrad);
+// as _backward_power, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_power).broadcasting().set_rule(PowerGrad);
 
-// d/dg = h_a*[a>=b] + h_b*[a<b];  d/da = d/db = 0
+// (ga, gb) = (g*[a>=b], g*[a<b]): d/dg = h_a*[a>=b] + h_b*[a<b]; d/da = d/db = 0
 MXNET_HO_GRADIENT(_backward_maximum).set_rule(MaximumGrad);
+// as _backward_maximum, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_maximum).broadcasting().set_rule(MaximumGrad);
 
-// d/dg = h_a*[a<=b] + h_b*[a>b];  d/da = d/db = 0
+// (ga, gb) = (g*[a<=b], g*[a>b]): d/dg = h_a*[a<=b] + h_b*[a>b]; d/da = d/db = 0
 MXNET_HO_GRADIENT(_backward_minimum).set_rule(MinimumGrad);
+// as _backward_minimum, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_minimum).broadcasting().set_rule(MinimumGrad);
 
-// d/dg = (h_a*a + h_b*b)/r;  d/da = g*b*(h_a*b - h_b*a)/r^3;  d/db = -g*a*(h_a*b - h_b*a)/r^3
+// (ga, gb) = (g*a/r, g*b/r), r = hypot(a, b): d/dg = (h_a*a + h_b*b)/r;
+// d/da = g*b*(h_a*b - h_b*a)/r^3; d/db = -g*a*(h_a*b - h_b*a)/r^3
 MXNET_HO_GRADIENT(_backward_hypot).set_rule(HypotGrad);
+// as _backward_hypot, each result summed to its input's shape
 MXNET_HO_GRADIENT(_backward_broadcast_hypot).broadcasting().set_rule(HypotGrad);
 
 }  // namespace op

@@ -12,61 +12,61 @@ namespace {
 
 }  // namespace
 
-// gx = g*s:  d/dg = h*s
+// gx = g*s: d/dg = h*s
 MXNET_HO_GRADIENT(_backward_mul_scalar).set_rule([](const Backward& n) -> Grads {
   return {n.head(0) * n.scalar()};
 });
 
-// gx = g/s:  d/dg = h/s
+// gx = g/s: d/dg = h/s
 MXNET_HO_GRADIENT(_backward_div_scalar).set_rule([](const Backward& n) -> Grads {
   return {n.head(0) / n.scalar()};
 });
 
-// gx = -g*s/x^2:  d/dg = -h*s/x^2;  d/dx = 2*h*g*s/x^3
+// gx = -g*s/x^2: d/dg = -h*s/x^2; d/dx = 2*h*g*s/x^3
 MXNET_HO_GRADIENT(_backward_rdiv_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double s = n.scalar();
   return {h * (-s / square(x)), h * g * (2.0 * s / pow(x, 3.0))};
 });
 
-// gx = g*p*x^(p-1):  d/dg = h*p*x^(p-1);  d/dx = h*g*p*(p-1)*x^(p-2)
+// gx = g*p*x^(p-1): d/dg = h*p*x^(p-1); d/dx = h*g*p*(p-1)*x^(p-2)
 MXNET_HO_GRADIENT(_backward_power_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double p = n.scalar();
   return {h * (p * pow(x, p - 1.0)), h * g * (p * (p - 1.0) * pow(x, p - 2.0))};
 });
 
-// gx = g*y*ln(s) with y = s^x:  d/dg = h*y*ln(s);  d/dy = h*g*ln(s)
+// gx = g*y*ln s, y = s^x: d/dg = h*y*ln s; d/dy = h*g*ln s
 MXNET_HO_GRADIENT(_backward_rpower_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), y = n.in(1), h = n.head(0);
   const double ln_s = std::log(n.scalar());
   return {h * y * ln_s, h * g * ln_s};
 });
 
-// gx = g (x mod s has slope 1):  d/dg = h;  d/dx = 0
+// gx = g (x mod s): d/dg = h; d/dx = 0
 MXNET_HO_GRADIENT(_backward_mod_scalar).set_rule([](const Backward& n) -> Grads {
   return {n.head(0), zeros_like(n.in(1))};
 });
 
-// gx = -g*floor(s/x) (s mod x):  d/dg = -h*floor(s/x);  d/dx = 0
+// gx = -g*floor(s/x) (s mod x): d/dg = -h*floor(s/x); d/dx = 0
 MXNET_HO_GRADIENT(_backward_rmod_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   return {-(n.head(0) * floor(n.scalar() / x)), zeros_like(x)};
 });
 
-// gx = g*[x>=s]:  d/dg = h*[x>=s];  d/dx = 0
+// gx = g*[x>=s]: d/dg = h*[x>=s]; d/dx = 0
 MXNET_HO_GRADIENT(_backward_maximum_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   return {n.head(0) * (x >= n.scalar()), zeros_like(x)};
 });
 
-// gx = g*[x<=s]:  d/dg = h*[x<=s];  d/dx = 0
+// gx = g*[x<=s]: d/dg = h*[x<=s]; d/dx = 0
 MXNET_HO_GRADIENT(_backward_minimum_scalar).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   return {n.head(0) * (x <= n.scalar()), zeros_like(x)};
 });
 
-// gx = g*x/r with r = hypot(x, s):  d/dg = h*x/r;  d/dx = h*g*s^2/r^3
+// gx = g*x/r, r = hypot(x, s): d/dg = h*x/r; d/dx = h*g*s^2/r^3
 MXNET_HO_GRADIENT(_backward_hypot_scalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double s = n.scalar();
@@ -74,8 +74,8 @@ MXNET_HO_GRADIENT(_backward_hypot_scalar).set_rule([](const Backward& n) -> Grad
   return {h * x / r, h * g * (s * s) / pow(r, 3.0)};
 });
 
-// gx = g*f'(x), f'(x) = sigma^2*x if |x| <= 1/sigma^2 else sign(x):
-// d/dg = h*f'(x);  d/dx = h*g*sigma^2*[|x| <= 1/sigma^2]
+// gx = g*f'(x), f'(x) = s^2*x if |x| <= 1/s^2 else sign(x): d/dg = h*f'(x);
+// d/dx = h*g*s^2*[|x| <= 1/s^2]
 MXNET_HO_GRADIENT(_backward_smooth_l1).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   const double sigma2 = n.scalar() * n.scalar(), bound = 1.0 / sigma2;

@@ -4,38 +4,20 @@
 // Every backward op here but _backward_copy takes (g, u) and returns
 // gx = g * d(u), where u is the forward input x (ElemwiseGradUseIn) or the
 // forward output y = f(x) (ElemwiseGradUseOut: relu, sigmoid, erfinv, sqrt,
-// cbrt, tan, tanh). Its gradient is then, for the head h of gx,
-//     d/dg = h * d(u)        d/du = h * g * d'(u)
-// with d' the derivative with respect to what the node receives; when u = y,
-// the chain through y = f(x) continues in f's own gradient. So each rule below
-// is the pair (d, d'), written as a formula of forward ops; none divides by g.
+// cbrt, tan, tanh): the rule shape of operator/elemwise_slopes.h, so each rule
+// below is the pair (d, d'), written as a formula of forward ops; none divides
+// by g. The slopes Activation shares (relu, sigmoid, tanh, softsign) are
+// named there.
 //
 // Constants follow the stock kernels, which take pi in single precision.
 #include <cmath>
 
 #include "dsl/grad_dsl.h"
+#include "operator/elemwise_slopes.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-// d(u) and its derivative d'(u); d_prime is empty where d' is identically zero.
-struct Slope {
-  Expr d;
-  std::vector<Expr> d_prime;
-};
-Slope Of(Expr d, Expr d_prime) { return {std::move(d), {std::move(d_prime)}}; }
-Slope Constant(Expr d) { return {std::move(d), {}}; }
-
-// The rule of gx = g * d(u):  d/dg = h*d(u);  d/du = h*g*d'(u)
-Rule Chain(std::function<Slope(const Expr& u)> slope_of) {
-  return [slope_of](const Backward& n) -> Grads {
-    Expr g = n.in(0), u = n.in(1), h = n.head(0);
-    Slope s = slope_of(u);
-    if (s.d_prime.empty()) return {h * s.d, zeros_like(u)};
-    return {h * s.d, h * g * s.d_prime[0]};
-  };
-}
 
 // pi as the stock kernels hold it (mshadow_op::PI is a float).
 const float kStockPi = 3.14159265358979323846;
@@ -64,22 +46,18 @@ Expr trigamma(const Expr& x) {
 // ---- basic --------------------------------------------------------------------
 
 // gx = g reshaped to x's shape (Flatten, reshape_like and identity use it):
-// d/dg = h reshaped to g's shape
+// d/dg = reshape_like(h, g)
 MXNET_HO_GRADIENT(_backward_copy).set_rule([](const Backward& n) -> Grads {
   return {apply("reshape_like", {n.head(0), n.in(0)})};
 });
 
-// relu, given y:  d = [y > 0];  d' = 0
-MXNET_HO_GRADIENT(_backward_relu).set_rule(Chain([](const Expr& y) {
-  return Constant(y > 0.0);
-}));
+// gx = g*[y>0], y = relu(x): d/dg = h*[y>0]; d/dy = 0
+MXNET_HO_GRADIENT(_backward_relu).set_rule(Chain(ReluSlope));
 
-// sigmoid, given y:  d = y(1-y);  d' = 1-2y
-MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain([](const Expr& y) {
-  return Of(y * (1.0 - y), 1.0 - 2.0 * y);
-}));
+// gx = g*y*(1-y), y = sigmoid(x): d/dg = h*y*(1-y); d/dy = h*g*(1-2y)
+MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain(SigmoidSlope));
 
-// hard_sigmoid:  d = alpha*[0 < alpha*x+beta < 1];  d' = 0
+// gx = g*alpha*[0 < alpha*x+beta < 1]: d/dg = h*alpha*[0 < alpha*x+beta < 1]; d/dx = 0
 MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   const double alpha = single_precision(n.scalar("alpha", 0.2)), beta = single_precision(n.scalar("beta", 0.5));
@@ -87,42 +65,42 @@ MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grad
   return {n.head(0) * ((z > 0.0) * (z < 1.0)) * alpha, zeros_like(x)};
 });
 
-// softsign:  d = 1/(1+|x|)^2;  d' = -2*sign(x)/(1+|x|)^3
-MXNET_HO_GRADIENT(_backward_softsign).set_rule(Chain([](const Expr& x) {
-  Expr r = 1.0 / (abs(x) + 1.0);
-  return Of(square(r), -2.0 * sign(x) * pow(r, 3.0));
-}));
+// gx = g/(1+|x|)^2: d/dg = h/(1+|x|)^2; d/dx = -2*h*g*sign(x)/(1+|x|)^3
+MXNET_HO_GRADIENT(_backward_softsign).set_rule(Chain(SoftsignSlope));
 
-// abs:  d = sign(x);  d' = 0
+// gx = g*sign(x): d/dg = h*sign(x); d/dx = 0
 MXNET_HO_GRADIENT(_backward_abs).set_rule(Chain([](const Expr& x) {
   return Constant(sign(x));
 }));
 
-// sign:  d = 0;  d' = 0
+// gx = 0: d/dg = 0; d/dx = 0
 MXNET_HO_GRADIENT(_backward_sign).set_rule([](const Backward& n) -> Grads {
   return {zeros_like(n.in(0)), zeros_like(n.in(1))};
 });
 
-// erf:  d = 2/sqrt(pi)*exp(-x^2);  d' = -2x*d
+// gx = g*2/sqrt(pi)*exp(-x^2): d/dg = h*2/sqrt(pi)*exp(-x^2); d/dx = -2x*h*g*2/sqrt(pi)*exp(-x^2)
 MXNET_HO_GRADIENT(_backward_erf).set_rule(Chain([](const Expr& x) {
   Expr d = (2.0 / kStockSqrtPi) * exp(-square(x));
   return Of(d, -2.0 * x * d);
 }));
 
-// erfinv, given y:  d = sqrt(pi)/2*exp(y^2);  d' = 2y*d
+// gx = g*sqrt(pi)/2*exp(y^2), y = erfinv(x): d/dg = h*sqrt(pi)/2*exp(y^2);
+// d/dy = 2y*h*g*sqrt(pi)/2*exp(y^2)
 MXNET_HO_GRADIENT(_backward_erfinv).set_rule(Chain([](const Expr& y) {
   Expr d = (0.5 * kStockSqrtPi) * exp(square(y));
   return Of(d, 2.0 * y * d);
 }));
 
-// gamma:  d = gamma(x)*psi(x);  d' = gamma(x)*(psi(x)^2 + psi'(x))
+// gx = g*Gamma(x)*psi(x): d/dg = h*Gamma(x)*psi(x) (stock kernel);
+// d/dx = h*g*Gamma(x)*(psi(x)^2 + psi'(x)); psi from the stock gammaln backward, psi' from forward
+// ops (recurrence to x+10, asymptotic series; relative error < 1e-12 for x > -1)
 MXNET_HO_GRADIENT(_backward_gamma).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   Expr psi = stock_gradient("gammaln", {x}, {ones_like(x)});
   return {stock_gradient("gamma", {x}, {h}), h * g * gamma(x) * (square(psi) + trigamma(x))};
 });
 
-// gammaln:  d = psi(x);  d' = psi'(x)
+// gx = g*psi(x): d/dg = h*psi(x) (stock kernel); d/dx = h*g*psi'(x), psi' as for _backward_gamma
 MXNET_HO_GRADIENT(_backward_gammaln).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   return {stock_gradient("gammaln", {x}, {h}), h * g * trigamma(x)};
@@ -130,29 +108,29 @@ MXNET_HO_GRADIENT(_backward_gammaln).set_rule([](const Backward& n) -> Grads {
 
 // ---- exp and log ------------------------------------------------------------
 
-// log:  d = 1/x;  d' = -1/x^2
+// gx = g/x: d/dg = h/x; d/dx = -h*g/x^2
 MXNET_HO_GRADIENT(_backward_log).set_rule(Chain([](const Expr& x) {
   return Of(1.0 / x, -1.0 / square(x));
 }));
 
-// log10:  d = 1/(x ln 10);  d' = -1/(x^2 ln 10)
+// gx = g/(x ln 10): d/dg = h/(x ln 10); d/dx = -h*g/(x^2 ln 10)
 MXNET_HO_GRADIENT(_backward_log10).set_rule(Chain([](const Expr& x) {
   const double c = 1.0 / std::log(10.0);
   return Of(c / x, -c / square(x));
 }));
 
-// log2:  d = 1/(x ln 2);  d' = -1/(x^2 ln 2)
+// gx = g/(x ln 2): d/dg = h/(x ln 2); d/dx = -h*g/(x^2 ln 2)
 MXNET_HO_GRADIENT(_backward_log2).set_rule(Chain([](const Expr& x) {
   const double c = 1.0 / std::log(2.0);
   return Of(c / x, -c / square(x));
 }));
 
-// log1p:  d = 1/(1+x);  d' = -1/(1+x)^2
+// gx = g/(1+x): d/dg = h/(1+x); d/dx = -h*g/(1+x)^2
 MXNET_HO_GRADIENT(_backward_log1p).set_rule(Chain([](const Expr& x) {
   return Of(1.0 / (x + 1.0), -1.0 / square(x + 1.0));
 }));
 
-// expm1:  d = exp(x);  d' = exp(x)
+// gx = g*exp(x): d/dg = h*exp(x); d/dx = h*g*exp(x)
 MXNET_HO_GRADIENT(_backward_expm1).set_rule(Chain([](const Expr& x) {
   Expr e = exp(x);
   return Of(e, e);
@@ -160,33 +138,33 @@ MXNET_HO_GRADIENT(_backward_expm1).set_rule(Chain([](const Expr& x) {
 
 // ---- powers -------------------------------------------------------------------
 
-// reciprocal:  d = -1/x^2;  d' = 2/x^3
+// gx = -g/x^2: d/dg = -h/x^2; d/dx = 2*h*g/x^3
 MXNET_HO_GRADIENT(_backward_reciprocal).set_rule(Chain([](const Expr& x) {
   return Of(-1.0 / square(x), 2.0 / pow(x, 3.0));
 }));
 
-// square:  d = 2x;  d' = 2
+// gx = 2*g*x: d/dg = 2*h*x; d/dx = 2*h*g
 MXNET_HO_GRADIENT(_backward_square).set_rule(Chain([](const Expr& x) {
   return Of(2.0 * x, 2.0 * ones_like(x));
 }));
 
-// sqrt, given y:  d = 1/(2y);  d' = -1/(2y^2)
+// gx = g/(2y), y = sqrt(x): d/dg = h/(2y); d/dy = -h*g/(2y^2)
 MXNET_HO_GRADIENT(_backward_sqrt).set_rule(Chain([](const Expr& y) {
   return Of(0.5 / y, -0.5 / square(y));
 }));
 
-// rsqrt:  d = -x^(-3/2)/2 = -rsqrt(x)/(2x);  d' = 3/4*x^(-5/2) = 3*rsqrt(x)/(4x^2)
+// gx = -g*x^(-3/2)/2: d/dg = -h*rsqrt(x)/(2x); d/dx = 3*h*g*rsqrt(x)/(4x^2)
 MXNET_HO_GRADIENT(_backward_rsqrt).set_rule(Chain([](const Expr& x) {
   Expr r = rsqrt(x);
   return Of(-0.5 * r / x, 0.75 * r / square(x));
 }));
 
-// cbrt, given y:  d = 1/(3y^2);  d' = -2/(3y^3)
+// gx = g/(3y^2), y = cbrt(x): d/dg = h/(3y^2); d/dy = -2*h*g/(3y^3)
 MXNET_HO_GRADIENT(_backward_cbrt).set_rule(Chain([](const Expr& y) {
   return Of((1.0 / 3) / square(y), (-2.0 / 3) / pow(y, 3.0));
 }));
 
-// rcbrt:  d = -x^(-4/3)/3 = -rcbrt(x)/(3x);  d' = 4/9*x^(-7/3) = 4*rcbrt(x)/(9x^2)
+// gx = -g*x^(-4/3)/3: d/dg = -h*rcbrt(x)/(3x); d/dx = 4*h*g*rcbrt(x)/(9x^2)
 MXNET_HO_GRADIENT(_backward_rcbrt).set_rule(Chain([](const Expr& x) {
   Expr r = rcbrt(x);
   return Of((-1.0 / 3) * r / x, (4.0 / 9) * r / square(x));
@@ -194,46 +172,46 @@ MXNET_HO_GRADIENT(_backward_rcbrt).set_rule(Chain([](const Expr& x) {
 
 // ---- trigonometric ------------------------------------------------------------
 
-// sin:  d = cos x;  d' = -sin x
+// gx = g*cos x: d/dg = h*cos x; d/dx = -h*g*sin x
 MXNET_HO_GRADIENT(_backward_sin).set_rule(Chain([](const Expr& x) {
   return Of(cos(x), -sin(x));
 }));
 
-// cos:  d = -sin x;  d' = -cos x
+// gx = -g*sin x: d/dg = -h*sin x; d/dx = -h*g*cos x
 MXNET_HO_GRADIENT(_backward_cos).set_rule(Chain([](const Expr& x) {
   return Of(-sin(x), -cos(x));
 }));
 
-// tan, given y:  d = 1+y^2;  d' = 2y
+// gx = g*(1+y^2), y = tan(x): d/dg = h*(1+y^2); d/dy = 2*h*g*y
 MXNET_HO_GRADIENT(_backward_tan).set_rule(Chain([](const Expr& y) {
   return Of(square(y) + 1.0, 2.0 * y);
 }));
 
-// arcsin:  d = (1-x^2)^(-1/2);  d' = x*(1-x^2)^(-3/2)
+// gx = g/sqrt(1-x^2): d/dg = h/sqrt(1-x^2); d/dx = h*g*x/(1-x^2)^(3/2)
 MXNET_HO_GRADIENT(_backward_arcsin).set_rule(Chain([](const Expr& x) {
   Expr r = rsqrt(1.0 - square(x));
   return Of(r, x * pow(r, 3.0));
 }));
 
-// arccos:  d = -(1-x^2)^(-1/2);  d' = -x*(1-x^2)^(-3/2)
+// gx = -g/sqrt(1-x^2): d/dg = -h/sqrt(1-x^2); d/dx = -h*g*x/(1-x^2)^(3/2)
 MXNET_HO_GRADIENT(_backward_arccos).set_rule(Chain([](const Expr& x) {
   Expr r = rsqrt(1.0 - square(x));
   return Of(-r, -x * pow(r, 3.0));
 }));
 
-// arctan:  d = 1/(1+x^2);  d' = -2x/(1+x^2)^2
+// gx = g/(1+x^2): d/dg = h/(1+x^2); d/dx = -2*h*g*x/(1+x^2)^2
 MXNET_HO_GRADIENT(_backward_arctan).set_rule(Chain([](const Expr& x) {
   Expr r = 1.0 / (square(x) + 1.0);
   return Of(r, -2.0 * x * square(r));
 }));
 
-// degrees:  d = 180/pi;  d' = 0
+// gx = g*180/pi: d/dg = h*180/pi; d/dx = 0
 MXNET_HO_GRADIENT(_backward_degrees).set_rule(Chain([](const Expr& x) {
   const float c = 180.0f / kStockPi;
   return Constant(c * ones_like(x));
 }));
 
-// radians:  d = pi/180;  d' = 0
+// gx = g*pi/180: d/dg = h*pi/180; d/dx = 0
 MXNET_HO_GRADIENT(_backward_radians).set_rule(Chain([](const Expr& x) {
   const float c = kStockPi / 180.0f;
   return Constant(c * ones_like(x));
@@ -241,34 +219,32 @@ MXNET_HO_GRADIENT(_backward_radians).set_rule(Chain([](const Expr& x) {
 
 // ---- hyperbolic ---------------------------------------------------------------
 
-// sinh:  d = cosh x;  d' = sinh x
+// gx = g*cosh x: d/dg = h*cosh x; d/dx = h*g*sinh x
 MXNET_HO_GRADIENT(_backward_sinh).set_rule(Chain([](const Expr& x) {
   return Of(cosh(x), sinh(x));
 }));
 
-// cosh:  d = sinh x;  d' = cosh x
+// gx = g*sinh x: d/dg = h*sinh x; d/dx = h*g*cosh x
 MXNET_HO_GRADIENT(_backward_cosh).set_rule(Chain([](const Expr& x) {
   return Of(sinh(x), cosh(x));
 }));
 
-// tanh, given y:  d = 1-y^2;  d' = -2y
-MXNET_HO_GRADIENT(_backward_tanh).set_rule(Chain([](const Expr& y) {
-  return Of(1.0 - square(y), -2.0 * y);
-}));
+// gx = g*(1-y^2), y = tanh(x): d/dg = h*(1-y^2); d/dy = -2*h*g*y
+MXNET_HO_GRADIENT(_backward_tanh).set_rule(Chain(TanhSlope));
 
-// arcsinh:  d = (x^2+1)^(-1/2);  d' = -x*(x^2+1)^(-3/2)
+// gx = g/sqrt(x^2+1): d/dg = h/sqrt(x^2+1); d/dx = -h*g*x/(x^2+1)^(3/2)
 MXNET_HO_GRADIENT(_backward_arcsinh).set_rule(Chain([](const Expr& x) {
   Expr r = rsqrt(square(x) + 1.0);
   return Of(r, -x * pow(r, 3.0));
 }));
 
-// arccosh:  d = (x^2-1)^(-1/2);  d' = -x*(x^2-1)^(-3/2)
+// gx = g/sqrt(x^2-1): d/dg = h/sqrt(x^2-1); d/dx = -h*g*x/(x^2-1)^(3/2)
 MXNET_HO_GRADIENT(_backward_arccosh).set_rule(Chain([](const Expr& x) {
   Expr r = rsqrt(square(x) - 1.0);
   return Of(r, -x * pow(r, 3.0));
 }));
 
-// arctanh:  d = 1/(1-x^2);  d' = 2x/(1-x^2)^2
+// gx = g/(1-x^2): d/dg = h/(1-x^2); d/dx = 2*h*g*x/(1-x^2)^2
 MXNET_HO_GRADIENT(_backward_arctanh).set_rule(Chain([](const Expr& x) {
   Expr r = 1.0 / (1.0 - square(x));
   return Of(r, 2.0 * x * square(r));

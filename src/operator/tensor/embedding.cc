@@ -7,7 +7,7 @@
 namespace mxnet_ho {
 namespace op {
 
-// (gi, gW) = (0, scatter-add of g at i):  d/dg = h_W[i] (the lookup of h_W);  d/di = 0
+// (gi, gW) = (0, scatter-add of g at i): d/dg = h_W[i] (Embedding of h_W); d/di = 0
 MXNET_HO_GRADIENT(_backward_Embedding).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), indices = n.in(1), h_weight = n.head(1);
   // With no head for gW the DSL stands in zeros shaped like g: the derivative is zero.

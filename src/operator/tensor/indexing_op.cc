@@ -12,14 +12,14 @@
 namespace mxnet_ho {
 namespace op {
 
-// (ga, gidx) = (scatter-add of g at idx along axis, 0):
-// d/dg = take(h_a, idx, axis, mode);  d/didx = 0
+// (ga, gidx) = (scatter-add of g at idx along axis, 0), idx clipped or wrapped by mode:
+// d/dg = take(h_a, idx, axis, mode); d/didx = 0
 MXNET_HO_GRADIENT(_backward_take).set_rule([](const Backward& n) -> Grads {
   Expr idx = n.in(1);
   return {apply("take", {n.head(0), idx}, n.attrs({"axis", "mode"})), zeros_like(idx)};
 });
 
-// gx = scatter-add of g at idx along axis:  d/dg = pick(h, idx, axis, keepdims, mode);  d/didx = 0
+// gx = scatter-add of g at idx along axis: d/dg = pick(h, idx, axis, keepdims, mode); d/didx = 0
 MXNET_HO_GRADIENT(_backward_pick).set_rule([](const Backward& n) -> Grads {
   Expr idx = n.in(1);
   return {apply("pick", {n.head(0), idx}, n.attrs({"axis", "keepdims", "mode"})),

@@ -17,11 +17,6 @@ const std::vector<std::string> kGemm2Attrs = {"transpose_a", "transpose_b", "alp
 const std::vector<std::string> kTriangAttrs = {"transpose", "rightside", "lower", "alpha"};
 const std::vector<std::string> kTriangShape = {"transpose", "rightside", "lower"};
 
-AttrList with(AttrList attrs, const std::string& key, const std::string& value) {
-  attrs.emplace_back(key, value);
-  return attrs;
-}
-
 Expr gemm2(const Expr& a, const Expr& b, const AttrList& attrs) {
   return apply("_linalg_gemm2", {a, b}, attrs);
 }
@@ -33,14 +28,14 @@ Grads LinearGrad(const char* f, const std::vector<std::string>& keys, const Back
 
 }  // namespace
 
-// f = alpha*op(A)*op(B): bilinear, d/dg = f(h_A, B) + f(A, h_B);
-// d/dA = grad_A <g, f(A, h_B)>;  d/dB = grad_B <g, f(h_A, B)>
+// bilinear f = alpha*op(A)*op(B): d/dg = f(h_A, B) + f(A, h_B); d/dA = grad_A <g, f(A, h_B)>;
+// d/dB = grad_B <g, f(h_A, B)>
 MXNET_HO_GRADIENT(_backward_linalg_gemm2).set_rule([](const Backward& n) {
   return bilinear_rule(n, "_linalg_gemm2", kGemm2Attrs);
 });
 
-// f = alpha*op(A)*op(B) + beta*C, gC = beta*g:
-// d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;  d/dA, d/dB as gemm2's;  d/dC = 0
+// f = alpha*op(A)*op(B) + beta*C, gC = beta*g: d/dg = gemm2(h_A, B) + gemm2(A, h_B) + beta*h_C;
+// d/dA, d/dB as for gemm2; d/dC = 0
 MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), c = n.in(3);
   const AttrList attrs = n.attrs(kGemm2Attrs);
@@ -50,39 +45,38 @@ MXNET_HO_GRADIENT(_backward_linalg_gemm).set_rule([](const Backward& n) -> Grads
   return {d.dg + n.head(2, c) * n.scalar("beta", 1.0), d.da, d.db, zeros_like(c)};
 });
 
-// f = alpha*op(tri(A))*B (or B*op(tri(A)) with rightside): bilinear
+// bilinear f = alpha*op(tri(A))*B or alpha*B*op(tri(A)): d/dg = f(h_A, B) + f(A, h_B);
+// d/dA = grad_A <g, f(A, h_B)>; d/dB = grad_B <g, f(h_A, B)>
 MXNET_HO_GRADIENT(_backward_linalg_trmm).set_rule([](const Backward& n) {
   return bilinear_rule(n, "_linalg_trmm", kTriangAttrs);
 });
 
-// X = alpha*op(A)^-1*B (inputs g, A, B, X), dX = op(A)^-1*(alpha*dB - op(tri(dA))*X), so with
-// Z = alpha*h_B - trmm(h_A, X) and T = trsm(A, Z) (unit alpha):
-// <h_A, gA> + <h_B, gB> = <g, T>:  d/dg = T;  d/dA = grad_A <g, T>;  d/dB = 0;
-// d/dX = grad_X <-grad_Z <g, T>, trmm(h_A, X)>
+// X = alpha*op(A)^-1*B, inputs (g, A, B, X);
+// Z = alpha*h_B - trmm(h_A, X), T = trsm(A, Z) (unit alpha): <h_A, gA> + <h_B, gB> = <g, T>:
+// d/dg = T; d/dA = grad_A <g, T>; d/dB = 0; d/dX = -grad_X <grad_Z <g, T>, trmm(h_A, X)>
 MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), x = n.in(3);
   Expr ha = n.head(0, a), hb = n.head(1, b);
-  AttrList unit = with(n.attrs(kTriangShape), "alpha", "1");
+  AttrList unit = with_attr(n.attrs(kTriangShape), "alpha", "1");
   Expr ha_x = apply("_linalg_trmm", {ha, x}, unit);
   Expr t = apply("_linalg_trsm", {a, hb * n.scalar("alpha", 1.0) - ha_x}, unit);
   Expr gz = stock_gradient_of(t, {g}, 1);
   return {t, stock_gradient_of(t, {g}, 0), zeros_like(b), stock_gradient_of(ha_x, {-gz}, 1)};
 });
 
-// gA = alpha*(g + g^T)*A (op(A) = A) or alpha*A*(g + g^T) (transpose): f(A) = Q(A, A) with
-// Q(P, R) = alpha*op(P)*op(R)^T:  d/dg = Q(h, A) + Q(A, h);
-// d/dA = grad_A <g, Q(h, A)> + grad_A <g, Q(A, h)>
+// gA = alpha*(g + g^T)*A (alpha*A*(g + g^T) with transpose) for f(A) = Q(A, A), Q(P, R) =
+// alpha*op(P)*op(R)^T: d/dg = Q(h, A) + Q(A, h); d/dA = grad_A <g, Q(h, A)> + grad_A <g, Q(A, h)>
 MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), h = n.head(0);
   const bool t = n.flag("transpose");
-  AttrList q = with(with(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"), "transpose_b",
-                    t ? "0" : "1");
+  AttrList q = with_attr(with_attr(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"),
+                         "transpose_b", t ? "0" : "1");
   Expr h_a = gemm2(h, a, q), a_h = gemm2(a, h, q);
   return {h_a + a_h, stock_gradient_of(h_a, {g}, 1) + stock_gradient_of(a_h, {g}, 0)};
 });
 
-// gA = diag(B(g)/d) with d = diag(A), B broadcasting over the diagonal; r = diag(h)/d:
-// d/dg = sum(r, axis=-1);  d/dA = -diag(B(g)*r/d)
+// gA = makediag(B(g)/d), d = diag(A), r = diag(h)/d: d/dg = sum(r, axis=-1);
+// d/dA = -makediag(B(g)*r/d)
 MXNET_HO_GRADIENT(_backward_linalg_sumlogdiag).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1);
   Expr d = apply("_linalg_extractdiag", {a});
@@ -91,7 +85,7 @@ MXNET_HO_GRADIENT(_backward_linalg_sumlogdiag).set_rule([](const Backward& n) ->
   return {apply("sum", {r}, last), -apply("_linalg_makediag", {unreduce(g, d, last) * r / d})};
 });
 
-// Y = A^-1 (inputs g, Y), gA = -Y^T*g*Y^T:  d/dg = -Y*h*Y;  d/dY = -(g*Y^T*h^T + h^T*Y^T*g)
+// Y = A^-1, inputs (g, Y), gA = -Y^T*g*Y^T: d/dg = -Y*h*Y; d/dY = -(g*Y^T*h^T + h^T*Y^T*g)
 MXNET_HO_GRADIENT(_backward_linalg_inverse).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), y = n.in(1), h = n.head(0, y);
   AttrList nt = {{"transpose_b", "1"}}, tt = {{"transpose_a", "1"}, {"transpose_b", "1"}};
@@ -99,37 +93,39 @@ MXNET_HO_GRADIENT(_backward_linalg_inverse).set_rule([](const Backward& n) -> Gr
           -(gemm2(gemm2(g, y, nt), h, nt) + gemm2(gemm2(h, y, tt), g, {}))};
 });
 
-// gA = makediag(g):  d/dg = extractdiag(h)
+// gA = makediag(g, offset): d/dg = extractdiag(h, offset)
 MXNET_HO_GRADIENT(_backward_linalg_extractdiag).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_extractdiag", {"offset"}, n);
 });
-// gA = extractdiag(g):  d/dg = makediag(h)
+// gA = extractdiag(g, offset): d/dg = makediag(h, offset)
 MXNET_HO_GRADIENT(_backward_linalg_makediag).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_makediag", {"offset"}, n);
 });
-// gA = maketrian(g):  d/dg = extracttrian(h)
+// gA = maketrian(g, offset, lower): d/dg = extracttrian(h, offset, lower)
 MXNET_HO_GRADIENT(_backward_linalg_extracttrian).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_extracttrian", {"offset", "lower"}, n);
 });
-// gA = extracttrian(g):  d/dg = maketrian(h)
+// gA = extracttrian(g, offset, lower): d/dg = maketrian(h, offset, lower)
 MXNET_HO_GRADIENT(_backward_linalg_maketrian).set_rule([](const Backward& n) {
   return LinearGrad("_linalg_maketrian", {"offset", "lower"}, n);
 });
 
 namespace {
 
-AttrList Triangle(int offset, bool lower) {
+// The attributes of _linalg_extracttrian and _linalg_maketrian.
+AttrList TrianAttrs(int offset, bool lower) {
   return {{"offset", std::to_string(offset)}, {"lower", lower ? "True" : "False"}};
 }
 
 // The triangle of x on and below (lower) or above the diagonal `offset`, the
 // rest zero: tril(x, offset) or triu(x, offset).
-Expr triangle(const Expr& x, int offset, bool lower) {
-  return apply("_linalg_maketrian", {apply("_linalg_extracttrian", {x}, Triangle(offset, lower))},
-               Triangle(offset, lower));
+Expr triangular_part(const Expr& x, int offset, bool lower) {
+  return apply("_linalg_maketrian", {apply("_linalg_extracttrian", {x}, TrianAttrs(offset, lower))},
+               TrianAttrs(offset, lower));
 }
 
-AttrList Solve(bool transpose, bool rightside, bool lower, double alpha = 1.0) {
+// The attributes of _linalg_trsm and _linalg_trmm.
+AttrList TriangularOpAttrs(bool transpose, bool rightside, bool lower, double alpha = 1.0) {
   return {{"transpose", transpose ? "True" : "False"}, {"rightside", rightside ? "True" : "False"},
           {"lower", lower ? "True" : "False"}, {"alpha", std::to_string(alpha)}};
 }
@@ -137,16 +133,16 @@ AttrList Solve(bool transpose, bool rightside, bool lower, double alpha = 1.0) {
 // op(T)^-1 x, or x op(T)^-1 (rightside), for triangular T; times alpha
 Expr trsm(const Expr& t, const Expr& x, bool transpose, bool rightside, bool lower,
           double alpha = 1.0) {
-  return apply("_linalg_trsm", {t, x}, Solve(transpose, rightside, lower, alpha));
+  return apply("_linalg_trsm", {t, x}, TriangularOpAttrs(transpose, rightside, lower, alpha));
 }
 
 // The stock kernel's potrf gradient (B = potrf(A), g = dB). Lower:
 // 0.5 B^-T copyLTU(B^T g) B^-1; upper: 0.5 B^-1 copyUTL(g B^T) B^-T, where
 // copyLTU(M) = tril(M) + triu(M^T, 1) mirrors M's lower triangle.
 Expr CholeskyGrad(const Expr& g, const Expr& b, bool lower) {
-  Expr m = apply("_linalg_trmm", {b, g}, Solve(true, !lower, lower));
+  Expr m = apply("_linalg_trmm", {b, g}, TriangularOpAttrs(true, !lower, lower));
   Expr mt = lower ? gemm2(g, b, {{"transpose_a", "1"}}) : gemm2(b, g, {{"transpose_b", "1"}});
-  Expr mirrored = triangle(m, 0, lower) + triangle(mt, lower ? 1 : -1, !lower);
+  Expr mirrored = triangular_part(m, 0, lower) + triangular_part(mt, lower ? 1 : -1, !lower);
   Expr x = trsm(b, mirrored, lower, false, lower);
   return trsm(b, x, !lower, true, lower, 0.5);
 }
@@ -156,7 +152,7 @@ Expr CholeskyGrad(const Expr& g, const Expr& b, bool lower) {
 Expr CholeskyInverseGrad(const Expr& g, const Expr& b, const Expr& a, bool lower) {
   Expr sym = lower ? gemm2(a, g, {}) + gemm2(a, g, {{"transpose_b", "1"}})
                    : gemm2(g, a, {}) + gemm2(g, a, {{"transpose_a", "1"}});
-  return triangle(trsm(b, sym, true, lower, lower, -1.0), 0, lower);
+  return triangular_part(trsm(b, sym, true, lower, lower, -1.0), 0, lower);
 }
 
 // Input i of the backward node, or zeros shaped like `like` where MXNet passed
@@ -169,9 +165,9 @@ Expr InputOr(const Backward& n, size_t i, const Expr& like) {
 // L^-T (dQ + copyLTU(M) Q) with M = L^T dL - dQ Q^T.
 Expr LQGrad(const Expr& dq, const Expr& dl, const Expr& q, const Expr& l) {
   const AttrList nt = {{"transpose_b", "1"}}, tn = {{"transpose_a", "1"}};
-  Expr m = apply("_linalg_trmm", {l, dl}, Solve(true, false, true)) - gemm2(dq, q, nt);
+  Expr m = apply("_linalg_trmm", {l, dl}, TriangularOpAttrs(true, false, true)) - gemm2(dq, q, nt);
   Expr mt = gemm2(dl, l, tn) - gemm2(q, dq, nt);
-  Expr mirrored = triangle(m, 0, true) + triangle(mt, 1, false);
+  Expr mirrored = triangular_part(m, 0, true) + triangular_part(mt, 1, false);
   return trsm(l, dq + gemm2(mirrored, q, {}), true, false, true);
 }
 
@@ -190,34 +186,38 @@ Expr EigenGrad(const Expr& du, const Expr& dl, const Expr& u, const Expr& l) {
     Expr floored = apply("_maximum_scalar", {gap}, {{"scalar", "1e-30"}});
     return 2.0 * floored * part + (1.0 - part);
   };
-  Expr below = triangle(ones_like(k), -1, true), above = triangle(ones_like(k), 1, false);
-  Expr y = triangle(k / denominator(apply("broadcast_sub", {li, lj}), below), -1, true) +
-           triangle(-k / denominator(apply("broadcast_sub", {lj, li}), above), 1, false) +
+  Expr below = triangular_part(ones_like(k), -1, true), above = triangular_part(ones_like(k), 1, false);
+  Expr y = triangular_part(k / denominator(apply("broadcast_sub", {li, lj}), below), -1, true) +
+           triangular_part(-k / denominator(apply("broadcast_sub", {lj, li}), above), 1, false) +
            apply("_linalg_makediag", {dl});
   return gemm2(gemm2(u, y, {{"transpose_a", "1"}}), u, {});
 }
 
 }  // namespace
 
-// inputs (dQ, dL, Q, L), gA = L^-T (dQ + copyLTU(L^T dL - dQ Q^T) Q):  vjp of that formula
+// (dQ, dL, Q, L) -> gA = L^-T (dQ + copyLTU(M) Q), M = L^T dL - dQ Q^T: vjp of that formula
 MXNET_HO_GRADIENT(_backward_linalg_gelqf).set_rule([](const Backward& n) -> Grads {
   Expr q = n.in(2), l = n.in(3), dq = InputOr(n, 0, q), dl = InputOr(n, 1, l);
   return vjp(LQGrad(dq, dl, q, l), {dq, dl, q, l}, n.head(0, q));
 });
 
-// inputs (dU, dL, U, L), gA = U^T Y(dU U^T, L, dL) U (EigenGrad):  vjp of that formula
+// (dU, dL, U, L) -> gA = U^T Y U, Y = diag(dL) + Y_ij = Y_ji = K_ij/(2 max(L_i - L_j, 1e-30)) for i
+// > j, K = dU U^T - U dU^T: vjp of that formula (the kernel's float64 floor is 1e-100: they differ
+// only for eigenvalues closer than 1e-30)
 MXNET_HO_GRADIENT(_backward_linalg_syevd).set_rule([](const Backward& n) -> Grads {
   Expr u = n.in(2), l = n.in(3), du = InputOr(n, 0, u), dl = InputOr(n, 1, l);
   return vjp(EigenGrad(du, dl, u, l), {du, dl, u, l}, n.head(0, u));
 });
 
-// gA = 0.5 B^-T copyLTU(B^T g) B^-1 (lower; transposed for upper):  vjp of that formula
+// (g, B) -> gA = 0.5 B^-T copyLTU(B^T g) B^-1 (lower; 0.5 B^-1 copyUTL(g B^T) B^-T upper),
+// copyLTU(M) = tril(M) + triu(M^T, 1): vjp of that formula in (g, B)
 MXNET_HO_GRADIENT(_backward_linalg_potrf).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), b = n.in(1);
   return vjp(CholeskyGrad(g, b, n.flag("lower", true)), {g, b}, n.head(0, b));
 });
 
-// gB = -tril(A (g + g^T) B^-T) (lower; transposed for upper):  vjp of that formula
+// (g, B, A) -> gB = -tril(A (g + g^T) B^-T) (lower; -triu(B^-T (g + g^T) A) upper): vjp of that
+// formula in (g, B, A)
 MXNET_HO_GRADIENT(_backward_linalg_potri).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), b = n.in(1), a = n.in(2);
   return vjp(CholeskyInverseGrad(g, b, a, n.flag("lower", true)), {g, b, a}, n.head(0, b));

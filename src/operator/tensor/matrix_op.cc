@@ -11,34 +11,35 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = reshape(g) to x's shape:  d/dg = reshape(h) to g's shape
+// gx = reshape(g) to x's shape (Reshape, expand_dims): d/dg = reshape_like(h, g)
 MXNET_HO_GRADIENT(_backward_reshape).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
 });
 
-// gx = g with x's unit axes restored:  d/dg = h with them squeezed (to g's shape)
+// gx = g with x's unit axes restored: d/dg = reshape_like(h, g)
 MXNET_HO_GRADIENT(_backward_squeeze).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("reshape_like", {h, n.in(0)}); });
 });
 
-// gx = reverse(g, axis):  d/dg = reverse(h, axis)
+// gx = reverse(g, axis): d/dg = reverse(h, axis)
 MXNET_HO_GRADIENT(_backward_reverse).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("reverse", {h}, n.attrs({"axis"})); });
 });
 
-// gx = sum of g over the tiles:  d/dg = tile(h, reps)
+// gx = sum of g over the tiles: d/dg = tile(h, reps)
 MXNET_HO_GRADIENT(_backward_tile).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) { return apply("tile", {h}, n.attrs({"reps"})); });
 });
 
-// gx = sum of g over the repeats:  d/dg = repeat(h, repeats, axis)
+// gx = sum of g over the repeats: d/dg = repeat(h, repeats, axis)
 MXNET_HO_GRADIENT(_backward_repeat).set_rule([](const Backward& n) -> Grads {
   return linear_adjoint(n, [&](const Expr& h) {
     return apply("repeat", {h}, n.attrs({"repeats", "axis"}));
   });
 });
 
-// (gx_0, ..., gx_{k-1}) = the slices of g along axis:  d/dg = stack(h_0, ..., h_{k-1}, axis)
+// (gx_0..gx_{k-1}) = slices of g along axis:
+// d/dg = stack(h_0..h_{k-1}, axis), unused outputs as zeros
 MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
   const long k = n.integer("num_args", 1);
   std::vector<Expr> heads;
@@ -52,7 +53,7 @@ MXNET_HO_GRADIENT(_backward_stack).set_rule([](const Backward& n) -> Grads {
   return {apply("stack", parts, n.attrs({"axis", "num_args"}))};
 });
 
-// gx = concat(g_0, ..., g_{k-1}) along axis:  d/dg_i = split_v2(h)_i
+// gx = concat(g_0..g_{k-1}, axis): d/dg_i = split_v2(h, indices, axis, squeeze_axis)_i
 MXNET_HO_GRADIENT(_split_v2_backward).set_rule([](const Backward& n) -> Grads {
   return split_adjoint(n, "_split_v2", n.attrs({"indices", "axis", "squeeze_axis", "sections"}));
 });

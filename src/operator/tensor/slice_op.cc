@@ -10,24 +10,24 @@
 namespace mxnet_ho {
 namespace op {
 
-// gx = g padded into zeros at [begin:end:step]:  d/dg = slice(h, begin, end, step)
+// gx = g padded into zeros at [begin:end:step]: d/dg = slice(h, begin, end, step)
 MXNET_HO_GRADIENT(_backward_slice).set_rule([](const Backward& n) -> Grads {
   return {apply("slice", {n.head(0)}, n.attrs({"begin", "end", "step"}))};
 });
 
-// gx = g padded into zeros along axis at [begin:end]:  d/dg = slice_axis(h, axis, begin, end)
+// gx = g padded into zeros along axis at [begin:end]: d/dg = slice_axis(h, axis, begin, end)
 MXNET_HO_GRADIENT(_backward_slice_axis).set_rule([](const Backward& n) -> Grads {
   return {apply("slice_axis", {n.head(0)}, n.attrs({"axis", "begin", "end"}))};
 });
 
-// (gx, g_like) = (g padded into zeros of x's shape, 0):  d/dg = slice_like(h_x, g, axes)
+// (gx, g_like) = (g padded into zeros of x's shape, 0): d/dg = slice_like(h_x, g, axes)
 MXNET_HO_GRADIENT(_backward_slice_like).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0);
   return {apply("slice_like", {n.head(0), g}, n.attrs({"axes"}))};
 });
 
-// gx = g*[a_min <= x <= a_max]:  d/dg = h*[a_min <= x <= a_max];  d/dx = 0
-// (The stock rule answers zero for g too, which loses every term past order 2.)
+// gx = g*[a_min <= x <= a_max]: d/dg = h*[a_min <= x <= a_max];
+// d/dx = 0 (replaces MXNet's rule, which returns zero for g too and loses every term past order 2)
 MXNET_HO_GRADIENT(_backward_clip).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
   // The bounds are float parameters of clip; compare against the same floats.

@@ -12,19 +12,14 @@
 #include <stdexcept>
 
 #include "dsl/grad_dsl.h"
+#include "operator/numpy/np_broadcast_reduce_op.h"
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-Expr np_sum(const Expr& x, const AttrList& attrs) { return apply("_np_sum", {x}, attrs); }
-
-}  // namespace
-
-// 2-norms: d/dg = sum(h*x/B(y));  d/dx = h*B(g)/B(y);  d/dy = -sum(h*B(g)*x/B(y)^2)
-// ord=1:   d/dg = sum(h*sign(x));  d/dx = d/dy = 0;  ord=0: all zero
-// ord=p:   d/dg = sum(h*sign(x)*r^q);  d/dx = q*h*B(g)*r^(q-1)/B(y);
-//          d/dy = -q*sum(h*B(g)*sign(x)*r^q/B(y))
+// 2-norm (flag -2), 'fro' (flag 1), vector ord=2 (flag -1): gx = B(g)*x/B(y):
+// d/dg = sum(h*x/B(y)), d/dx = h*B(g)/B(y), d/dy = -sum(h*B(g)*x/B(y)^2);
+// vector ord=1: gx = B(g)*sign(x): d/dg = sum(h*sign(x)), d/dx = d/dy = 0;
+// other orders (spectral, nuclear, p-norms with p != 1, 2) raise an error
 MXNET_HO_GRADIENT(_backward_npi_norm).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(4), h = n.head(0, x);
   double flag = n.scalar("flag", -1), ord = n.scalar("ord", 2);
