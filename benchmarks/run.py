@@ -18,6 +18,7 @@ with MXNET_HO_DISABLE=1, which loads nothing of mxnet-ho). Rows:
   * `import mxnet` with and without the patch
 ratio = ours / reference (below 1 is faster).
 """
+
 import argparse
 import json
 import os
@@ -54,9 +55,13 @@ def mx_mlp(mx, sizes, act):
 def mx_cnn(mx):
     nn = mx.gluon.nn
     net = nn.HybridSequential()
-    net.add(nn.Conv2D(16, 3, padding=1, activation="relu"), nn.MaxPool2D(2),
-            nn.Conv2D(32, 3, padding=1, activation="relu"), nn.MaxPool2D(2),
-            nn.Dense(10))
+    net.add(
+        nn.Conv2D(16, 3, padding=1, activation="relu"),
+        nn.MaxPool2D(2),
+        nn.Conv2D(32, 3, padding=1, activation="relu"),
+        nn.MaxPool2D(2),
+        nn.Dense(10),
+    )
     net.initialize(mx.init.Xavier())
     return net
 
@@ -132,6 +137,7 @@ def mx_hvp(kind, repeat):
 
     if kind == "compiled_hvp":
         from mxnet_ho import compiled
+
         compiled_loss = compiled.Loss(net, loss_fn)
         return median_time(compiled_hvp, repeat)
     return median_time(grad_only if kind == "grad" else hvp, repeat)
@@ -141,18 +147,23 @@ def wgan_gp_symbol(mx, critic, batch):
     """[critic loss, d loss / d each parameter] of the penalized critic step, as
     one Symbol (inputs eps, real, fake and the critic's parameters)."""
     from mxnet_ho import symbol
+
     eps, real, fake = mx.sym.var("eps"), mx.sym.var("real"), mx.sym.var("fake")
     inter = mx.sym.var("inter")
     (g,) = symbol.grad(mx.sym.sum(critic(inter)), [inter])
     norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.reshape(g, (batch, -1))), axis=1) + 1e-12)
-    loss = (mx.sym.mean(critic(fake)) - mx.sym.mean(critic(real))
-            + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
+    loss = (
+        mx.sym.mean(critic(fake))
+        - mx.sym.mean(critic(real))
+        + 10 * mx.sym.mean(mx.sym.square(norm - 1))
+    )
     names = [p.name for p in critic.collect_params().values()]
     step = mx.sym.Group([loss] + symbol.grad(loss, names))
     # the penalty's input is the interpolation of real and fake by eps (composing
     # copies the graph: real and fake are named too, so each stays one input)
-    mixed = mx.sym.broadcast_add(mx.sym.broadcast_mul(eps, real),
-                                 mx.sym.broadcast_mul(1 - eps, fake))
+    mixed = mx.sym.broadcast_add(
+        mx.sym.broadcast_mul(eps, real), mx.sym.broadcast_mul(1 - eps, fake)
+    )
     return step(inter=mixed, real=real, fake=fake)
 
 
@@ -182,8 +193,9 @@ def mx_wgan(kind, repeat, hybridize=False):
         inter.attach_grad()
         with autograd.record():
             score = critic(inter)
-            (g,) = autograd.grad(score, [inter], head_grads=nd.ones_like(score),
-                                 create_graph=True, retain_graph=True)
+            (g,) = autograd.grad(
+                score, [inter], head_grads=nd.ones_like(score), create_graph=True, retain_graph=True
+            )
             norm = nd.sqrt(nd.sum(g.reshape((64, -1)) ** 2, axis=1) + 1e-12)
             penalty = ((norm - 1) ** 2).mean()
             loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
@@ -204,6 +216,7 @@ def mx_wgan(kind, repeat, hybridize=False):
 
     if kind == "gp_compiled":
         from mxnet_ho import compiled
+
         params = list(critic.collect_params().values())
         step_graph = compiled.Graph(wgan_gp_symbol(mx, critic, 64), critic)
         return median_time(compiled_step, repeat)
@@ -264,9 +277,13 @@ def torch_hvp(kind, repeat):
     import torch
 
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.Tanh(),
-                              torch.nn.Linear(256, 256), torch.nn.Tanh(),
-                              torch.nn.Linear(256, 10))
+    net = torch.nn.Sequential(
+        torch.nn.Linear(784, 256),
+        torch.nn.Tanh(),
+        torch.nn.Linear(256, 256),
+        torch.nn.Tanh(),
+        torch.nn.Linear(256, 10),
+    )
     x, y = torch.randn(64, 784), torch.tensor(list(range(10)) * 6 + [0] * 4)
     params = list(net.parameters())
     vs = [torch.randn_like(p) for p in params]
@@ -325,6 +342,7 @@ def torch_wgan(kind, repeat):
 def import_time(repeat):
     start = time.perf_counter()
     import mxnet  # noqa: F401
+
     return time.perf_counter() - start
 
 
@@ -356,17 +374,27 @@ def measure(worker, repeat, threads, stock=False):
     if stock:
         env["MXNET_HO_DISABLE"] = "1"
     is_torch = worker.startswith("torch")
-    code = ("import sys, json; %simport importlib.util as u; "
-            "s = u.spec_from_file_location('b', %r); m = u.module_from_spec(s); "
-            "s.loader.exec_module(m)%s\n"
-            % ("sys.argv = ['run']; " if is_torch else "", HERE,
-               "; import torch; torch.set_num_threads(%d)" % threads if is_torch else ""))
+    code = (
+        "import sys, json; %simport importlib.util as u; "
+        "s = u.spec_from_file_location('b', %r); m = u.module_from_spec(s); "
+        "s.loader.exec_module(m)%s\n"
+        % (
+            "sys.argv = ['run']; " if is_torch else "",
+            HERE,
+            "; import torch; torch.set_num_threads(%d)" % threads if is_torch else "",
+        )
+    )
     code += "print(json.dumps(m.WORKERS[%r](%d)))" % (worker, repeat)
     runs = 5 if worker == "import" else 1
     values = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, universal_newlines=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        )
         if out.returncode != 0:
             raise RuntimeError("%s failed:\n%s" % (worker, out.stderr[-3000:]))
         values.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -374,8 +402,9 @@ def measure(worker, repeat, threads, stock=False):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", metavar="PATH")
@@ -383,6 +412,7 @@ def main():
     args = parser.parse_args()
     try:
         import torch  # noqa: F401
+
         have_torch = True
     except ImportError:
         have_torch = False
@@ -395,25 +425,37 @@ def main():
         print(text, flush=True)
 
     def row(name, ours, ref_name, ref):
-        rows.append({"name": name, "ours_s": ours, "ref": ref_name, "ref_s": ref,
-                     "ratio": ours / ref})
-        print("%-52s %9.4f s  vs %-22s %9.4f s  ratio %.2f"
-              % (name, ours, ref_name, ref, ours / ref), flush=True)
+        rows.append(
+            {"name": name, "ours_s": ours, "ref": ref_name, "ref_s": ref, "ratio": ours / ref}
+        )
+        print(
+            "%-52s %9.4f s  vs %-22s %9.4f s  ratio %.2f" % (name, ours, ref_name, ref, ours / ref),
+            flush=True,
+        )
 
     m = lambda w, stock=False: measure(w, args.repeat, args.threads, stock)  # noqa: E731
     for model in ("mlp", "cnn"):
         w = "first_order_" + model
-        row("first-order training step, hybridized %s" % model, m(w), "stock MXNet",
-            m(w, stock=True))
+        row(
+            "first-order training step, hybridized %s" % model,
+            m(w),
+            "stock MXNet",
+            m(w, stock=True),
+        )
     mx_grad, mx_hvp_t = m("mx_grad"), m("mx_hvp")
-    row("HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)", mx_hvp_t, "mxnet-ho gradient",
-        mx_grad)
+    row(
+        "HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)", mx_hvp_t, "mxnet-ho gradient", mx_grad
+    )
     gp, plain = m("mx_wgan_gp"), m("mx_wgan_plain")
     row("WGAN-GP critic step / plain step (mxnet-ho)", gp, "plain critic step", plain)
     gp_hybrid, gp_compiled = m("mx_wgan_gp_hybrid"), m("mx_wgan_gp_compiled")
     row("WGAN-GP critic step, plain hybridize() vs imperative", gp_hybrid, "imperative", gp)
-    row("WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative", gp_compiled,
-        "imperative", gp)
+    row(
+        "WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative",
+        gp_compiled,
+        "imperative",
+        gp,
+    )
     if have_torch:
         t_grad, t_hvp = m("torch_grad"), m("torch_hvp")
         row("HVP, MLP 784-256-256-10 tanh", mx_hvp_t, "PyTorch CPU", t_hvp)
@@ -422,27 +464,43 @@ def main():
         row("WGAN-GP critic step", gp, "PyTorch CPU", t_gp)
         row("WGAN-GP critic step, plain hybridize()", gp_hybrid, "PyTorch CPU", t_gp)
         row("WGAN-GP critic step, one cached graph", gp_compiled, "PyTorch CPU", t_gp)
-        row("HVP, MLP, one cached graph (compiled.Loss.hvp)", m("mx_compiled_hvp"),
-            "PyTorch CPU", t_hvp)
+        row(
+            "HVP, MLP, one cached graph (compiled.Loss.hvp)",
+            m("mx_compiled_hvp"),
+            "PyTorch CPU",
+            t_hvp,
+        )
         t_compiled = m("torch_wgan_gp_compiled")
         if isinstance(t_compiled, str):
             note("WGAN-GP critic step with torch.compile (PyTorch CPU): %s" % t_compiled)
         else:
             row("WGAN-GP critic step, torch.compile", t_compiled, "PyTorch eager", t_gp)
-        row("WGAN-GP critic step / plain step (PyTorch CPU)", t_gp, "PyTorch plain step",
-            t_plain)
+        row("WGAN-GP critic step / plain step (PyTorch CPU)", t_gp, "PyTorch plain step", t_plain)
     lstm_fused = m("mx_lstm_gp_fused")
-    row("gradient penalty, 2-layer LSTM, fused layer", lstm_fused, "unrolled cells",
-        m("mx_lstm_gp_unrolled"))
+    row(
+        "gradient penalty, 2-layer LSTM, fused layer",
+        lstm_fused,
+        "unrolled cells",
+        m("mx_lstm_gp_unrolled"),
+    )
     if have_torch:
-        row("gradient penalty, 2-layer LSTM, fused layer", lstm_fused, "PyTorch CPU",
-            m("torch_lstm_gp"))
+        row(
+            "gradient penalty, 2-layer LSTM, fused layer",
+            lstm_fused,
+            "PyTorch CPU",
+            m("torch_lstm_gp"),
+        )
     row("import mxnet", m("import"), "MXNET_HO_DISABLE=1", m("import", stock=True))
 
-    table = ["| benchmark | ours (s) | reference | reference (s) | ratio |",
-             "|---|---:|---|---:|---:|"]
-    table += ["| %s | %.4f | %s | %.4f | %.2f |" % (r["name"], r["ours_s"], r["ref"], r["ref_s"],
-                                                   r["ratio"]) for r in rows]
+    table = [
+        "| benchmark | ours (s) | reference | reference (s) | ratio |",
+        "|---|---:|---|---:|---:|",
+    ]
+    table += [
+        "| %s | %.4f | %s | %.4f | %.2f |"
+        % (r["name"], r["ours_s"], r["ref"], r["ref_s"], r["ratio"])
+        for r in rows
+    ]
     table += [""] + ["* %s" % n for n in notes] if notes else []
     print("\n".join(table))
     if args.json:

@@ -1,4 +1,5 @@
 """Shared bits of the examples: output folder, progress bar, plotting backend."""
+
 import argparse
 import os
 
@@ -11,8 +12,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def parse_args(description, **defaults):
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--out", default=os.path.join(HERE, "output"),
-                        help="folder for the plot (default: examples/output)")
+    parser.add_argument(
+        "--out",
+        default=os.path.join(HERE, "output"),
+        help="folder for the plot (default: examples/output)",
+    )
     for name, value in defaults.items():
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     args = parser.parse_args()

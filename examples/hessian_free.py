@@ -6,6 +6,7 @@ Each Newton step solves (H + damping I) d = -g by conjugate gradients, where
 every H v comes from mxnet_ho.functional.hvp (a gradient of a gradient).
 Prints the final training loss and the test accuracy of both, saves a plot.
 """
+
 import numpy as np
 
 from mxnet import autograd, nd
@@ -28,8 +29,12 @@ def load_digits():
 
 
 def init_params(rng, hidden):
-    return [nd.array(rng.normal(0, 1 / np.sqrt(64), (hidden, 64))), nd.zeros((hidden,)),
-            nd.array(rng.normal(0, 1 / np.sqrt(hidden), (10, hidden))), nd.zeros((10,))]
+    return [
+        nd.array(rng.normal(0, 1 / np.sqrt(64), (hidden, 64))),
+        nd.zeros((hidden,)),
+        nd.array(rng.normal(0, 1 / np.sqrt(hidden), (10, hidden))),
+        nd.zeros((10,)),
+    ]
 
 
 def logits(params, x):
@@ -42,7 +47,8 @@ def make_loss(x, onehot, decay=1e-4):
     def loss(*params):
         z = logits(params, x)
         nll = -(onehot * nd.log_softmax(z, axis=1)).sum() / x.shape[0]
-        return nll + decay * sum((p ** 2).sum() for p in params)
+        return nll + decay * sum((p**2).sum() for p in params)
+
     return loss
 
 
@@ -110,8 +116,8 @@ def adam(loss, params, steps, lr=1e-2):
         history.append(value.asscalar())
         for i, p in enumerate(params):
             m[i] = 0.9 * m[i] + 0.1 * p.grad
-            v[i] = 0.999 * v[i] + 0.001 * p.grad ** 2
-            p[:] = p - lr * (m[i] / (1 - 0.9 ** t)) / (nd.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
+            v[i] = 0.999 * v[i] + 0.001 * p.grad**2
+            p[:] = p - lr * (m[i] / (1 - 0.9**t)) / (nd.sqrt(v[i] / (1 - 0.999**t)) + 1e-8)
     return params, history
 
 
@@ -134,10 +140,14 @@ def main():
 
     newton_acc = accuracy(newton_params, nd.array(x_test), y_test)
     adam_acc = accuracy(adam_params, nd.array(x_test), y_test)
-    print("Newton-CG: %d steps, final training loss %.4f, test accuracy %.3f"
-          % (args.newton_steps, newton_history[-1], newton_acc))
-    print("Adam:      %d steps, final training loss %.4f, test accuracy %.3f"
-          % (adam_steps, adam_history[-1], adam_acc))
+    print(
+        "Newton-CG: %d steps, final training loss %.4f, test accuracy %.3f"
+        % (args.newton_steps, newton_history[-1], newton_acc)
+    )
+    print(
+        "Adam:      %d steps, final training loss %.4f, test accuracy %.3f"
+        % (adam_steps, adam_history[-1], adam_acc)
+    )
 
     import matplotlib.pyplot as plt
 

@@ -7,6 +7,7 @@ inner gradient step (second order). After training, both models are adapted to
 new tasks with k gradient steps; prints the post-adaptation loss after k steps
 and saves a plot.
 """
+
 import numpy as np
 
 import mxnet as mx
@@ -20,8 +21,7 @@ SIZES = [1, 40, 40, 1]
 def init_params(rng):
     params = []
     for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
-        params += [nd.array(rng.normal(0, np.sqrt(1.0 / n_in), (n_out, n_in))),
-                   nd.zeros((n_out,))]
+        params += [nd.array(rng.normal(0, np.sqrt(1.0 / n_in), (n_out, n_in))), nd.zeros((n_out,))]
     for p in params:
         p.attach_grad()
     return params
@@ -71,9 +71,9 @@ def adapt(params, x, y, steps, lr, create_graph=False):
 def adam_step(params, grads, state, t, lr=3e-3):
     for i, (p, g) in enumerate(zip(params, grads)):
         m, v = state.setdefault(i, (nd.zeros_like(p), nd.zeros_like(p)))
-        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g ** 2
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g**2
         state[i] = (m, v)
-        p[:] = p - lr * (m / (1 - 0.9 ** t)) / (nd.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+        p[:] = p - lr * (m / (1 - 0.9**t)) / (nd.sqrt(v / (1 - 0.999**t)) + 1e-8)
 
 
 def train_maml(rng, iterations, meta_batch, inner_lr, k):
@@ -123,17 +123,19 @@ def evaluate(params, rng, tasks, k, steps, lr):
 
 
 def main():
-    args = parse_args(__doc__.splitlines()[0], iterations=1200, meta_batch=5, k=10,
-                      inner_lr=0.01, seed=0)
+    args = parse_args(
+        __doc__.splitlines()[0], iterations=1200, meta_batch=5, k=10, inner_lr=0.01, seed=0
+    )
     mx.random.seed(args.seed)
-    maml = train_maml(np.random.RandomState(args.seed), args.iterations, args.meta_batch,
-                      args.inner_lr, args.k)
-    pretrained = train_pretrained(np.random.RandomState(args.seed), args.iterations,
-                                  args.meta_batch, args.k)
+    maml = train_maml(
+        np.random.RandomState(args.seed), args.iterations, args.meta_batch, args.inner_lr, args.k
+    )
+    pretrained = train_pretrained(
+        np.random.RandomState(args.seed), args.iterations, args.meta_batch, args.k
+    )
     steps = 10
     maml_curve = evaluate(maml, np.random.RandomState(123), 50, args.k, steps, args.inner_lr)
-    base_curve = evaluate(pretrained, np.random.RandomState(123), 50, args.k, steps,
-                          args.inner_lr)
+    base_curve = evaluate(pretrained, np.random.RandomState(123), 50, args.k, steps, args.inner_lr)
     for s in (0, 1, 5, 10):
         print("after %2d steps: MAML %.3f, pretrained %.3f" % (s, maml_curve[s], base_curve[s]))
 

@@ -7,6 +7,7 @@ respect to its input), so each training step differentiates three times:
 twice in x, once in the weights. Prints the L2 and max errors against the
 exact solution and saves a plot.
 """
+
 import math
 import numpy as np
 
@@ -21,8 +22,11 @@ def main():
     mx.random.seed(args.seed)
     np.random.seed(args.seed)
     net = gluon.nn.HybridSequential()
-    net.add(gluon.nn.Dense(32, activation="tanh"), gluon.nn.Dense(32, activation="tanh"),
-            gluon.nn.Dense(1))
+    net.add(
+        gluon.nn.Dense(32, activation="tanh"),
+        gluon.nn.Dense(32, activation="tanh"),
+        gluon.nn.Dense(1),
+    )
     net.initialize(mx.init.Xavier())
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 3e-3})
     boundary = nd.array([[0.0], [1.0]])
@@ -32,12 +36,14 @@ def main():
         x.attach_grad()
         with autograd.record():
             u = net(x)
-            (du,) = autograd.grad(u, [x], head_grads=nd.ones_like(u), create_graph=True,
-                                  retain_graph=True)
-            (d2u,) = autograd.grad(du, [x], head_grads=nd.ones_like(du), create_graph=True,
-                                   retain_graph=True)
-            residual = d2u + math.pi ** 2 * nd.sin(math.pi * x)
-            loss = (residual ** 2).mean() + 10 * (net(boundary) ** 2).mean()
+            (du,) = autograd.grad(
+                u, [x], head_grads=nd.ones_like(u), create_graph=True, retain_graph=True
+            )
+            (d2u,) = autograd.grad(
+                du, [x], head_grads=nd.ones_like(du), create_graph=True, retain_graph=True
+            )
+            residual = d2u + math.pi**2 * nd.sin(math.pi * x)
+            loss = (residual**2).mean() + 10 * (net(boundary) ** 2).mean()
         loss.backward()
         trainer.step(1)
         history.append(loss.asscalar())
@@ -47,8 +53,7 @@ def main():
     exact = np.sin(np.pi * grid)
     l2 = float(np.sqrt(np.mean((predicted - exact) ** 2)))
     worst = float(np.abs(predicted - exact).max())
-    print("final loss %.3e; error against sin(pi x): L2 %.3e, max %.3e"
-          % (history[-1], l2, worst))
+    print("final loss %.3e; error against sin(pi x): L2 %.3e, max %.3e" % (history[-1], l2, worst))
 
     import matplotlib.pyplot as plt
 

@@ -7,6 +7,7 @@ critic's backward pass (Convolution, LeakyReLU, Dense). Prints the critic's
 gradient norm on interpolates (it should settle near 1) and the Wasserstein
 estimate; saves their curves and a grid of generated digits.
 """
+
 import numpy as np
 
 import mxnet as mx
@@ -25,9 +26,13 @@ def load_digits():
 def make_critic():
     nn = gluon.nn
     critic = nn.HybridSequential()
-    critic.add(nn.Conv2D(32, 3, padding=1), nn.LeakyReLU(0.2),
-               nn.Conv2D(64, 4, strides=2, padding=1), nn.LeakyReLU(0.2),
-               nn.Dense(1))
+    critic.add(
+        nn.Conv2D(32, 3, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2D(64, 4, strides=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Dense(1),
+    )
     critic.initialize(mx.init.Normal(0.05))
     return critic
 
@@ -35,8 +40,11 @@ def make_critic():
 def make_generator(noise):
     nn = gluon.nn
     gen = nn.HybridSequential()
-    gen.add(nn.Dense(128, activation="relu"), nn.Dense(128, activation="relu"),
-            nn.Dense(64, activation="tanh"))
+    gen.add(
+        nn.Dense(128, activation="relu"),
+        nn.Dense(128, activation="relu"),
+        nn.Dense(64, activation="tanh"),
+    )
     gen.initialize(mx.init.Xavier())
     return gen
 
@@ -51,16 +59,18 @@ def critic_loss(critic, real, fake, eps, penalty):
     x_hat = (eps * real + (1 - eps) * fake).detach()
     x_hat.attach_grad()
     score = critic(x_hat)
-    (grad,) = autograd.grad(score, [x_hat], head_grads=nd.ones_like(score),
-                            create_graph=True, retain_graph=True)
+    (grad,) = autograd.grad(
+        score, [x_hat], head_grads=nd.ones_like(score), create_graph=True, retain_graph=True
+    )
     norm = nd.sqrt((grad.reshape((len(grad), -1)) ** 2).sum(axis=1) + 1e-12)
     distance = critic(real).mean() - critic(fake).mean()
     return -distance + penalty * ((norm - 1) ** 2).mean(), norm, distance
 
 
 def main():
-    args = parse_args(__doc__.splitlines()[0], steps=300, critic_steps=5, batch=64,
-                      penalty=10.0, seed=0)
+    args = parse_args(
+        __doc__.splitlines()[0], steps=300, critic_steps=5, batch=64, penalty=10.0, seed=0
+    )
     mx.random.seed(args.seed)
     rng = np.random.RandomState(args.seed)
     data = load_digits()
@@ -89,10 +99,14 @@ def main():
         gen_opt.step(1)
 
     tail = max(1, len(grad_norms) // 10)
-    print("critic gradient norm on interpolates (mean of the last %d steps): %.3f"
-          % (tail, float(np.mean(grad_norms[-tail:]))))
-    print("Wasserstein estimate (mean of the last %d steps): %.3f"
-          % (tail, float(np.mean(distances[-tail:]))))
+    print(
+        "critic gradient norm on interpolates (mean of the last %d steps): %.3f"
+        % (tail, float(np.mean(grad_norms[-tail:])))
+    )
+    print(
+        "Wasserstein estimate (mean of the last %d steps): %.3f"
+        % (tail, float(np.mean(distances[-tail:])))
+    )
 
     import matplotlib.pyplot as plt
 
@@ -110,7 +124,7 @@ def main():
     grid = np.ones((6 * 9, 6 * 9))
     for i in range(36):
         r, c = divmod(i, 6)
-        grid[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = (samples[i] + 1) / 2
+        grid[r * 9 : r * 9 + 8, c * 9 : c * 9 + 8] = (samples[i] + 1) / 2
     ax.imshow(grid, cmap="gray_r")
     ax.set_title("generated digits")
     ax.axis("off")

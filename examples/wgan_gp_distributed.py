@@ -13,6 +13,7 @@ Wasserstein estimate seen by worker 0.
 With DMLC_ROLE set (as MXNet's tools/launch.py sets it on each host) the script
 plays that role instead of launching; see README, "Scaling out".
 """
+
 import os
 import signal
 import socket
@@ -35,9 +36,15 @@ def launch(args):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, DMLC_PS_ROOT_URI="127.0.0.1", DMLC_PS_ROOT_PORT=str(port),
-               DMLC_NUM_SERVER=str(args.servers), DMLC_NUM_WORKER=str(args.workers),
-               DMLC_NODE_HOST="127.0.0.1", DMLC_INTERFACE="lo")
+    env = dict(
+        os.environ,
+        DMLC_PS_ROOT_URI="127.0.0.1",
+        DMLC_PS_ROOT_PORT=str(port),
+        DMLC_NUM_SERVER=str(args.servers),
+        DMLC_NUM_WORKER=str(args.workers),
+        DMLC_NODE_HOST="127.0.0.1",
+        DMLC_INTERFACE="lo",
+    )
     env.setdefault("OMP_NUM_THREADS", "1")
     roles = ["scheduler"] + ["server"] * args.servers + ["worker"] * args.workers
     procs = []
@@ -46,15 +53,21 @@ def launch(args):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for role in roles:
-            procs.append(subprocess.Popen([sys.executable] + sys.argv,
-                                          env=dict(env, DMLC_ROLE=role),
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable] + sys.argv,
+                    env=dict(env, DMLC_ROLE=role),
+                    start_new_session=True,
+                )
+            )
         deadline = time.time() + args.timeout
         while time.time() < deadline:
             state = [p.poll() for p in procs]
             if any(state):
-                sys.exit("failed: " + ", ".join("%s (exit %d)" % (r, rc)
-                                                for r, rc in zip(roles, state) if rc))
+                sys.exit(
+                    "failed: "
+                    + ", ".join("%s (exit %d)" % (r, rc) for r, rc in zip(roles, state) if rc)
+                )
             if None not in state:
                 return
             time.sleep(0.1)
@@ -119,8 +132,9 @@ def work(args):
         critic(real), gen(nd.zeros((b, NOISE)))
     params = critic.collect_params()
     params.update(gen.collect_params())
-    trainer = gluon.Trainer(params, "adam", {"learning_rate": 2e-4, "beta1": 0.5, "beta2": 0.9},
-                            kvstore=kv)
+    trainer = gluon.Trainer(
+        params, "adam", {"learning_rate": 2e-4, "beta1": 0.5, "beta2": 0.9}, kvstore=kv
+    )
     norms, distances = [], []
     start = time.time()
     for step in range(args.steps):
@@ -141,9 +155,11 @@ def work(args):
         gen_loss.backward()
         trainer.step(n)
         if rank == 0 and (step + 1) % max(1, args.steps // 10) == 0:
-            print("worker 0/%d, step %d/%d: |grad| %.3f, Wasserstein %.3f (%.0f s)"
-                  % (n, step + 1, args.steps, norms[-1], distances[-1], time.time() - start),
-                  flush=True)
+            print(
+                "worker 0/%d, step %d/%d: |grad| %.3f, Wasserstein %.3f (%.0f s)"
+                % (n, step + 1, args.steps, norms[-1], distances[-1], time.time() - start),
+                flush=True,
+            )
     # The last step's pushes and pulls may still be in flight: wait for them. Once
     # MXNet's engine shuts down (at exit) it skips the operations not yet started,
     # so a worker leaving now could skip its last push, and the other worker, whose
@@ -152,18 +168,31 @@ def work(args):
     nd.waitall()
     if rank == 0:
         tail = max(1, len(norms) // 10)
-        print("critic gradient norm on interpolates (worker 0, mean of the last %d steps): %.3f"
-              % (tail, float(np.mean(norms[-tail:]))))
-        print("Wasserstein estimate (worker 0, mean of the last %d steps): %.3f"
-              % (tail, float(np.mean(distances[-tail:]))))
+        print(
+            "critic gradient norm on interpolates (worker 0, mean of the last %d steps): %.3f"
+            % (tail, float(np.mean(norms[-tail:])))
+        )
+        print(
+            "Wasserstein estimate (worker 0, mean of the last %d steps): %.3f"
+            % (tail, float(np.mean(distances[-tail:])))
+        )
 
 
 def main():
     role = os.environ.get("DMLC_ROLE")
     if role in ("server", "scheduler"):
         import mxnet  # noqa: F401 - serves (or schedules) until the workers are done, then exits
-    args = parse_args(__doc__.splitlines()[0], workers=2, servers=1, steps=100, critic_steps=5,
-                      batch=32, penalty=10.0, seed=0, timeout=600)
+    args = parse_args(
+        __doc__.splitlines()[0],
+        workers=2,
+        servers=1,
+        steps=100,
+        critic_steps=5,
+        batch=32,
+        penalty=10.0,
+        seed=0,
+        timeout=600,
+    )
     if role == "worker":
         work(args)
     else:

@@ -44,6 +44,7 @@ No ``imp``, ``asyncore``, ``asynchat``, ``smtpd``, ``inspect.getargspec`` or
 Imports of missing third-party packages (onnx, cv2, scipy, ...) are optional
 dependencies, the same on every NumPy and Python.
 """
+
 import builtins
 import importlib.machinery
 import os
@@ -53,8 +54,14 @@ import types
 
 # The aliases NumPy 1.20 deprecated and 1.24 removed, with the values they had.
 REMOVED_NUMPY_ALIASES = {
-    "bool": bool, "int": int, "float": float, "complex": complex,
-    "object": object, "str": str, "long": int, "unicode": str,
+    "bool": bool,
+    "int": int,
+    "float": float,
+    "complex": complex,
+    "object": object,
+    "str": str,
+    "long": int,
+    "unicode": str,
 }
 FALSE_SPELLINGS = ("0", "false", "no", "off")
 
@@ -192,8 +199,9 @@ class _ImportForMXNet:
     def _numpy_for_mxnet(self, numpy):
         if self._numpy_with_aliases is None:
             # NumPy >= 1.24 lacks np.bool etc.: mxnet's modules get them back.
-            self._numpy_with_aliases = (NumPyWithAliases(numpy) if numpy_lacks_aliases(numpy)
-                                        else numpy)
+            self._numpy_with_aliases = (
+                NumPyWithAliases(numpy) if numpy_lacks_aliases(numpy) else numpy
+            )
         return self._numpy_with_aliases
 
 
@@ -243,7 +251,8 @@ class MXNetCompatFinder:
                 # Python sources only: compiled extensions have no builtins to adapt.
                 loader = spec.loader
                 if hasattr(loader, "exec_module") and not isinstance(
-                        loader, importlib.machinery.ExtensionFileLoader):
+                    loader, importlib.machinery.ExtensionFileLoader
+                ):
                     spec.loader = CompatLoader(spec.loader)
                 return spec
         return None

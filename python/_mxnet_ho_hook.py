@@ -4,6 +4,7 @@ site.py imports this module at interpreter start-up (through mxnet_ho.pth).
 It only installs a meta-path finder: nothing else is imported until a program
 imports `mxnet`, so Python start-up costs stay as they were.
 """
+
 import os
 import sys
 
@@ -17,7 +18,6 @@ def disabled_by_environment(environ=None):
     unset, "", "0", "false", "no" or "off" (any case)."""
     value = (os.environ if environ is None else environ).get("MXNET_HO_DISABLE", "")
     return value.strip().lower() not in FALSE_SPELLINGS
-
 
 
 class _ActivatingLoader:

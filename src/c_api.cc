@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "bridge/bridge.h"
+#include "dsl/grad_dsl.h"
 #include "imperative/cached_op.h"
 #include "nnvm/gradient.h"
-#include "dsl/grad_dsl.h"
 
 namespace {
 
@@ -85,8 +85,8 @@ std::string GradientGraphJson(const NodePtr& root, const Entries& grads) {
     if (mxnet_ho::bridge::GradientPriority(mxnet_ho::bridge::OpOf(node)) > 0) {
       try {
         std::string ops;
-        for (const NodePtr& g : GraphNodes(node, mxnet_ho::bridge::CallGradient(
-                                                     node, PlaceholderHeads(node))))
+        for (const NodePtr& g :
+             GraphNodes(node, mxnet_ho::bridge::CallGradient(node, PlaceholderHeads(node))))
           ops += (ops.empty() ? "" : ",") + JsonString(mxnet_ho::bridge::OpName(g));
         next = ",\"grad_ops\":[" + ops + "]";
       } catch (const std::exception& e) {
@@ -94,8 +94,7 @@ std::string GradientGraphJson(const NodePtr& root, const Entries& grads) {
       }
     }
     nodes += (nodes.empty() ? "" : ",") + std::string("{\"op\":") +
-             JsonString(mxnet_ho::bridge::OpName(node)) + ",\"attrs\":{" + attrs + "}" + next +
-             "}";
+             JsonString(mxnet_ho::bridge::OpName(node)) + ",\"attrs\":{" + attrs + "}" + next + "}";
   }
   return "{\"nodes\":[" + nodes + "]}";
 }
@@ -216,8 +215,7 @@ __attribute__((visibility("default"))) int MXHOExposeRandomOutputs(void* symbol_
 }
 
 __attribute__((visibility("default"))) void MXHOForgetCachedOp(void* cached_op_handle) {
-  if (g_checked)
-    mxnet_ho::op::ForgetCachedOp(mxnet_ho::bridge::CachedOpOfHandle(cached_op_handle));
+  if (g_checked) mxnet_ho::op::ForgetCachedOp(mxnet_ho::bridge::CachedOpOfHandle(cached_op_handle));
 }
 
 // The CachedOp behind a handle, and behind the node that computed output 0 of
@@ -241,27 +239,22 @@ __attribute__((visibility("default"))) void MXHOSetBackwardMode(int create_graph
 // one output per name. 0 on success, else -1 (MXHOLastError).
 // `shapes`: the shapes of `num_shapes` of its inputs (names `shape_names`, shape
 // k the `shape_ndims[k]` numbers from `shape_dims` on, one after another), or 0.
-__attribute__((visibility("default"))) int MXHOSymbolGrad(void* symbol, uint32_t num_wrt,
-                                                          const char** wrt, void* head_grads,
-                                                          uint32_t num_shapes,
-                                                          const char** shape_names,
-                                                          const uint32_t* shape_ndims,
-                                                          const int64_t* shape_dims,
-                                                          void** out) {
+__attribute__((visibility("default"))) int MXHOSymbolGrad(
+    void* symbol, uint32_t num_wrt, const char** wrt, void* head_grads, uint32_t num_shapes,
+    const char** shape_names, const uint32_t* shape_ndims, const int64_t* shape_dims, void** out) {
   if (!g_active) {
     t_error = "mxnet-ho is not active (MXNET_HO_DISABLE, or it failed to load)";
     return -1;
   }
   try {
     const std::vector<std::string> names(wrt, wrt + num_wrt);
-    const Entries heads =
-        head_grads ? mxnet_ho::bridge::ReadSymbolOutputs(head_grads) : Entries();
+    const Entries heads = head_grads ? mxnet_ho::bridge::ReadSymbolOutputs(head_grads) : Entries();
     std::vector<std::pair<std::string, std::vector<long>>> shapes;
     for (uint32_t k = 0, at = 0; k < num_shapes; at += shape_ndims[k++])
-      shapes.emplace_back(shape_names[k], std::vector<long>(shape_dims + at,
-                                                            shape_dims + at + shape_ndims[k]));
-    *out = mxnet_ho::bridge::NewSymbol(mxnet_ho::op::SymbolGradient(
-        mxnet_ho::bridge::ReadSymbol(symbol), names, heads, shapes));
+      shapes.emplace_back(shape_names[k],
+                          std::vector<long>(shape_dims + at, shape_dims + at + shape_ndims[k]));
+    *out = mxnet_ho::bridge::NewSymbol(
+        mxnet_ho::op::SymbolGradient(mxnet_ho::bridge::ReadSymbol(symbol), names, heads, shapes));
     return 0;
   } catch (const std::exception& e) {
     t_error = e.what();

@@ -1,5 +1,6 @@
 """Processes of the distributed tests: a parameter-server cluster on 127.0.0.1,
 and the means to check that nothing a test started is left running."""
+
 import os
 import signal
 import socket
@@ -23,8 +24,14 @@ def process_env(out, **extra):
     Python's stacks dumped on a fatal signal, and `out` (the test's own folder),
     by which leftovers() finds them."""
     path = [HERE] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    return dict(os.environ, MXNET_HO_DIST_OUT=str(out), OMP_NUM_THREADS="1",
-                PYTHONFAULTHANDLER="1", PYTHONPATH=os.pathsep.join(path), **extra)
+    return dict(
+        os.environ,
+        MXNET_HO_DIST_OUT=str(out),
+        OMP_NUM_THREADS="1",
+        PYTHONFAULTHANDLER="1",
+        PYTHONPATH=os.pathsep.join(path),
+        **extra,
+    )
 
 
 def leftovers(out):
@@ -75,19 +82,30 @@ def run_cluster(mode, out, workers=2, servers=1, timeout=60):
     under `out`. Returns when all have exited; fails as soon as one fails (the
     others could wait for it forever), or after `timeout` s. Ends every process
     it started, by pid, whatever happens."""
-    env = process_env(out, DMLC_PS_ROOT_URI="127.0.0.1", DMLC_PS_ROOT_PORT=str(free_port()),
-                   DMLC_NUM_SERVER=str(servers), DMLC_NUM_WORKER=str(workers),
-                   DMLC_NODE_HOST="127.0.0.1", DMLC_INTERFACE="lo")
+    env = process_env(
+        out,
+        DMLC_PS_ROOT_URI="127.0.0.1",
+        DMLC_PS_ROOT_PORT=str(free_port()),
+        DMLC_NUM_SERVER=str(servers),
+        DMLC_NUM_WORKER=str(workers),
+        DMLC_NODE_HOST="127.0.0.1",
+        DMLC_INTERFACE="lo",
+    )
     roles = ["scheduler"] + ["server"] * servers + ["worker"] * workers
     logs = [os.path.join(str(out), "%d-%s.log" % (i, role)) for i, role in enumerate(roles)]
     procs = []
     try:
         for role, log in zip(roles, logs):
             with open(log, "w") as f:
-                procs.append(subprocess.Popen(
-                    [sys.executable, os.path.join(HERE, "dist_worker.py"), mode],
-                    env=dict(env, DMLC_ROLE=role), start_new_session=True,
-                    stdout=f, stderr=subprocess.STDOUT))
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, os.path.join(HERE, "dist_worker.py"), mode],
+                        env=dict(env, DMLC_ROLE=role),
+                        start_new_session=True,
+                        stdout=f,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         wait_all(procs, timeout)
         state = [p.poll() for p in procs]
         if state != [0] * len(procs):
@@ -95,7 +113,9 @@ def run_cluster(mode, out, workers=2, servers=1, timeout=60):
             for role, log, rc in zip(roles, logs, state):
                 with open(log, errors="replace") as f:
                     tails.append("%s (exit %s):\n%s" % (role, rc, f.read()[-1500:]))
-            pytest.fail("cluster %s did not end cleanly within %d s:\n%s"
-                        % (mode, timeout, "\n".join(tails)))
+            pytest.fail(
+                "cluster %s did not end cleanly within %d s:\n%s"
+                % (mode, timeout, "\n".join(tails))
+            )
     finally:
         end(procs, out)

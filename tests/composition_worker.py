@@ -4,6 +4,7 @@ reports each as it goes, one line each, flushed:
     PASS <name>            or    FAIL <name>\t<message>
 so that a parent that sees this process die knows which case killed it
 (test_compositions.py). It stops after a failure."""
+
 import os
 import sys
 
@@ -17,38 +18,46 @@ from mxnet_ho.test_utils import check_higher_order_grad  # noqa: E402
 
 def penalty_of(fn, train_mode):
     """||d fn / d x||^2 as users write it (x is the first input)."""
+
     def penalty(x, *ws):
         if not mx.autograd.is_recording():  # check_higher_order_grad's shape probe
             x = x.copy()
             x.attach_grad()
             with mx.autograd.record(train_mode=train_mode):
                 return penalty(x, *ws)
-        (g,) = mx.autograd.grad(fn(x, *ws), [x], create_graph=True, retain_graph=True,
-                                train_mode=train_mode)
+        (g,) = mx.autograd.grad(
+            fn(x, *ws), [x], create_graph=True, retain_graph=True, train_mode=train_mode
+        )
         return (g * g).sum()
+
     return penalty
 
 
 def run(name):
     if name == "selftest>crash":  # the parent's crash protocol, tested
         import signal
+
         os.kill(os.getpid(), signal.SIGSEGV)
     if name.startswith("penalty32>"):
         # float32 against float64 (whose derivatives the layer>activation case
         # holds against finite differences), in norm
         import numpy as np
-        for g32, g64 in zip(penalty_weight_grads(name, "float32"),
-                            penalty_weight_grads(name, "float64")):
+
+        for g32, g64 in zip(
+            penalty_weight_grads(name, "float32"), penalty_weight_grads(name, "float64")
+        ):
             err = np.linalg.norm(g32 - g64)
             assert err <= 1e-4 * np.linalg.norm(g64) + 1e-4, (
-                "float32 penalty gradient off by %.3g (norm %.3g)" % (err, np.linalg.norm(g64)))
+                "float32 penalty gradient off by %.3g (norm %.3g)" % (err, np.linalg.norm(g64))
+            )
         return
     fn, inputs, train_mode, has_x = build(name)
     tol = tolerance(name)
     check_higher_order_grad(fn, inputs, order=3, train_mode=train_mode, **tol)
     if has_x:
-        check_higher_order_grad(penalty_of(fn, train_mode), inputs, order=2,
-                                train_mode=train_mode, **tol)
+        check_higher_order_grad(
+            penalty_of(fn, train_mode), inputs, order=2, train_mode=train_mode, **tol
+        )
 
 
 def main(names):

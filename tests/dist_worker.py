@@ -14,6 +14,7 @@ worker's gradient to float32, sums them in float32, runs the optimizer on the
 float32 weights and serves them widened back to float64. float32_server()
 computes the same in one process.
 """
+
 import os
 import sys
 
@@ -49,8 +50,10 @@ def data(num_shards):
     rng = np.random.RandomState(2)
     n = SHARD * num_shards
     f = lambda *s: nd.array(rng.normal(size=s), dtype="float64")  # noqa: E731
-    gp = [(f(n, IN) + 1, f(n, IN) - 1, nd.array(rng.uniform(size=(n, 1)), dtype="float64"))
-          for _ in range(5)]
+    gp = [
+        (f(n, IN) + 1, f(n, IN) - 1, nd.array(rng.uniform(size=(n, 1)), dtype="float64"))
+        for _ in range(5)
+    ]
     tasks = [(f(SHARD, IN), f(SHARD, 1), f(SHARD, IN), f(SHARD, 1)) for _ in range(num_shards)]
     return gp, tasks
 
@@ -60,9 +63,10 @@ def gp_loss(ws, real, fake, eps):
     x_hat = (eps * real + (1 - eps) * fake).detach()
     x_hat.attach_grad()
     score = mlp(ws, x_hat)
-    (g,) = autograd.grad(score, [x_hat], head_grads=nd.ones_like(score),
-                         create_graph=True, retain_graph=True)
-    norm = nd.sqrt((g ** 2).sum(axis=1) + 1e-12)
+    (g,) = autograd.grad(
+        score, [x_hat], head_grads=nd.ones_like(score), create_graph=True, retain_graph=True
+    )
+    norm = nd.sqrt((g**2).sum(axis=1) + 1e-12)
     return mlp(ws, fake).mean() - mlp(ws, real).mean() + PENALTY * ((norm - 1) ** 2).mean()
 
 
@@ -81,9 +85,11 @@ def losses(shard, num_shards, gp, tasks):
     """The 6 steps on one shard (num_shards 0: on everything), each a function of
     the weights: 5 GP steps on the shard's rows, then a MAML outer step on its task."""
     rows = slice(shard * SHARD, (shard + 1) * SHARD) if num_shards else slice(None)
-    steps = [lambda ws, r=real[rows], f=fake[rows], e=eps[rows]: gp_loss(ws, r, f, e)
-             for real, fake, eps in gp]
-    mine = tasks[shard:shard + 1] if num_shards else tasks
+    steps = [
+        lambda ws, r=real[rows], f=fake[rows], e=eps[rows]: gp_loss(ws, r, f, e)
+        for real, fake, eps in gp
+    ]
+    mine = tasks[shard : shard + 1] if num_shards else tasks
     return steps + [lambda ws: maml_loss(ws, mine)]
 
 
@@ -107,8 +113,9 @@ def float32_server(num_shards, gp, tasks):
     workers take the next gradients at the float32 weights widened to float64.
     The sum is exact whatever order two pushes arrive in (a + b == b + a); with
     three workers or more the server's sum would depend on the arrival order."""
-    optimizer = mx.optimizer.create("sgd", rescale_grad=1.0 / num_shards, multi_precision=True,
-                                    **OPTIMIZER)
+    optimizer = mx.optimizer.create(
+        "sgd", rescale_grad=1.0 / num_shards, multi_precision=True, **OPTIMIZER
+    )
     update = mx.optimizer.get_updater(optimizer)
     ws = [p.data() for p in make_params().values()]
     masters = [w.astype("float32") for w in ws]
@@ -139,8 +146,7 @@ def toy_async(kv):
     y = x @ w_true
     p = gluon.Parameter("w", shape=(3, 1), dtype="float64")
     p.initialize(mx.init.Constant(0))
-    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.1, "multi_precision": True},
-                            kvstore=kv)
+    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.1, "multi_precision": True}, kvstore=kv)
     mine = np.random.RandomState(10 + kv.rank)
     for _ in range(60):
         idx = mine.randint(0, 200, 20)
@@ -161,8 +167,7 @@ def main():
         result = {"loss": loss, "w": w}
     else:
         params = make_params()
-        trainer = gluon.Trainer(params, "sgd", dict(OPTIMIZER, multi_precision=True),
-                                kvstore=kv)
+        trainer = gluon.Trainer(params, "sgd", dict(OPTIMIZER, multi_precision=True), kvstore=kv)
         gp, tasks = data(kv.num_workers)
         train(params, trainer, kv.rank, kv.num_workers, gp, tasks)
         result = {k: p.data().asnumpy() for k, p in params.items()}

@@ -16,6 +16,7 @@ then checked:
 
 Every check runs on the context $MXNET_HO_TEST_CTX (cpu(0) by default).
 """
+
 import functools
 import os
 import pickle
@@ -46,11 +47,15 @@ def context():
 
 def _on_test_context(check):
     """`check`, run with context() as MXNet's default context."""
+
     @functools.wraps(check)
     def run(*args, **kwargs):
         with context():
             return check(*args, **kwargs)
+
     return run
+
+
 # -- end of device selection --------------------------------------------------
 
 
@@ -63,9 +68,23 @@ class Case:
     float32: True, or why the float32 check does not apply to the case.
     """
 
-    def __init__(self, name, fn, shapes, low=-1.0, high=1.0, orders=(2, 3), rtol=1e-5,
-                 atol=1e-7, eps=1e-5, seed=0, hybridize=True, integers=(), constants=(),
-                 float32=True):
+    def __init__(
+        self,
+        name,
+        fn,
+        shapes,
+        low=-1.0,
+        high=1.0,
+        orders=(2, 3),
+        rtol=1e-5,
+        atol=1e-7,
+        eps=1e-5,
+        seed=0,
+        hybridize=True,
+        integers=(),
+        constants=(),
+        float32=True,
+    ):
         self.name = name
         self.numpy = False  # NpCase: the NumPy interface
         self.fn = fn
@@ -139,8 +158,9 @@ def imperative(case, dtype="float64"):
 
     def fn(*xs):
         it = iter(xs)
-        return case.fn(case.module(), *[consts[i] if i in consts else next(it)
-                                        for i in range(len(arrays))])
+        return case.fn(
+            case.module(), *[consts[i] if i in consts else next(it) for i in range(len(arrays))]
+        )
 
     return [a for i, a in enumerate(arrays) if i not in consts], fn
 
@@ -149,8 +169,9 @@ def imperative(case, dtype="float64"):
 def check_orders(case):
     inputs, fn = imperative(case)
     for order in case.orders:
-        check_higher_order_grad(fn, inputs, order=order, rtol=case.rtol, atol=case.atol,
-                                eps=case.eps, seed=case.seed)
+        check_higher_order_grad(
+            fn, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
+        )
 
 
 class _Lambda(mx.gluon.HybridBlock):
@@ -191,13 +212,15 @@ def hybridized(case):
 def check_hybridized(case):
     block, inputs = hybridized(case)
     for order in case.orders:
-        check_higher_order_grad(block, inputs, order=order, rtol=case.rtol,
-                                atol=case.atol, eps=case.eps, seed=case.seed)
+        check_higher_order_grad(
+            block, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
+        )
 
 
 @_on_test_context
-def check_above_first_order(fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, eps=1e-5, seed=0,
-                            check=None):
+def check_above_first_order(
+    fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, eps=1e-5, seed=0, check=None
+):
     """check_higher_order_grad's comparison at the given orders (>= 2) only, for
     the inputs in `check` (all by default): for cases whose stock first order is
     wrong, the k-th autograd derivative against central differences of the
@@ -225,13 +248,15 @@ def check_above_first_order(fn, inputs, orders=(2, 3), rtol=1e-5, atol=1e-7, eps
             for sign in (1.0, -1.0):
                 moved = list(xs)
                 moved[i] = x + sign * eps * u
-                values.append(higher_order_grads(fn, moved, k - 1, cotangent, directions,
-                                                 with_grads=False)[0])
+                values.append(
+                    higher_order_grads(fn, moved, k - 1, cotangent, directions, with_grads=False)[0]
+                )
             numeric = (values[0] - values[1]) / (2.0 * eps)
             analytic = float((g * u.asnumpy()).sum())
             if abs(analytic - numeric) > atol + rtol * max(abs(numeric), abs(analytic)):
-                raise HigherOrderGradError("order %d, input %d: autograd %.12g, numeric %.12g"
-                                           % (k, i, analytic, numeric))
+                raise HigherOrderGradError(
+                    "order %d, input %d: autograd %.12g, numeric %.12g" % (k, i, analytic, numeric)
+                )
 
 
 def check_float32_of(fn_of_dtype, arrays, k, seed, array=None, rtol=2e-3):
@@ -249,26 +274,36 @@ def check_float32_of(fn_of_dtype, arrays, k, seed, array=None, rtol=2e-3):
         with mx.autograd.pause():
             y = fn(*xs)
         cotangent = array(rng.uniform(-1, 1, y.shape), dtype=dtype)
-        directions = [[array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs]
-                      for _ in range(k)]
+        directions = [
+            [array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs] for _ in range(k)
+        ]
         _, grads = higher_order_grads(fn, xs, k, cotangent, directions)
         results.append(grads)
     for i, (g64, g32) in enumerate(zip(*results)):
         assert g32.dtype == np.float32, "order %d derivative of input %d is %s" % (
-            k + 1, i, g32.dtype)
+            k + 1,
+            i,
+            g32.dtype,
+        )
         scale = np.linalg.norm(g64)
         error = np.linalg.norm(g32.astype("float64") - g64)
         assert error <= rtol * scale + 1e-5, (
             "order %d derivative of input %d in float32 is off by %.3g (norm %.3g)"
-            % (k + 1, i, error, scale))
+            % (k + 1, i, error, scale)
+        )
 
 
 @_on_test_context
 def check_float32(case):
     """check_float32_of for a Case, at its highest order."""
     inputs, _ = imperative(case)
-    check_float32_of(lambda dtype: imperative(case, dtype)[1], inputs, max(case.orders) - 1,
-                     case.seed, array=case.array)
+    check_float32_of(
+        lambda dtype: imperative(case, dtype)[1],
+        inputs,
+        max(case.orders) - 1,
+        case.seed,
+        array=case.array,
+    )
 
 
 @_on_test_context
@@ -293,7 +328,11 @@ def stock_first_order_grads(module_file):
     env = dict(os.environ, MXNET_HO_DISABLE="1")
     out = subprocess.run(
         [sys.executable, os.path.join(HERE, "harness.py"), module_file],
-        env=env, check=True, stdout=subprocess.PIPE, cwd=HERE).stdout
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        cwd=HERE,
+    ).stdout
     return pickle.loads(out)
 
 
@@ -305,7 +344,8 @@ def check_first_order_identical(module_file, cases):
     ours = first_order_grads(cases)
     for case in cases:
         assert ours[case.name] == stock[case.name], (
-            "first-order gradient of %s differs from stock MXNet" % case.name)
+            "first-order gradient of %s differs from stock MXNet" % case.name
+        )
 
 
 def standard_tests(module_file, cases, first_order_cases=None):
@@ -324,8 +364,9 @@ def standard_tests(module_file, cases, first_order_cases=None):
         check_hybridized(case)
 
     def test_first_order_bit_identical():
-        check_first_order_identical(module_file,
-                                    cases if first_order_cases is None else first_order_cases)
+        check_first_order_identical(
+            module_file, cases if first_order_cases is None else first_order_cases
+        )
 
     @pytest.mark.parametrize("case", cases, ids=repr)
     def test_float32(case):

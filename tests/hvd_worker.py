@@ -1,6 +1,7 @@
 """A Horovod worker of tests/test_horovod.py (run by horovodrun): the steps of
 dist_worker.py with hvd.DistributedTrainer, then what happens to a gradient
 taken through hvd.allreduce. Saves both to $MXNET_HO_DIST_OUT/rank<r>.npz."""
+
 import os
 
 import numpy as np

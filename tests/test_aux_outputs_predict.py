@@ -16,6 +16,7 @@ Each is run here in float32 (the MKL-DNN kernels) in predict mode: repeated runs
 agree bit for bit, and equal the training-mode values where the op does not
 depend on the mode.
 """
+
 import numpy as np
 import pytest
 
@@ -34,24 +35,33 @@ def conv(w):
 
 
 LOSSES = {
-    "max_pooling": lambda w: nd.sin(nd.Pooling(conv(w), kernel=(2, 2), stride=(2, 2),
-                                               pool_type="max")).sum(),
+    "max_pooling": lambda w: nd.sin(
+        nd.Pooling(conv(w), kernel=(2, 2), stride=(2, 2), pool_type="max")
+    ).sum(),
     "layer_norm": lambda w: nd.sin(nd.LayerNorm(conv(w), nd.ones((6,)), nd.zeros((6,)))).sum(),
-    "group_norm": lambda w: nd.sin(nd.GroupNorm(conv(w), nd.ones((3,)), nd.zeros((3,)),
-                                                num_groups=3)).sum(),
+    "group_norm": lambda w: nd.sin(
+        nd.GroupNorm(conv(w), nd.ones((3,)), nd.zeros((3,)), num_groups=3)
+    ).sum(),
 }
 
 
 STOCK_MKLDNN_MAX_POOL = pytest.mark.xfail(
-    mx.runtime.Features().is_enabled("MKLDNN") and __import__("os").environ.get(
-        "MXNET_MKLDNN_ENABLED", "1") != "0", strict=False,
+    mx.runtime.Features().is_enabled("MKLDNN")
+    and __import__("os").environ.get("MXNET_MKLDNN_ENABLED", "1") != "0",
+    strict=False,
     reason="stock MXNet 1.9.1 (MXNET_HO_DISABLE=1 too): in predict mode MKL-DNN's max "
     "pooling forward writes no workspace, and the stock first-order backward reads it: the "
-    "first-order gradient differs run to run")
+    "first-order gradient differs run to run",
+)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=STOCK_MKLDNN_MAX_POOL)
-                                  if n == "max_pooling" else n for n in sorted(LOSSES)])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=STOCK_MKLDNN_MAX_POOL) if n == "max_pooling" else n
+        for n in sorted(LOSSES)
+    ],
+)
 def test_mode_independent_ops_agree_in_predict_mode(name):
     loss = LOSSES[name]
     train = F.hvp(loss, W, V, train_mode=True)[1].asnumpy()
@@ -67,8 +77,11 @@ def test_dropout_and_batchnorm_float32_predict_mode_equals_without_them():
     loss written without them."""
     c = 3
     ones, zeros = nd.ones((c,)), nd.zeros((c,))
-    with_ops = lambda w: nd.sin(nd.BatchNorm(nd.Dropout(conv(w), p=0.5), ones, zeros, zeros,
-                                             ones, fix_gamma=False, eps=1e-3)).sum()
+    with_ops = lambda w: nd.sin(
+        nd.BatchNorm(
+            nd.Dropout(conv(w), p=0.5), ones, zeros, zeros, ones, fix_gamma=False, eps=1e-3
+        )
+    ).sum()
     without = lambda w: nd.sin(conv(w) / np.sqrt(1 + 1e-3)).sum()
     runs = [F.hvp(with_ops, W, V, train_mode=False)[1].asnumpy() for _ in range(3)]
     for r in runs:

@@ -4,6 +4,7 @@ Oracles: central differences of stock first-order gradients (H v), central
 differences of the forward pass (J v), MXNet's own first-order autograd
 (gradients, u^T J), and the same quantity taken imperatively.
 """
+
 import numpy as np
 import pytest
 
@@ -38,8 +39,10 @@ def trainable(net):
 def stock_gradient(net, x, y, loss_fn, train_mode=True):
     with autograd.record(train_mode=train_mode):
         loss = loss_fn(net(x), y).mean()
-    return [g.asnumpy() for g in autograd.grad(loss, [p.data() for p in trainable(net)],
-                                                train_mode=train_mode)]
+    return [
+        g.asnumpy()
+        for g in autograd.grad(loss, [p.data() for p in trainable(net)], train_mode=train_mode)
+    ]
 
 
 def test_value_and_grad_equal_autograd():
@@ -59,8 +62,7 @@ def test_hvp_central_differences():
     params = trainable(net)
     rng = np.random.RandomState(2)
     vs = [rng.randn(*p.shape) for p in params]
-    hv = compiled.Loss(net, loss_fn).hvp(x, y, [nd.array(v, dtype=DT) for v in vs],
-                                         train_mode=True)
+    hv = compiled.Loss(net, loss_fn).hvp(x, y, [nd.array(v, dtype=DT) for v in vs], train_mode=True)
     base = [p.data().asnumpy().copy() for p in params]
 
     def gradient_at(step):
@@ -79,14 +81,16 @@ def test_hvp_predict_mode_batchnorm():
     """Predict mode: moving statistics, none of them updated; equal to the
     imperative H v in predict mode."""
     from mxnet_ho import functional
+
     net, x, y = mlp(batchnorm=True)
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     state = {p.name: p.data().asnumpy().copy() for p in net.collect_params().values()}
     params = [p.data() for p in trainable(net)]
     vs = [nd.array(np.random.RandomState(3).randn(*p.shape), dtype=DT) for p in params]
     got = compiled.Loss(net, loss_fn).hvp(x, y, vs)
-    _, want = functional.hvp(lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs),
-                             train_mode=False)
+    _, want = functional.hvp(
+        lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs), train_mode=False
+    )
     for a, b in zip(got, want):
         assert np.allclose(a.asnumpy(), b.asnumpy(), rtol=1e-10, atol=1e-13)
     for p in net.collect_params().values():
@@ -161,8 +165,9 @@ def test_hessian_central_differences():
             p.set_data(nd.array(b + s.reshape(b.shape), dtype=DT))
         return np.concatenate([g.ravel() for g in stock_gradient(net, x, y, loss_fn, False)])
 
-    want = np.stack([(gradient_at(eps * e) - gradient_at(-eps * e)) / (2 * eps)
-                     for e in np.eye(n)], axis=1)
+    want = np.stack(
+        [(gradient_at(eps * e) - gradient_at(-eps * e)) / (2 * eps) for e in np.eye(n)], axis=1
+    )
     for p, b in zip(params, base):
         p.set_data(nd.array(b, dtype=DT))
     assert np.allclose(got, want, rtol=1e-6, atol=1e-8)
@@ -174,9 +179,13 @@ def test_graph_wgan_gp_step_equals_imperative():
     parameter gradients of the same step taken imperatively."""
     mx.random.seed(5)
     critic = gluon.nn.HybridSequential()
-    critic.add(gluon.nn.Conv2D(3, 3, strides=2, padding=1), gluon.nn.LeakyReLU(0.2),
-               gluon.nn.Conv2D(4, 3, strides=2, padding=1), gluon.nn.Activation("tanh"),
-               gluon.nn.Dense(1))
+    critic.add(
+        gluon.nn.Conv2D(3, 3, strides=2, padding=1),
+        gluon.nn.LeakyReLU(0.2),
+        gluon.nn.Conv2D(4, 3, strides=2, padding=1),
+        gluon.nn.Activation("tanh"),
+        gluon.nn.Dense(1),
+    )
     critic.initialize(mx.init.Normal(0.3))
     critic.cast(DT)
     rng = np.random.RandomState(6)
@@ -188,8 +197,9 @@ def test_graph_wgan_gp_step_equals_imperative():
     e, r, f, inter = (mx.sym.var(n) for n in ("eps", "real", "fake", "inter"))
     (g,) = symbol.grad(mx.sym.sum(critic(inter)), [inter])
     norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.reshape(g, (4, -1))), axis=1))
-    loss = (mx.sym.mean(critic(f)) - mx.sym.mean(critic(r))
-            + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
+    loss = (
+        mx.sym.mean(critic(f)) - mx.sym.mean(critic(r)) + 10 * mx.sym.mean(mx.sym.square(norm - 1))
+    )
     step = mx.sym.Group([loss] + symbol.grad(loss, [p.name for p in params]))
     mixed = mx.sym.broadcast_add(mx.sym.broadcast_mul(e, r), mx.sym.broadcast_mul(1 - e, f))
     step = step(inter=mixed, real=r, fake=f)
@@ -227,8 +237,10 @@ def lstm_net():
     """A fused LSTM (2 layers, bidirectional) and a Dense head: its second-order
     graphs unroll the LSTM over the sequence length of the data they are run on."""
     net = gluon.nn.HybridSequential()
-    net.add(gluon.rnn.LSTM(3, num_layers=2, bidirectional=True, input_size=2),
-            gluon.nn.Dense(2, flatten=False, in_units=6))
+    net.add(
+        gluon.rnn.LSTM(3, num_layers=2, bidirectional=True, input_size=2),
+        gluon.nn.Dense(2, flatten=False, in_units=6),
+    )
     net.initialize(mx.init.Uniform(0.5))
     net.cast(DT)
     return net
@@ -237,6 +249,7 @@ def lstm_net():
 def test_hvp_through_fused_lstm_equals_imperative():
     """Each sequence length its own graph (mxnet_ho.symbol.grad with the shapes)."""
     from mxnet_ho import functional
+
     net = lstm_net()
     loss_fn = gluon.loss.L2Loss()
     rng = np.random.RandomState(6)
@@ -247,8 +260,12 @@ def test_hvp_through_fused_lstm_equals_imperative():
         params = [p.data() for p in trainable(net)]
         vs = [nd.array(rng.randn(*p.shape), dtype=DT) for p in params]
         got = f.hvp(x, y, vs)
-        _, want = functional.hvp(lambda *ps, x=x, y=y: loss_fn(net(x), y).mean(),
-                                 tuple(params), tuple(vs), train_mode=False)
+        _, want = functional.hvp(
+            lambda *ps, x=x, y=y: loss_fn(net(x), y).mean(),
+            tuple(params),
+            tuple(vs),
+            train_mode=False,
+        )
         for a, b in zip(got, want):
             assert np.allclose(a.asnumpy(), b.asnumpy(), rtol=1e-9, atol=1e-12)
 

@@ -7,6 +7,7 @@ The cases run in worker processes that report each case as it goes; a worker
 that dies (a segfault) fails the case it was running, by name, and a new
 worker takes the rest. All cases run once per session, in two workers.
 """
+
 import os
 import subprocess
 import sys
@@ -30,9 +31,13 @@ def _run_batch(names, _results=_results):
     failure); a crash fails its case."""
     pending = list(names)
     while pending:
-        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "composition_worker.py")]
-                                + pending, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                universal_newlines=True, cwd=HERE)
+        proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "composition_worker.py")] + pending,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+            cwd=HERE,
+        )
         stderr = []
         drain = threading.Thread(target=stderr.extend, args=(proc.stderr,))
         drain.start()
@@ -53,11 +58,14 @@ def _run_batch(names, _results=_results):
         if running is not None:
             tail = "".join(stderr[-5:]).strip()[-500:]
             _results[running] = "worker process died (exit status %d) running this case: %s" % (
-                rc, tail)
+                rc,
+                tail,
+            )
         elif rc != 0 and not all(n in _results for n in pending):
             for n in pending:
-                _results.setdefault(n, "worker failed to start (exit %d): %s" % (
-                    rc, "".join(stderr)[-500:]))
+                _results.setdefault(
+                    n, "worker failed to start (exit %d): %s" % (rc, "".join(stderr)[-500:])
+                )
         pending = [n for n in pending if n not in _results]
 
 

@@ -13,6 +13,7 @@ hybridized (its type inference expects float32), so cond is checked in float32:
 the hybridized derivatives against the imperative ones (a Python branch over
 ops the rule tests check), at orders 2 and 3.
 """
+
 import os
 import pickle
 import subprocess
@@ -31,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def rnn_loop(F, x, h0, w):
     """h_t = tanh(x_t w + h_{t-1}), emitting h_t * h_{t-1}: one datum, one state,
     one free variable (w, a remaining input of the loop body)."""
+
     def step(xt, states):
         h = F.tanh(F.dot(xt, w) + states[0])
         return h * states[0], [h]
@@ -41,6 +43,7 @@ def rnn_loop(F, x, h0, w):
 
 def two_streams(F, x, y, s, c):
     """Two data arrays, two states, two outputs per step."""
+
     def step(data, states):
         xt, yt = data
         a = F.sin(xt * states[0]) + yt
@@ -65,8 +68,9 @@ CASES = [
     Case("foreach_one_step", single_step, [(1, 5), (5,)]),
 ]
 
-test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = \
-    standard_tests(__file__, CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
+    __file__, CASES
+)
 
 # hybridize(): the loop is a node of the block's graph (the _CachedOp rule);
 # hybridize(inline_limit=1000): the block's ops are recorded one by one, the loop
@@ -86,16 +90,17 @@ def test_inlined(case):
 # -- cond ------------------------------------------------------------------------
 class Branchy(mx.gluon.HybridBlock):
     def hybrid_forward(self, F, x, y):
-        return F.contrib.cond(F.sum(x) > 0, lambda: F.sin(x) * y * y,
-                              lambda: F.cos(y) * x * x)
+        return F.contrib.cond(F.sum(x) > 0, lambda: F.sin(x) * y * y, lambda: F.cos(y) * x * x)
 
 
 def cond_derivatives(block, x, y, orders=(2, 3)):
     rng = np.random.RandomState(1)
     xs = [mx.nd.array(a, dtype="float32") for a in (x, y)]
     cotangent = mx.nd.array(rng.uniform(-1, 1, x.shape), dtype="float32")
-    directions = [[mx.nd.array(rng.uniform(-1, 1, a.shape), dtype="float32") for a in xs]
-                  for _ in range(max(orders))]
+    directions = [
+        [mx.nd.array(rng.uniform(-1, 1, a.shape), dtype="float32") for a in xs]
+        for _ in range(max(orders))
+    ]
     return {k: higher_order_grads(block, xs, k - 1, cotangent, directions) for k in orders}
 
 
@@ -113,16 +118,20 @@ def test_cond_hybridized_equals_imperative(sign, inline):
     for k in want:
         np.testing.assert_allclose(got[k][0], want[k][0], rtol=1e-5, err_msg="S_%d" % (k - 1))
         for i, (g, w) in enumerate(zip(got[k][1], want[k][1])):
-            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6,
-                                       err_msg="order %d, input %d" % (k, i))
+            np.testing.assert_allclose(
+                g, w, rtol=1e-5, atol=1e-6, err_msg="order %d, input %d" % (k, i)
+            )
 
 
 # -- while_loop: refused ------------------------------------------------------------
 class Counting(mx.gluon.HybridBlock):
     def hybrid_forward(self, F, x):
         outs, states = F.contrib.while_loop(
-            cond=lambda i, s: i < 3, func=lambda i, s: (s * s, [i + 1, F.sin(s)]),
-            loop_vars=[F.zeros((1,), dtype="float64"), x], max_iterations=5)
+            cond=lambda i, s: i < 3,
+            func=lambda i, s: (s * s, [i + 1, F.sin(s)]),
+            loop_vars=[F.zeros((1,), dtype="float64"), x],
+            max_iterations=5,
+        )
         return states[1]
 
 
@@ -166,9 +175,15 @@ def plain_gradients(block, xs):
 
 
 def test_inlined_first_order_bit_identical():
-    code = ("import pickle, sys; sys.path.insert(0, %r); import test_control_flow as t; "
-            "sys.stdout.buffer.write(pickle.dumps(t.first_order_of_inlined_blocks()))" % HERE)
-    stock = subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.PIPE,
-                           env=dict(os.environ, MXNET_HO_DISABLE="1")).stdout
+    code = (
+        "import pickle, sys; sys.path.insert(0, %r); import test_control_flow as t; "
+        "sys.stdout.buffer.write(pickle.dumps(t.first_order_of_inlined_blocks()))" % HERE
+    )
+    stock = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        stdout=subprocess.PIPE,
+        env=dict(os.environ, MXNET_HO_DISABLE="1"),
+    ).stdout
     with context():
         assert first_order_of_inlined_blocks() == pickle.loads(stock)

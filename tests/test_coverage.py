@@ -1,4 +1,5 @@
 """The coverage tool: stock vs patched closure orders, held against patches/."""
+
 import json
 import os
 import re
@@ -14,9 +15,13 @@ ISSUE_2_FAMILIES = ("elemwise_binary", "elemwise_binary_scalar", "reduce_sum")
 
 
 def run_tool(*args):
-    return subprocess.run([sys.executable, "-m", "mxnet_ho", "coverage"] + list(args),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "mxnet_ho", "coverage"] + list(args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        env=dict(os.environ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +75,21 @@ def test_reported_orders_hold_in_stock_and_patched_mxnet(data):
                 (g,) = mx.autograd.grad(g.sum(), [x], create_graph=True, retain_graph=True)
         print(g.asnumpy().tolist())
         """)
-    patched = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, universal_newlines=True)
+    patched = subprocess.run(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert patched.returncode == 0, patched.stderr
     assert patched.stdout.strip() == "[24.0, 24.0]"  # d^4/dx^4 x^4
-    stock = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, universal_newlines=True,
-                           env=dict(os.environ, MXNET_HO_DISABLE="1"))
+    stock = subprocess.run(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        env=dict(os.environ, MXNET_HO_DISABLE="1"),
+    )
     assert stock.returncode != 0
     assert "FGradient" in stock.stderr or "_backward_mul" in stock.stderr, stock.stderr
 
@@ -132,8 +145,12 @@ def test_unknown_family_is_a_clear_error():
 
 
 def test_main_job_demonstrates_fourth_order_and_penalty():
-    result = subprocess.run([sys.executable, "-m", "mxnet_ho"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, universal_newlines=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mxnet_ho"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "patch active: yes" in result.stdout
     assert "108, 108, 72, 24" in result.stdout

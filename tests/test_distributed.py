@@ -1,6 +1,7 @@
 """Second-order training data-parallel: several contexts with a Trainer, and the
 parameter-server kvstore (dist_sync, dist_async) on loopback, against one process
 on the whole batch; the distributed WGAN-GP example, and that it ends what it starts."""
+
 import os
 import signal
 import subprocess
@@ -30,8 +31,10 @@ def test_several_contexts_equal_one_context():
         for real, fake, eps in gp:
             parts = [gluon.utils.split_and_load(a, contexts) for a in (real, fake, eps)]
             with autograd.record():
-                losses = [W.gp_loss([p.data(c) for p in params.values()], r, f, e)
-                          for c, r, f, e in zip(contexts, *parts)]
+                losses = [
+                    W.gp_loss([p.data(c) for p in params.values()], r, f, e)
+                    for c, r, f, e in zip(contexts, *parts)
+                ]
             autograd.backward(losses)
             trainer.step(len(contexts))  # the kvstore sums the contexts' means
         return {k: p.data(contexts[0]).asnumpy() for k, p in params.items()}
@@ -78,14 +81,20 @@ def test_dist_async_converges(tmp_path):
 def start_example(out, *args):
     """The example's launcher in its own process group, its output in out/launcher.log."""
     with open(str(out / "launcher.log"), "w") as log:
-        return subprocess.Popen([sys.executable, EXAMPLE, "--out", str(out)] + list(args),
-                                env=process_env(out), cwd=os.path.dirname(EXAMPLE),
-                                start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, EXAMPLE, "--out", str(out)] + list(args),
+            env=process_env(out),
+            cwd=os.path.dirname(EXAMPLE),
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_example_trains_and_ends_its_processes(tmp_path):
-    launcher = start_example(tmp_path, "--steps", "2", "--critic-steps", "1", "--batch", "16",
-                             "--timeout", "60")
+    launcher = start_example(
+        tmp_path, "--steps", "2", "--critic-steps", "1", "--batch", "16", "--timeout", "60"
+    )
     try:
         launcher.wait(timeout=90)
     finally:

@@ -1,4 +1,5 @@
 """A plain `import mxnet` has higher-order gradients; MXNET_HO_DISABLE=1 restores stock."""
+
 import os
 import subprocess
 import sys
@@ -30,8 +31,13 @@ def run_python(code, **env):
     full_env = dict(os.environ)
     full_env.pop("MXNET_HO_DISABLE", None)
     full_env.update(env)
-    return subprocess.run([sys.executable, "-c", code], env=full_env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
 
 
 def test_plain_import_mxnet_activates():
@@ -43,8 +49,10 @@ def test_plain_import_mxnet_activates():
 def test_disable_restores_stock_error():
     result = run_python(ISSUE_10002, MXNET_HO_DISABLE="1")
     assert result.returncode != 0
-    assert ("Operator _backward_power_scalar is non-differentiable because it didn't register "
-            "FGradient attribute") in result.stderr
+    assert (
+        "Operator _backward_power_scalar is non-differentiable because it didn't register "
+        "FGradient attribute"
+    ) in result.stderr
 
 
 def test_python_startup_imports_nothing():
@@ -64,9 +72,9 @@ def test_issue_10002_in_process():
     x = nd.array([3.0])
     x.attach_grad()
     with autograd.record():
-        y = x ** 2
+        y = x**2
         y_grad = autograd.grad(y, x, create_graph=True, retain_graph=True)[0]
-        z = y_grad ** 2
+        z = y_grad**2
     z.backward()
     assert x.grad.asscalar() == 24.0  # d/dx (2x)^2 = 8x
 
@@ -84,26 +92,31 @@ def nth_derivatives(fn, x0, n):
 
 
 def test_x_to_the_4_to_order_4():
-    assert nth_derivatives(lambda x: x ** 4, 3.0, 4) == [108.0, 108.0, 72.0, 24.0]
+    assert nth_derivatives(lambda x: x**4, 3.0, 4) == [108.0, 108.0, 72.0, 24.0]
 
 
 TANH = np.tanh(0.7)
 # (name, function, x0, 4th derivative written out by hand)
 FOURTH_DERIVATIVES = [
     ("exp(2x)", lambda x: nd.exp(2 * x), 0.3, 16 * np.exp(0.6)),
-    ("log(x)", lambda x: nd.log(x), 1.7, -6 / 1.7 ** 4),
+    ("log(x)", lambda x: nd.log(x), 1.7, -6 / 1.7**4),
     ("sin(x)", lambda x: nd.sin(x), 0.4, np.sin(0.4)),
-    ("tanh(x)", lambda x: nd.tanh(x), 0.7, 8 * TANH * (1 - TANH ** 2) * (2 - 3 * TANH ** 2)),
-    ("1/x", lambda x: 1 / x, 1.3, 24 / 1.3 ** 5),
-    ("x**2.5", lambda x: x ** 2.5, 1.6, 2.5 * 1.5 * 0.5 * -0.5 * 1.6 ** -1.5),
+    ("tanh(x)", lambda x: nd.tanh(x), 0.7, 8 * TANH * (1 - TANH**2) * (2 - 3 * TANH**2)),
+    ("1/x", lambda x: 1 / x, 1.3, 24 / 1.3**5),
+    ("x**2.5", lambda x: x**2.5, 1.6, 2.5 * 1.5 * 0.5 * -0.5 * 1.6**-1.5),
     ("exp(x)*sin(x)", lambda x: nd.exp(x) * nd.sin(x), 0.9, -4 * np.exp(0.9) * np.sin(0.9)),
-    ("x/(1+x^2)", lambda x: x / (1 + x ** 2), 0.5,
-     24 * 0.5 * (0.5 ** 4 - 10 * 0.5 ** 2 + 5) / (1 + 0.5 ** 2) ** 5),
+    (
+        "x/(1+x^2)",
+        lambda x: x / (1 + x**2),
+        0.5,
+        24 * 0.5 * (0.5**4 - 10 * 0.5**2 + 5) / (1 + 0.5**2) ** 5,
+    ),
 ]
 
 
-@pytest.mark.parametrize("name,fn,x0,expected", FOURTH_DERIVATIVES,
-                         ids=[c[0] for c in FOURTH_DERIVATIVES])
+@pytest.mark.parametrize(
+    "name,fn,x0,expected", FOURTH_DERIVATIVES, ids=[c[0] for c in FOURTH_DERIVATIVES]
+)
 def test_fourth_derivative_matches_closed_form(name, fn, x0, expected):
     assert nth_derivatives(fn, x0, 4)[3] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
@@ -113,8 +126,11 @@ def test_composition_to_order_4_by_finite_differences():
     x = rng.uniform(0.5, 1.5, (2, 3))
     y = rng.uniform(0.5, 1.5, (1, 3))
     check_higher_order_grad(
-        lambda a, b: nd.tanh(nd.exp(a) / (1 + b ** 2)) * nd.log(a) - nd.sin(a * b) ** 2,
-        [x, y], order=4, rtol=1e-4)
+        lambda a, b: nd.tanh(nd.exp(a) / (1 + b**2)) * nd.log(a) - nd.sin(a * b) ** 2,
+        [x, y],
+        order=4,
+        rtol=1e-4,
+    )
 
 
 def test_hybridized_block_to_order_3():

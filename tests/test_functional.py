@@ -1,4 +1,5 @@
 """mxnet_ho.functional against float64 central differences (and PyTorch when present)."""
+
 import numpy as np
 import pytest
 
@@ -24,8 +25,8 @@ def np_f_scalar(a, b):
 def np_grad_f_scalar(a, b):
     """The gradient of np_f_scalar, written out by hand."""
     s = 1 + a.sum()
-    ga = np.cos(a) * (a * b) ** 2 + 2 * np.sin(a) * a * b ** 2 - np.exp(b).sum() / s ** 2
-    gb = (2 * np.sin(a) * a ** 2 * b).sum(axis=0, keepdims=True) + np.exp(b) / s
+    ga = np.cos(a) * (a * b) ** 2 + 2 * np.sin(a) * a * b**2 - np.exp(b).sum() / s**2
+    gb = (2 * np.sin(a) * a**2 * b).sum(axis=0, keepdims=True) + np.exp(b) / s
     return ga, gb
 
 
@@ -122,10 +123,10 @@ def test_vhp():
     for j in range(v_flat.size):
         e = np.zeros_like(v_flat)
         e[j] = 1.0
-        column = _hessian_products((e[:A.size].reshape(A.shape), e[A.size:].reshape(B.shape)))
+        column = _hessian_products((e[: A.size].reshape(A.shape), e[A.size :].reshape(B.shape)))
         expected[j] = v_flat @ np.concatenate([c.ravel() for c in column])
-    np.testing.assert_allclose(wa.asnumpy().ravel(), expected[:A.size], rtol=1e-6)
-    np.testing.assert_allclose(wb.asnumpy().ravel(), expected[A.size:], rtol=1e-6)
+    np.testing.assert_allclose(wa.asnumpy().ravel(), expected[: A.size], rtol=1e-6)
+    np.testing.assert_allclose(wb.asnumpy().ravel(), expected[A.size :], rtol=1e-6)
 
 
 def test_jacobian_shapes_and_values():
@@ -136,32 +137,35 @@ def test_jacobian_shapes_and_values():
         np.testing.assert_allclose(J.asnumpy()[idx], expected, rtol=1e-6, atol=1e-9)
     nested = F.jacobian(lambda a, b: (nd.broadcast_mul(a, b), b * 2), (arr(A), arr(B)))
     assert [[j.shape for j in row] for row in nested] == [
-        [(2, 3, 2, 3), (2, 3, 1, 3)], [(1, 3, 2, 3), (1, 3, 1, 3)]]
+        [(2, 3, 2, 3), (2, 3, 1, 3)],
+        [(1, 3, 2, 3), (1, 3, 1, 3)],
+    ]
 
 
 def test_hessian_is_symmetric_and_matches_differences():
-    H = F.hessian(lambda a: (nd.sin(a) * a ** 3).sum(), arr(A)).asnumpy().reshape(6, 6)
+    H = F.hessian(lambda a: (nd.sin(a) * a**3).sum(), arr(A)).asnumpy().reshape(6, 6)
     np.testing.assert_allclose(H, H.T, rtol=1e-12)
     x = A.ravel()
-    expected = np.diag(-np.sin(x) * x ** 3 + 6 * np.cos(x) * x ** 2 + 6 * np.sin(x) * x)
+    expected = np.diag(-np.sin(x) * x**3 + 6 * np.cos(x) * x**2 + 6 * np.sin(x) * x)
     np.testing.assert_allclose(H, expected, rtol=1e-10, atol=1e-12)
 
 
 def test_unreachable_input_gets_zeros():
-    ga, gb = F.grad(lambda a, b: (a ** 2).sum(), (arr(A), arr(B)))
+    ga, gb = F.grad(lambda a, b: (a**2).sum(), (arr(A), arr(B)))
     assert (gb.asnumpy() == 0).all()
     np.testing.assert_allclose(ga.asnumpy(), 2 * A)
 
 
 def test_create_graph_allows_further_differentiation():
     from mxnet import autograd
+
     x = arr(A)
     x.attach_grad()
     with autograd.record():
-        g = F.grad(lambda a: (a ** 4).sum(), x, create_graph=True)
-        s = (g ** 2).sum()
+        g = F.grad(lambda a: (a**4).sum(), x, create_graph=True)
+        s = (g**2).sum()
     s.backward()
-    np.testing.assert_allclose(x.grad.asnumpy(), 2 * (4 * A ** 3) * 12 * A ** 2, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * (4 * A**3) * 12 * A**2, rtol=1e-12)
 
 
 def test_bad_arguments_are_clear_errors():
@@ -207,9 +211,14 @@ def test_against_pytorch_when_installed():
 # -- train_mode (issue 10, item 3) and argument kinds (item 4) ------------------
 def _dropout_bn_net():
     import mxnet as mx
+
     net = mx.gluon.nn.HybridSequential()
-    net.add(mx.gluon.nn.Dense(5, activation="tanh"), mx.gluon.nn.Dropout(0.5),
-            mx.gluon.nn.BatchNorm(), mx.gluon.nn.Dense(1))
+    net.add(
+        mx.gluon.nn.Dense(5, activation="tanh"),
+        mx.gluon.nn.Dropout(0.5),
+        mx.gluon.nn.BatchNorm(),
+        mx.gluon.nn.Dense(1),
+    )
     net.initialize(mx.init.Uniform(0.5))
     net.cast("float64")
     x = arr(np.random.RandomState(1).uniform(-1, 1, (4, 3)))
@@ -226,8 +235,14 @@ def test_hvp_in_predict_mode_is_deterministic_keeps_statistics_and_matches_diffe
     before = [p.data().asnumpy().copy() for p in stats]
 
     def loss(weight):
-        return (net[3](net[2](net[1](nd.tanh(nd.FullyConnected(
-            x, weight, net[0].bias.data(), num_hidden=5))))) ** 2).sum()
+        return (
+            net[3](
+                net[2](
+                    net[1](nd.tanh(nd.FullyConnected(x, weight, net[0].bias.data(), num_hidden=5)))
+                )
+            )
+            ** 2
+        ).sum()
 
     v = arr(np.random.RandomState(3).uniform(-1, 1, w.shape))
     results = [F.hvp(loss, w.copy(), v, train_mode=False)[1].asnumpy() for _ in range(3)]
@@ -235,14 +250,17 @@ def test_hvp_in_predict_mode_is_deterministic_keeps_statistics_and_matches_diffe
         np.testing.assert_array_equal(r, results[0])
     for p, b in zip(stats, before):
         np.testing.assert_array_equal(p.data().asnumpy(), b)
+
     # finite differences of the predict-mode gradient along v
     def g_at(weight):
         return F.grad(loss, weight, train_mode=False).asnumpy()
+
     numeric = (g_at(w + 1e-6 * v) - g_at(w - 1e-6 * v)) / 2e-6
     np.testing.assert_allclose(results[0], numeric, rtol=1e-6, atol=1e-9)
     # and the gradient itself against differences of the predict-mode loss
     u = arr(np.random.RandomState(4).uniform(-1, 1, w.shape))
     from mxnet import autograd
+
     with autograd.predict_mode():
         fd = (loss(w + 1e-6 * u).asscalar() - loss(w - 1e-6 * u).asscalar()) / 2e-6
     np.testing.assert_allclose((g_at(w) * u.asnumpy()).sum(), fd, rtol=1e-6)
@@ -260,14 +278,18 @@ def test_training_mode_default_uses_batch_statistics():
 @pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp", "grad", "jacobian", "hessian"])
 def test_every_function_takes_train_mode(name):
     import inspect
+
     assert inspect.signature(getattr(F, name)).parameters["train_mode"].default is True
 
 
 def test_float16_inputs_follow_float64():
     x64 = np.array([0.3, -0.7, 1.1])
     f = lambda a: (nd.sin(a) * a * a).sum()
-    for fn in (lambda x: F.hvp(f, x, x)[1], lambda x: F.jvp(nd.tanh, x, x)[1],
-               lambda x: F.jacobian(nd.tanh, x)):
+    for fn in (
+        lambda x: F.hvp(f, x, x)[1],
+        lambda x: F.jvp(nd.tanh, x, x)[1],
+        lambda x: F.jacobian(nd.tanh, x),
+    ):
         lo = fn(nd.array(x64, dtype="float16"))
         assert lo.dtype == np.float16
         np.testing.assert_allclose(lo.asnumpy(), fn(arr(x64)).asnumpy(), rtol=1e-2, atol=1e-2)
@@ -275,7 +297,7 @@ def test_float16_inputs_follow_float64():
 
 def test_v_of_another_dtype_is_cast_to_its_input():
     x = arr([0.3, -0.7, 1.1])
-    f = lambda a: (a ** 3).sum()
+    f = lambda a: (a**3).sum()
     hv = F.hvp(f, x, nd.array([1, 2, 3], dtype="float32"))[1]
     assert hv.dtype == np.float64
     np.testing.assert_allclose(hv.asnumpy(), 6 * x.asnumpy() * [1, 2, 3])
@@ -291,6 +313,7 @@ def test_v_of_a_wrong_shape_names_the_argument():
 @pytest.fixture
 def np_semantics():
     from mxnet import npx
+
     npx.set_np()
     yield
     npx.reset_np()
@@ -298,6 +321,7 @@ def np_semantics():
 
 def test_np_arrays_under_np_semantics(np_semantics):
     import mxnet as mx
+
     x = mx.np.array([0.3, -0.7, 1.1], dtype="float64")
     v = mx.np.array([1.0, 2.0, 3.0], dtype="float64")
     out, hv = F.hvp(lambda a: (mx.np.sin(a) * a).sum(), x, v)
@@ -314,6 +338,7 @@ def test_np_arrays_under_np_semantics(np_semantics):
 
 def test_size_zero_outputs(np_semantics):
     import mxnet as mx
+
     x = mx.np.array([1.0, 2.0, 3.0], dtype="float64")
     J = F.jacobian(lambda a: (a[:0] * 2, a * a), x)
     assert J[0].shape == (0, 3) and J[1].shape == (3, 3)

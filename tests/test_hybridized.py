@@ -8,6 +8,7 @@ central differences by the rule tests; one case here checks an HVP against
 central differences of stock first-order gradients as well. Each case runs in
 its own process, so a crash fails that case by name.
 """
+
 import os
 import subprocess
 import sys
@@ -27,29 +28,53 @@ RTOL = 1e-10
 def run_isolated(case, *args):
     """Runs `case(*args)` of this module in a fresh interpreter."""
     code = "import sys; sys.path.insert(0, %r); import test_hybridized as t; t.%s(*%r)" % (
-        HERE, case, args)
-    result = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+        HERE,
+        case,
+        args,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=600,
+    )
     assert result.returncode == 0, "%s%r exited with %d:\n%s" % (
-        case, args, result.returncode, result.stdout[-4000:])
+        case,
+        args,
+        result.returncode,
+        result.stdout[-4000:],
+    )
 
 
 # --- networks -------------------------------------------------------------------
 
+
 def mlp():
     from mxnet import gluon
+
     net = gluon.nn.HybridSequential()
-    net.add(gluon.nn.Dense(6, activation="tanh"), gluon.nn.Dense(5, activation="sigmoid"),
-            gluon.nn.Dense(1))
+    net.add(
+        gluon.nn.Dense(6, activation="tanh"),
+        gluon.nn.Dense(5, activation="sigmoid"),
+        gluon.nn.Dense(1),
+    )
     return net, (4, 3)
 
 
 def cnn(dropout=False):
     from mxnet import gluon
+
     net = gluon.nn.HybridSequential()
-    net.add(gluon.nn.Conv2D(3, 3, padding=1), gluon.nn.BatchNorm(),
-            gluon.nn.Activation("tanh"), gluon.nn.MaxPool2D(2), gluon.nn.Conv2D(2, 3),
-            gluon.nn.LeakyReLU(0.1), gluon.nn.Flatten())
+    net.add(
+        gluon.nn.Conv2D(3, 3, padding=1),
+        gluon.nn.BatchNorm(),
+        gluon.nn.Activation("tanh"),
+        gluon.nn.MaxPool2D(2),
+        gluon.nn.Conv2D(2, 3),
+        gluon.nn.LeakyReLU(0.1),
+        gluon.nn.Flatten(),
+    )
     if dropout:
         net.add(gluon.nn.Dropout(0.5))
     net.add(gluon.nn.Dense(1))
@@ -84,6 +109,7 @@ NETWORKS = {"mlp": mlp, "cnn": cnn, "cnn_dropout": cnn_dropout, "residual": Resi
 
 def build(name, seed=0):
     import mxnet as mx
+
     mx.random.seed(seed)
     np.random.seed(seed)
     net, shape = NETWORKS[name]()
@@ -117,6 +143,7 @@ def wrap(net, name, how, hybridize):
     structure run imperatively."""
     import mxnet as mx
     from mxnet import gluon
+
     if how in FLAGS:
         if hybridize:
             net.hybridize(**FLAGS[how])
@@ -128,8 +155,9 @@ def wrap(net, name, how, hybridize):
         net(build(name)[1])
         prefix = os.path.join(os.environ["HYBRID_TMP"], name)
         net.export(prefix)
-        block = gluon.SymbolBlock.imports(prefix + "-symbol.json", ["data"],
-                                          prefix + "-0000.params")
+        block = gluon.SymbolBlock.imports(
+            prefix + "-symbol.json", ["data"], prefix + "-0000.params"
+        )
         block.cast("float64")
         return block
     if how == "nested":
@@ -143,14 +171,17 @@ def wrap(net, name, how, hybridize):
 
 # --- the quantities ---------------------------------------------------------------
 
+
 def gradient_penalty_grads(net, x, train):
     """d/dweights of mean((|d net(x) / dx| - 1)^2)."""
     from mxnet import autograd
+
     x = x.copy()
     x.attach_grad()
     with autograd.record(train_mode=train):
-        (g,) = autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True,
-                             train_mode=train)
+        (g,) = autograd.grad(
+            net(x).sum(), [x], create_graph=True, retain_graph=True, train_mode=train
+        )
         penalty = ((g * g).reshape((g.shape[0], -1)).sum(axis=1).sqrt() - 1).square().mean()
     penalty.backward(train_mode=train)
     return grads_of(net)
@@ -159,6 +190,7 @@ def gradient_penalty_grads(net, x, train):
 def hvp(net, x, train, vs):
     """H v of sum(net(x)^2) w.r.t. the weights."""
     from mxnet import autograd
+
     ws = [p.data() for p in params_of(net)]
     with autograd.record(train_mode=train):
         loss = (net(x) ** 2).sum()
@@ -171,13 +203,16 @@ def hvp(net, x, train, vs):
 def third_order(net, x, train, u, w):
     """d/dx <w, d/dx <u, d/dx sum(net(x))>>."""
     from mxnet import autograd
+
     x = x.copy()
     x.attach_grad()
     with autograd.record(train_mode=train):
-        (g1,) = autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True,
-                              train_mode=train)
-        (g2,) = autograd.grad((g1 * u).sum(), [x], create_graph=True, retain_graph=True,
-                              train_mode=train)
+        (g1,) = autograd.grad(
+            net(x).sum(), [x], create_graph=True, retain_graph=True, train_mode=train
+        )
+        (g2,) = autograd.grad(
+            (g1 * u).sum(), [x], create_graph=True, retain_graph=True, train_mode=train
+        )
         top = (g2 * w).sum()
     top.backward(train_mode=train)
     return {"x": x.grad.asnumpy().copy()}
@@ -194,6 +229,7 @@ def assert_close(got, want, what):
 
 def quantity(kind, net, x, train):
     import mxnet as mx
+
     mx.random.seed(5)  # Dropout draws the same masks in every run of a case
     rng = np.random.RandomState(1)
     net.collect_params().zero_grad()  # a weight the quantity does not reach: 0
@@ -209,9 +245,11 @@ def quantity(kind, net, x, train):
 
 # --- cases (each run in its own process) ---------------------------------------------
 
+
 def first_order_state(net, x, train):
     """The parameters and moving statistics after one first-order step."""
     from mxnet import autograd
+
     with autograd.record(train_mode=train):
         loss = net(x).sum()
     loss.backward(train_mode=train)
@@ -271,6 +309,7 @@ def case_hvp_central_differences():
     first-order gradients (which do not pass through mxnet-ho's rules)."""
     import mxnet as mx
     from mxnet import autograd
+
     net, x = build("mlp")
     net.hybridize(static_alloc=True)
     rng = np.random.RandomState(3)
@@ -301,6 +340,7 @@ def test_hvp_central_differences():
 def assert_second_order_refused(net, x, *words):
     """A penalty's second order through `net` raises MXNet's error with `words`."""
     import mxnet as mx
+
     x.attach_grad()
     try:
         with mx.autograd.record():
@@ -321,6 +361,7 @@ def case_dropout_mask_torch(how):
     import mxnet as mx
     import torch
     from mxnet import autograd, gluon
+
     mx.random.seed(2)
     net = gluon.nn.HybridSequential()
     net.add(gluon.nn.Dense(6, activation="tanh", in_units=4), gluon.nn.Dropout(0.5))
@@ -333,10 +374,12 @@ def case_dropout_mask_torch(how):
     x.attach_grad()
     with autograd.record():
         y = net(x)
-        (g,) = autograd.grad((y * mx.nd.array(c, dtype="float64")).sum(), [x],
-                             create_graph=True, retain_graph=True)
-        (g2,) = autograd.grad((g * mx.nd.array(u, dtype="float64")).sum(), [x],
-                              create_graph=True, retain_graph=True)
+        (g,) = autograd.grad(
+            (y * mx.nd.array(c, dtype="float64")).sum(), [x], create_graph=True, retain_graph=True
+        )
+        (g2,) = autograd.grad(
+            (g * mx.nd.array(u, dtype="float64")).sum(), [x], create_graph=True, retain_graph=True
+        )
         penalty = (g * g).sum() + (g2 * g2).sum()
     penalty.backward()
     weight, bias = (p.data().asnumpy() for p in net.collect_params().values())
@@ -363,13 +406,17 @@ def case_dropout_numpy_interface():
     arrays, and its gradient penalty equals the imperative one (same seed)."""
     import mxnet as mx
     from mxnet import autograd, gluon, npx
+
     npx.set_np()
 
     def penalty_grads(hybridize):
         mx.random.seed(4)
         net = gluon.nn.HybridSequential()
-        net.add(gluon.nn.Dense(5, activation="tanh", in_units=3), gluon.nn.Dropout(0.5),
-                gluon.nn.Dense(1, in_units=5))
+        net.add(
+            gluon.nn.Dense(5, activation="tanh", in_units=3),
+            gluon.nn.Dropout(0.5),
+            gluon.nn.Dense(1, in_units=5),
+        )
         net.initialize(mx.init.Xavier())
         net.cast("float64")
         if hybridize:
@@ -403,8 +450,7 @@ class Noisy:
         class Block(gluon.HybridBlock):
             def hybrid_forward(self, F, x):
                 if of_arrays:
-                    s = F.random.uniform(low=F.zeros_like(x), high=F.ones_like(x),
-                                         dtype="float64")
+                    s = F.random.uniform(low=F.zeros_like(x), high=F.ones_like(x), dtype="float64")
                 else:
                     s = F.random.uniform(shape=(3,), dtype="float64")
                 return F.tanh(x * s) * 2
@@ -416,6 +462,7 @@ def case_sampler_reused():
     """The samples the forward drew are constants of every order: the third
     derivative of y = 2 tanh(x s) in x is 2 s^3 tanh''(x s), with s read off y."""
     import mxnet as mx
+
     net = Noisy.build(of_arrays=False)
     net.hybridize()
     x = mx.nd.array([0.3, -0.7, 1.1], dtype="float64")
@@ -427,7 +474,7 @@ def case_sampler_reused():
     g2.backward()
     s = np.arctanh(y.asnumpy() / 2) / x.asnumpy()
     t = np.tanh(x.asnumpy() * s)
-    want = 2 * s ** 3 * (-2 + 8 * t ** 2 - 6 * t ** 4)  # tanh'' = -2 + 8 t^2 - 6 t^4
+    want = 2 * s**3 * (-2 + 8 * t**2 - 6 * t**4)  # tanh'' = -2 + 8 t^2 - 6 t^4
     assert_close([x.grad.asnumpy()], [want], "sampler third order")
 
 
@@ -439,6 +486,7 @@ def case_sampler_of_arrays_refused():
     """A sampler reading arrays would draw again when recomputed: a clear error
     naming it; the block still trains to first order afterwards."""
     import mxnet as mx
+
     net = Noisy.build(of_arrays=True)
     net.hybridize()
     x = mx.nd.ones((3,), dtype="float64")
@@ -484,7 +532,8 @@ def test_op_without_inputs_gets_no_gradient():
     from mxnet_ho.test_utils import check_higher_order_grad
 
     block = mx.gluon.nn.HybridLambda(
-        lambda F, x: F.tanh(x) * (x + F.zeros(shape=(2, 3), dtype="float64")))
+        lambda F, x: F.tanh(x) * (x + F.zeros(shape=(2, 3), dtype="float64"))
+    )
     block.hybridize()
     x = np.random.RandomState(0).uniform(-1, 1, (2, 3))
     check_higher_order_grad(block, [x], order=3)

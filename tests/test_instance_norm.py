@@ -6,6 +6,7 @@ InstanceNorm(x, gamma, beta) is also GroupNorm with one group per channel, so
 its derivatives are compared, at a float32 tolerance, with those of GroupNorm
 in float64 (which tests/nn/test_group_norm.py checks against finite differences).
 """
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -30,9 +31,15 @@ def group_norm(F, x, gamma, beta, **attrs):
 
 
 def case(name, shape, constants=(), **attrs):
-    return Case(name, lambda F, *a: instance_norm(F, *a, **attrs),
-                [shape, shape[1:2], shape[1:2]], constants=constants, **RANGES, **FLOAT32,
-                float32="the case computes InstanceNorm in float32 itself, casting around it")
+    return Case(
+        name,
+        lambda F, *a: instance_norm(F, *a, **attrs),
+        [shape, shape[1:2], shape[1:2]],
+        constants=constants,
+        **RANGES,
+        **FLOAT32,
+        float32="the case computes InstanceNorm in float32 itself, casting around it",
+    )
 
 
 CASES = [
@@ -44,23 +51,27 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)
 
 
 @pytest.mark.parametrize("shape,eps", [((2, 3, 3), 1e-3), ((2, 2, 2, 2), 0.1)])
 def test_matches_group_norm(shape, eps):
     rng = np.random.RandomState(1)
-    inputs = [mx.nd.array(rng.uniform(lo, hi, s), dtype="float64")
-              for s, lo, hi in zip([shape, shape[1:2], shape[1:2]], RANGES["low"], RANGES["high"])]
+    inputs = [
+        mx.nd.array(rng.uniform(lo, hi, s), dtype="float64")
+        for s, lo, hi in zip([shape, shape[1:2], shape[1:2]], RANGES["low"], RANGES["high"])
+    ]
     rand = lambda a: mx.nd.array(rng.uniform(-1, 1, a.shape), dtype="float64")
     cotangent = rand(inputs[0])
     directions = [[rand(x) for x in inputs] for _ in range(2)]
     for k in (1, 2):  # the 2nd and 3rd derivatives, contracted
-        ours = higher_order_grads(lambda *a: instance_norm(mx.nd, *a, eps=eps), inputs, k,
-                                  cotangent, directions)
-        reference = higher_order_grads(lambda *a: group_norm(mx.nd, *a, eps=eps), inputs, k,
-                                       cotangent, directions)
+        ours = higher_order_grads(
+            lambda *a: instance_norm(mx.nd, *a, eps=eps), inputs, k, cotangent, directions
+        )
+        reference = higher_order_grads(
+            lambda *a: group_norm(mx.nd, *a, eps=eps), inputs, k, cotangent, directions
+        )
         assert np.allclose(ours[0], reference[0], rtol=1e-4, atol=1e-5)
         for a, b in zip(ours[1], reference[1]):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-

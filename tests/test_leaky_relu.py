@@ -16,6 +16,7 @@ replaced (the one documented change to a first-order result), so selu is
 checked like the others, at both signs, and its first order against the closed
 form. rrelu keeps the stock kernel: its rule is checked against finite
 differences of the stock first derivative itself."""
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -32,42 +33,102 @@ def signed(x, s):
 
 
 CASES = [
-    Case("leaky", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="leaky") * x,
-         [(2, 5), (2, 5)], **PIECEWISE),
-    Case("leaky_slope", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="leaky",
-                                                    slope=0.1) ** 2, [(3, 3), (3, 3)], **PIECEWISE),
-    Case("prelu_channel", lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma,
-                                                             act_type="prelu") * x,
-         [(2, 5), (2, 5), (5,)], (0.5, 0, 0.1), (1.5, 2, 0.6), integers=(1,), constants=(1,),
-         eps=0.2),
-    Case("prelu_channel_3d", lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma,
-                                                                act_type="prelu") ** 2,
-         [(2, 3, 2), (2, 3, 2), (3,)], (0.5, 0, 0.1), (1.5, 2, 0.6), integers=(1,),
-         constants=(1,), eps=0.2),
-    Case("prelu_scalar", lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma,
-                                                            act_type="prelu") ** 2,
-         [(3, 2, 2), (3, 2, 2), (1,)], (0.5, 0, 0.1), (1.5, 2, 0.6), integers=(1,),
-         constants=(1,), eps=0.2),
-    Case("prelu_full", lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma,
-                                                          act_type="prelu") ** 2,
-         [(2, 3), (2, 3), (2, 3)], (0.5, 0, 0.1), (1.5, 2, 0.6), integers=(1,), constants=(1,),
-         eps=0.2),
-    Case("elu", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="elu"), [(2, 5), (2, 5)],
-         **SIGNED),
-    Case("elu_slope", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="elu", slope=0.5) * x,
-         [(3, 3), (3, 3)], **SIGNED),
-    Case("selu", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="selu") ** 2,
-         [(2, 3), (2, 3)], **SIGNED),
-    Case("selu_times_x", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="selu") * x,
-         [(3, 1, 2), (3, 1, 2)], **SIGNED),
-    Case("gelu", lambda F, x: F.LeakyReLU(x, act_type="gelu"), [(2, 5)], -2.0, 2.0,
-         eps=1e-2, rtol=5e-4, atol=1e-6),
-    Case("rrelu_inference_positive", lambda F, x: rrelu(F, x) ** 2, [(2, 3)], 0.5, 1.5,
-         hybridize=False),
+    Case(
+        "leaky",
+        lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="leaky") * x,
+        [(2, 5), (2, 5)],
+        **PIECEWISE,
+    ),
+    Case(
+        "leaky_slope",
+        lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="leaky", slope=0.1) ** 2,
+        [(3, 3), (3, 3)],
+        **PIECEWISE,
+    ),
+    Case(
+        "prelu_channel",
+        lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma, act_type="prelu") * x,
+        [(2, 5), (2, 5), (5,)],
+        (0.5, 0, 0.1),
+        (1.5, 2, 0.6),
+        integers=(1,),
+        constants=(1,),
+        eps=0.2,
+    ),
+    Case(
+        "prelu_channel_3d",
+        lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma, act_type="prelu") ** 2,
+        [(2, 3, 2), (2, 3, 2), (3,)],
+        (0.5, 0, 0.1),
+        (1.5, 2, 0.6),
+        integers=(1,),
+        constants=(1,),
+        eps=0.2,
+    ),
+    Case(
+        "prelu_scalar",
+        lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma, act_type="prelu") ** 2,
+        [(3, 2, 2), (3, 2, 2), (1,)],
+        (0.5, 0, 0.1),
+        (1.5, 2, 0.6),
+        integers=(1,),
+        constants=(1,),
+        eps=0.2,
+    ),
+    Case(
+        "prelu_full",
+        lambda F, x, s, gamma: F.LeakyReLU(signed(x, s), gamma, act_type="prelu") ** 2,
+        [(2, 3), (2, 3), (2, 3)],
+        (0.5, 0, 0.1),
+        (1.5, 2, 0.6),
+        integers=(1,),
+        constants=(1,),
+        eps=0.2,
+    ),
+    Case(
+        "elu", lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="elu"), [(2, 5), (2, 5)], **SIGNED
+    ),
+    Case(
+        "elu_slope",
+        lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="elu", slope=0.5) * x,
+        [(3, 3), (3, 3)],
+        **SIGNED,
+    ),
+    Case(
+        "selu",
+        lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="selu") ** 2,
+        [(2, 3), (2, 3)],
+        **SIGNED,
+    ),
+    Case(
+        "selu_times_x",
+        lambda F, x, s: F.LeakyReLU(signed(x, s), act_type="selu") * x,
+        [(3, 1, 2), (3, 1, 2)],
+        **SIGNED,
+    ),
+    Case(
+        "gelu",
+        lambda F, x: F.LeakyReLU(x, act_type="gelu"),
+        [(2, 5)],
+        -2.0,
+        2.0,
+        eps=1e-2,
+        rtol=5e-4,
+        atol=1e-6,
+    ),
+    Case(
+        "rrelu_inference_positive",
+        lambda F, x: rrelu(F, x) ** 2,
+        [(2, 3)],
+        0.5,
+        1.5,
+        hybridize=False,
+    ),
 ]
 # selu's first order is the documented exception: stock's is wrong for x < 0.
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES, first_order_cases=[c for c in CASES if not c.name.startswith("selu")])
+    __file__, CASES, first_order_cases=[c for c in CASES if not c.name.startswith("selu")]
+)
 
 
 def rrelu(F, x):
@@ -80,6 +141,7 @@ def rrelu(F, x):
 def stock_gradient(fn, seed=1):
     """x -> d/dx <fn(x), w> for a fixed w, through the stock first-order kernel,
     differentiable further when recorded."""
+
     def grad_fn(x):
         w = mx.nd.array(np.random.RandomState(seed).uniform(-1, 1, x.shape), dtype="float64")
         if not mx.autograd.is_recording():
@@ -88,9 +150,9 @@ def stock_gradient(fn, seed=1):
             with mx.autograd.record():
                 y = fn(x)
             return mx.autograd.grad(y, [x], head_grads=[w])[0]
-        (g,) = mx.autograd.grad(fn(x), [x], head_grads=[w], create_graph=True,
-                                retain_graph=True)
+        (g,) = mx.autograd.grad(fn(x), [x], head_grads=[w], create_graph=True, retain_graph=True)
         return g
+
     return grad_fn
 
 
@@ -102,8 +164,13 @@ def second_derivative(fn, x, w, v):
     x = mx.nd.array(x, dtype="float64")
     x.attach_grad()
     with mx.autograd.record():
-        (g,) = mx.autograd.grad(fn(x), [x], head_grads=[mx.nd.array(w, dtype="float64")],
-                                create_graph=True, retain_graph=True)
+        (g,) = mx.autograd.grad(
+            fn(x),
+            [x],
+            head_grads=[mx.nd.array(w, dtype="float64")],
+            create_graph=True,
+            retain_graph=True,
+        )
     g.backward(mx.nd.array(v, dtype="float64"))
     return x.grad.asnumpy()
 
@@ -140,11 +207,16 @@ def test_selu_derivatives_match_torch():
     xs = mx.nd.array(x, dtype="float64")
     xs.attach_grad()
     with mx.autograd.record():
-        (g,) = mx.autograd.grad(mx.nd.LeakyReLU(xs, act_type="selu"), [xs],
-                                head_grads=[mx.nd.array(w, dtype="float64")],
-                                create_graph=True, retain_graph=True)
-        (g2,) = mx.autograd.grad(g, [xs], head_grads=[mx.nd.ones_like(g)],
-                                 create_graph=True, retain_graph=True)
+        (g,) = mx.autograd.grad(
+            mx.nd.LeakyReLU(xs, act_type="selu"),
+            [xs],
+            head_grads=[mx.nd.array(w, dtype="float64")],
+            create_graph=True,
+            retain_graph=True,
+        )
+        (g2,) = mx.autograd.grad(
+            g, [xs], head_grads=[mx.nd.ones_like(g)], create_graph=True, retain_graph=True
+        )
     g2.backward()
     xt = torch.tensor(x, requires_grad=True)
     (gt,) = torch.autograd.grad(torch.selu(xt), xt, torch.tensor(w), create_graph=True)
@@ -171,9 +243,9 @@ def test_gelu_second_derivative_closed_form():
     rng = np.random.RandomState(4)
     x = rng.uniform(-2, 2, (2, 3))
     w, v = rng.uniform(-1, 1, x.shape), rng.uniform(-1, 1, x.shape)
-    phi = np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi)
+    phi = np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi)
     got = second_derivative(lambda x: mx.nd.LeakyReLU(x, act_type="gelu"), x, w, v)
-    assert np.allclose(got, w * v * phi * (2 - x ** 2), rtol=1e-12, atol=1e-15)
+    assert np.allclose(got, w * v * phi * (2 - x**2), rtol=1e-12, atol=1e-15)
 
 
 def test_gelu_third_order():

@@ -2,6 +2,7 @@
 of a gradient penalty, and an HVP, through the hybridized network equal the
 imperative values. Each case runs in its own process (a crash fails it by name).
 """
+
 import os
 import subprocess
 import sys
@@ -12,8 +13,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # name -> input side (the smallest the network's pooling allows)
 NETWORKS = {
-    "resnet18_v1": 32, "resnet18_v2": 32, "resnet50_v1": 32, "mobilenet0.25": 32,
-    "mobilenetv2_0.25": 32, "densenet121": 224, "squeezenet1.1": 224, "vgg11_bn": 32,
+    "resnet18_v1": 32,
+    "resnet18_v2": 32,
+    "resnet50_v1": 32,
+    "mobilenet0.25": 32,
+    "mobilenetv2_0.25": 32,
+    "densenet121": 224,
+    "squeezenet1.1": 224,
+    "vgg11_bn": 32,
     "alexnet": 64,
 }
 # Dropout in training mode: both runs draw the same masks (seeded); hybridized,
@@ -80,7 +87,19 @@ def cases():
 @pytest.mark.parametrize("name,flags,quantity,train", list(cases()))
 def test_hybridized_equals_imperative(name, flags, quantity, train):
     result = subprocess.run(
-        [sys.executable, "-c", CASE, name, str(NETWORKS[name]), flags, quantity,
-         "1" if train else "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=900)
+        [
+            sys.executable,
+            "-c",
+            CASE,
+            name,
+            str(NETWORKS[name]),
+            flags,
+            quantity,
+            "1" if train else "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:]

@@ -24,6 +24,7 @@ slope and round the forward's negative branch to float32
 rounding of the critic's activations (relative ~1e-8) does not enter its
 gradient in x, which is piecewise constant in x.
 """
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -44,13 +45,18 @@ def assert_close(actual, expected, what, rtol=1e-6):
     actual = actual.asnumpy() if isinstance(actual, nd.NDArray) else np.asarray(actual)
     expected = expected.detach().numpy() if torch.is_tensor(expected) else np.asarray(expected)
     assert actual.shape == expected.shape, "%s: shape %s, torch %s" % (
-        what, actual.shape, expected.shape)
+        what,
+        actual.shape,
+        expected.shape,
+    )
     atol = 1e-10 * max(1e-3, float(np.abs(expected).max()))
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         err = np.abs(actual - expected).max()
-        raise AssertionError("%s differs from torch: max abs error %.3g (torch max |value| %.3g)"
-                             "\nmxnet %s\ntorch %s" % (what, err, np.abs(expected).max(),
-                                                       actual.ravel()[:8], expected.ravel()[:8]))
+        raise AssertionError(
+            "%s differs from torch: max abs error %.3g (torch max |value| %.3g)"
+            "\nmxnet %s\ntorch %s"
+            % (what, err, np.abs(expected).max(), actual.ravel()[:8], expected.ravel()[:8])
+        )
 
 
 def build(net, seed, scale, mode):
@@ -73,8 +79,9 @@ def check_mode(net, mode):
 
 
 def to_torch(params):
-    return [torch.tensor(p.data().asnumpy(), dtype=torch.float64, requires_grad=True)
-            for p in params]
+    return [
+        torch.tensor(p.data().asnumpy(), dtype=torch.float64, requires_grad=True) for p in params
+    ]
 
 
 def array(a):
@@ -84,9 +91,13 @@ def array(a):
 # -- (a) WGAN-GP gradient penalty -------------------------------------------------
 def critic():
     net = nn.HybridSequential()
-    net.add(nn.Conv2D(4, 4, strides=2, padding=1, in_channels=1), nn.LeakyReLU(0.2),
-            nn.Conv2D(8, 4, strides=2, padding=1, in_channels=4), nn.LeakyReLU(0.2),
-            nn.Dense(1, in_units=32))
+    net.add(
+        nn.Conv2D(4, 4, strides=2, padding=1, in_channels=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2D(8, 4, strides=2, padding=1, in_channels=4),
+        nn.LeakyReLU(0.2),
+        nn.Dense(1, in_units=32),
+    )
     return net
 
 
@@ -113,9 +124,10 @@ def test_wgan_gp_penalty_weight_gradients(mode):
         x.attach_grad()
         with autograd.record():
             out = net(x)
-            (gx,) = autograd.grad(out, [x], head_grads=nd.ones_like(out), create_graph=True,
-                                  retain_graph=True)
-            norm = nd.sqrt((gx ** 2).sum(axis=(1, 2, 3)))
+            (gx,) = autograd.grad(
+                out, [x], head_grads=nd.ones_like(out), create_graph=True, retain_graph=True
+            )
+            norm = nd.sqrt((gx**2).sum(axis=(1, 2, 3)))
             penalty = ((norm - 1) ** 2).mean()
         penalty.backward()
         mx_grads = [p.grad() for p in params]
@@ -154,6 +166,7 @@ def torch_ce(x, labels):
     def f(w1, b1, w2, b2):
         logits = TF.linear(torch.tanh(TF.linear(x, w1, b1)), w2, b2)
         return TF.cross_entropy(logits, labels)
+
     return f
 
 
@@ -236,8 +249,11 @@ def test_third_directional_derivative(mode, activation):
         ts = (tg * tv).sum()
         tds.append((tg, ts))
 
-    assert_close(f, torch.tensor([float(TF.linear(act(TF.linear(tx, tw[0], tw[1])), tw[2],
-                                                   tw[3]).sum())]), "f")
+    assert_close(
+        f,
+        torch.tensor([float(TF.linear(act(TF.linear(tx, tw[0], tw[1])), tw[2], tw[3]).sum())]),
+        "f",
+    )
     assert abs(float(tds[2][1])) > 1e-3
     for order, ((g, s), (tg, ts)) in enumerate(zip(ds, tds), 1):
         assert_close(g, tg, "order %d gradient" % order)

@@ -5,6 +5,7 @@ fails the module that caused it), also with `distutils` blocked as on Python
 3.12; MXNet's NumPy interface computes what NumPy computes; the user's NumPy is
 left as it was; the coverage tool answers the same without `tomllib`.
 """
+
 import importlib.util
 import json
 import os
@@ -73,9 +74,15 @@ def run_python(code, *args, **env):
     full_env = dict(os.environ)
     full_env.update(env)
     # A time limit, so that a hung child fails its test instead of stopping the suite.
-    return subprocess.run([sys.executable, "-c", code] + list(args), env=full_env, cwd=HERE,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code] + list(args),
+        env=full_env,
+        cwd=HERE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=300,
+    )
 
 
 def import_each(prelude=""):
@@ -91,8 +98,10 @@ def import_each(prelude=""):
             outcome[name] = None if word == "ok" else eval(error)
             current = None
     if current is not None:  # the child died while importing `current`
-        outcome[current] = "the process died (exit %d): %s" % (result.returncode,
-                                                                result.stderr[-2000:])
+        outcome[current] = "the process died (exit %d): %s" % (
+            result.returncode,
+            result.stderr[-2000:],
+        )
     outcome["distutils loaded"] = "distutils loaded: True" in result.stdout
     return outcome
 
@@ -109,8 +118,13 @@ def imported_without_distutils():
 
 def test_walk_finds_the_package():
     assert len(MODULES) > 200
-    assert {"mxnet.numpy.utils", "mxnet.numpy_op_fallback", "mxnet.numpy_dispatch_protocol",
-            "mxnet.test_utils", "mxnet.gluon.nn.basic_layers"} <= set(MODULES)
+    assert {
+        "mxnet.numpy.utils",
+        "mxnet.numpy_op_fallback",
+        "mxnet.numpy_dispatch_protocol",
+        "mxnet.test_utils",
+        "mxnet.gluon.nn.basic_layers",
+    } <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -156,7 +170,9 @@ def expected_basics():
     a = numpy.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]], dtype=numpy.float32)
     x = numpy.array([0.3, 1.2], dtype=numpy.float32)
     return {
-        "mask_select": a[a > 0].tolist(), "full_bool": [True, True], "full_bool_dtype": "bool",
+        "mask_select": a[a > 0].tolist(),
+        "full_bool": [True, True],
+        "full_bool_dtype": "bool",
         "bool_alias_is_builtin": True,
         "sum_sq": float((a * a).sum()),
         "tanh_x_grad": (numpy.tanh(x) + x * (1 - numpy.tanh(x) ** 2)).tolist(),
@@ -191,18 +207,20 @@ def test_numpy_interface_matches_numpy_in_process():
     try:
         ma, mb = mnp.array(a, dtype="float64"), mnp.array(b, dtype="float64")
         for name, mine, theirs in [
-            ("add", ma + mb, a + b), ("matmul", mnp.dot(ma, mb), a.dot(b)),
-            ("mean", ma.mean(axis=0), a.mean(axis=0)), ("exp", mnp.exp(ma), numpy.exp(a)),
+            ("add", ma + mb, a + b),
+            ("matmul", mnp.dot(ma, mb), a.dot(b)),
+            ("mean", ma.mean(axis=0), a.mean(axis=0)),
+            ("exp", mnp.exp(ma), numpy.exp(a)),
             ("where", mnp.where(ma > 1, ma, -ma), numpy.where(a > 1, a, -a)),
             ("bool", (ma > 1).astype("float64"), (a > 1).astype("float64")),
         ]:
             numpy.testing.assert_allclose(mine.asnumpy(), theirs, rtol=1e-12, err_msg=name)
         ma.attach_grad()
         with autograd.record():
-            (gx,) = autograd.grad((ma ** 3).sum(), [ma], create_graph=True, retain_graph=True)
+            (gx,) = autograd.grad((ma**3).sum(), [ma], create_graph=True, retain_graph=True)
             loss = (gx * gx).sum()
         loss.backward()
-        numpy.testing.assert_allclose(ma.grad.asnumpy(), 36 * a ** 3, rtol=1e-12)
+        numpy.testing.assert_allclose(ma.grad.asnumpy(), 36 * a**3, rtol=1e-12)
     finally:
         npx.reset_np()
 
@@ -213,8 +231,9 @@ def test_mxnet_test_utils_tolerances():
 
 
 def test_user_numpy_is_unchanged():
-    plain = run_python("import numpy; print(hasattr(numpy, 'bool'), hasattr(numpy, 'int'))",
-                       MXNET_HO_COMPAT="0")
+    plain = run_python(
+        "import numpy; print(hasattr(numpy, 'bool'), hasattr(numpy, 'int'))", MXNET_HO_COMPAT="0"
+    )
     assert plain.returncode == 0, plain.stderr
     import warnings
 
@@ -239,9 +258,11 @@ def test_only_mxnet_modules_see_the_aliases():
 
 
 def test_compat_can_be_turned_off():
-    code = ("import sys, _mxnet_ho_compat as c\n"
-            "try:\n    import mxnet\nexcept AttributeError as e:\n    print('failed', e)\n"
-            "print(any(isinstance(f, c.MXNetCompatFinder) for f in sys.meta_path))")
+    code = (
+        "import sys, _mxnet_ho_compat as c\n"
+        "try:\n    import mxnet\nexcept AttributeError as e:\n    print('failed', e)\n"
+        "print(any(isinstance(f, c.MXNetCompatFinder) for f in sys.meta_path))"
+    )
     for off in ("0", "false", "No", "OFF"):
         result = run_python(code, MXNET_HO_COMPAT=off, MXNET_HO_DISABLE="1")
         assert result.stdout.splitlines()[-1] == "False", result.stdout + result.stderr
@@ -251,9 +272,20 @@ def test_compat_can_be_turned_off():
         assert failed == _mxnet_ho_compat.numpy_lacks_aliases(numpy), result.stdout
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("", True), ("1", True), ("yes", True), ("on", True), ("0", False), ("false", False),
-    ("False", False), ("no", False), (" OFF ", False)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("False", False),
+        ("no", False),
+        (" OFF ", False),
+    ],
+)
 def test_switch_spellings(monkeypatch, value, expected):
     import _mxnet_ho_compat
 
@@ -284,12 +316,15 @@ HIDE_TOMLLIB = textwrap.dedent("""
 
 def test_coverage_check_without_tomllib():
     pytest.importorskip("tomli")  # the dependency below Python 3.11 (the test extra has it)
-    normal = run_python("import runpy, sys; sys.argv = ['mxnet_ho', 'coverage', '--json', "
-                        "'--check']; runpy.run_module('mxnet_ho', run_name='__main__')")
+    normal = run_python(
+        "import runpy, sys; sys.argv = ['mxnet_ho', 'coverage', '--json', "
+        "'--check']; runpy.run_module('mxnet_ho', run_name='__main__')"
+    )
     hidden = run_python(HIDE_TOMLLIB)
     assert hidden.returncode == normal.returncode, hidden.stderr
     mine, theirs = json.loads(hidden.stdout), json.loads(normal.stdout)
     assert mine["problems"] == theirs["problems"]
-    assert ({op["name"]: op["family"] for op in mine["ops"]}
-            == {op["name"]: op["family"] for op in theirs["ops"]})
+    assert {op["name"]: op["family"] for op in mine["ops"]} == {
+        op["name"]: op["family"] for op in theirs["ops"]
+    }
     assert {op["family"] for op in mine["ops"]} >= {"elemwise_binary", "linalg", "nn_norm"}

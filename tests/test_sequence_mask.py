@@ -1,4 +1,5 @@
 """Gradients of SequenceMask, to order 3."""
+
 import numpy as np
 import mxnet as mx
 
@@ -11,24 +12,41 @@ LENGTHS = dict(integers=(1,), constants=(1,))
 # factor x**2 gives the head of the mask's gradient a path that does not.
 CASES = [
     # (time, batch, feature) = (4, 3, 2); lengths 1..4
-    Case("sequence_mask", lambda F, x, n: F.SequenceMask(x, n, use_sequence_length=True) ** 3,
-         [(4, 3, 2), (3,)], (-1, 1), (1, 5), **LENGTHS),
+    Case(
+        "sequence_mask",
+        lambda F, x, n: F.SequenceMask(x, n, use_sequence_length=True) ** 3,
+        [(4, 3, 2), (3,)],
+        (-1, 1),
+        (1, 5),
+        **LENGTHS,
+    ),
     # (batch, time) with axis=1 and a nonzero mask value (a constant: no gradient)
-    Case("sequence_mask_axis1", lambda F, x, n: F.SequenceMask(
-        x, n, use_sequence_length=True, axis=1, value=-0.7) * x ** 2,
-         [(3, 5), (3,)], (-1, 1), (1, 6), **LENGTHS),
+    Case(
+        "sequence_mask_axis1",
+        lambda F, x, n: F.SequenceMask(x, n, use_sequence_length=True, axis=1, value=-0.7) * x**2,
+        [(3, 5), (3,)],
+        (-1, 1),
+        (1, 6),
+        **LENGTHS,
+    ),
     # fractional lengths, read truncated by the stock kernel; those under 1 mask
     # every step and those past the end none
-    Case("sequence_mask_fractional", lambda F, x, n: F.SequenceMask(
-        x, n, use_sequence_length=True, axis=1) * x ** 2,
-         [(4, 5, 2), (4,)], (-1, 0.0), (1, 6.5), seed=17, constants=(1,)),
-    Case("sequence_mask_no_lengths", lambda F, x: F.SequenceMask(x, value=2.0) ** 3,
-         [(3, 2, 2)]),
+    Case(
+        "sequence_mask_fractional",
+        lambda F, x, n: F.SequenceMask(x, n, use_sequence_length=True, axis=1) * x**2,
+        [(4, 5, 2), (4,)],
+        (-1, 0.0),
+        (1, 6.5),
+        seed=17,
+        constants=(1,),
+    ),
+    Case("sequence_mask_no_lengths", lambda F, x: F.SequenceMask(x, value=2.0) ** 3, [(3, 2, 2)]),
 ]
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)
 
 
 def test_int32_lengths():
@@ -42,7 +60,8 @@ def test_int32_lengths():
     x.attach_grad()
     with mx.autograd.record():
         y = mx.nd.SequenceMask(x, mx.nd.array(lengths, dtype="int32"), use_sequence_length=True)
-        (g,) = mx.autograd.grad((y * x ** 2 * mx.nd.array(w_np, dtype="float64")).sum(), [x],
-                                create_graph=True)
+        (g,) = mx.autograd.grad(
+            (y * x**2 * mx.nd.array(w_np, dtype="float64")).sum(), [x], create_graph=True
+        )
     g.backward(mx.nd.ones_like(g))
     np.testing.assert_allclose(x.grad.asnumpy(), 6 * w_np * x_np * mask, rtol=1e-12)

@@ -1,4 +1,5 @@
 """Gradients of SliceChannel (split), to order 3."""
+
 from harness import Case, standard_tests
 
 
@@ -12,12 +13,17 @@ def weighted(F, parts):
 
 CASES = [
     Case("split", lambda F, x: weighted(F, F.split(x, num_outputs=3, axis=1)), [(2, 6)]),
-    Case("split_axis0", lambda F, x: weighted(F, F.SliceChannel(x, num_outputs=2, axis=0)),
-         [(4, 3)]),
-    Case("split_negative", lambda F, x: weighted(F, F.split(x, num_outputs=2, axis=-1)),
-         [(2, 3, 4)]),
-    Case("split_squeeze", lambda F, x: weighted(F, F.split(x, num_outputs=3, axis=1,
-                                                        squeeze_axis=True)), [(2, 3)]),
+    Case(
+        "split_axis0", lambda F, x: weighted(F, F.SliceChannel(x, num_outputs=2, axis=0)), [(4, 3)]
+    ),
+    Case(
+        "split_negative", lambda F, x: weighted(F, F.split(x, num_outputs=2, axis=-1)), [(2, 3, 4)]
+    ),
+    Case(
+        "split_squeeze",
+        lambda F, x: weighted(F, F.split(x, num_outputs=3, axis=1, squeeze_axis=True)),
+        [(2, 3)],
+    ),
     # Unused parts reach _backward_SliceChannel as zero inputs.
     Case("split_unused", lambda F, x: F.split(x, num_outputs=3, axis=0)[1] ** 3, [(3, 2)]),
     Case("split_one", lambda F, x: F.split(x, num_outputs=1, axis=0) ** 3, [(2, 2)]),
@@ -26,4 +32,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

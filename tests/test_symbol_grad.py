@@ -4,6 +4,7 @@ Oracles: first-order gradients from MXNet's own autograd (stock kernels),
 central differences of the symbolic gradient's value, and the same quantity
 taken imperatively.
 """
+
 import numpy as np
 import pytest
 
@@ -88,19 +89,22 @@ def test_executor_backward_and_module():
     penalty = mx.sym.make_loss(mx.sym.sum(mx.sym.square(gx)))
     want_w, want_b = imperative_penalty_grads()
 
-    ex = penalty.simple_bind(mx.cpu(), x=X.shape, w=W.shape, b=B.shape,
-                             type_dict={"x": DT, "w": DT, "b": DT})
+    ex = penalty.simple_bind(
+        mx.cpu(), x=X.shape, w=W.shape, b=B.shape, type_dict={"x": DT, "w": DT, "b": DT}
+    )
     for name, value in (("x", X), ("w", W), ("b", B)):
         ex.arg_dict[name][:] = value
     ex.forward(is_train=True)
     ex.backward()
     assert np.allclose(ex.grad_dict["w"].asnumpy(), want_w, rtol=1e-12, atol=1e-14)
 
-    mod = mx.mod.Module(penalty, data_names=["x"], label_names=None,
-                        fixed_param_names=[], context=mx.cpu())
+    mod = mx.mod.Module(
+        penalty, data_names=["x"], label_names=None, fixed_param_names=[], context=mx.cpu()
+    )
     mod.bind(data_shapes=[mx.io.DataDesc("x", X.shape, DT)], for_training=True)
-    mod.init_params(arg_params={"w": nd.array(W, dtype=DT), "b": nd.array(B, dtype=DT)},
-                    allow_missing=False)
+    mod.init_params(
+        arg_params={"w": nd.array(W, dtype=DT), "b": nd.array(B, dtype=DT)}, allow_missing=False
+    )
     mod.forward_backward(mx.io.DataBatch([nd.array(X, dtype=DT)]))
     grads = dict(zip(mod._exec_group.param_names, mod._exec_group.grad_arrays))
     assert np.allclose(grads["w"][0].asnumpy(), want_w, rtol=1e-12, atol=1e-14)
@@ -111,6 +115,7 @@ def test_symbol_block_third_order():
     """The symbolic gradient in a hybridized SymbolBlock, differentiated twice more
     by autograd, equals three nested imperative gradients."""
     from mxnet import gluon
+
     x, w, b, out = symbols()
     (gx,) = grad(out, [x])
     block = gluon.SymbolBlock(outputs=gx, inputs=[x])
@@ -128,15 +133,20 @@ def test_symbol_block_third_order():
         xs.attach_grad()
         with autograd.record():
             g1 = fn(xs)
-            (g2,) = autograd.grad((g1 * nd.array(u, dtype=DT)).sum(), [xs], create_graph=True,
-                                  retain_graph=True)
+            (g2,) = autograd.grad(
+                (g1 * nd.array(u, dtype=DT)).sum(), [xs], create_graph=True, retain_graph=True
+            )
             top = (g2 * nd.array(v, dtype=DT)).sum()
         top.backward()
         return xs.grad.asnumpy()
 
     def imperative_first(xs):
-        (g,) = autograd.grad(critic(xs, nd.array(W, dtype=DT), nd.array(B, dtype=DT), F=nd),
-                             [xs], create_graph=True, retain_graph=True)
+        (g,) = autograd.grad(
+            critic(xs, nd.array(W, dtype=DT), nd.array(B, dtype=DT), F=nd),
+            [xs],
+            create_graph=True,
+            retain_graph=True,
+        )
         return g
 
     assert np.allclose(third(block), third(imperative_first), rtol=1e-11, atol=1e-13)
@@ -169,10 +179,12 @@ def test_readme_wgan_gp_module():
     """The README's symbolic WGAN-GP critic loss, in a Module: its parameter
     gradients equal the same step taken imperatively."""
     from mxnet import gluon
+
     mx.random.seed(2)
     critic = gluon.nn.HybridSequential()
-    critic.add(gluon.nn.Conv2D(3, 3, strides=2, padding=1), gluon.nn.LeakyReLU(0.2),
-               gluon.nn.Dense(1))
+    critic.add(
+        gluon.nn.Conv2D(3, 3, strides=2, padding=1), gluon.nn.LeakyReLU(0.2), gluon.nn.Dense(1)
+    )
     critic.initialize(mx.init.Normal(0.3))
     critic.cast(DT)
     rng = np.random.RandomState(3)
@@ -183,31 +195,36 @@ def test_readme_wgan_gp_module():
     eps, real, fake, inter = (mx.sym.var(n) for n in ("eps", "real", "fake", "inter"))
     (g,) = grad(mx.sym.sum(critic(inter)), [inter])
     norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.flatten(g)), axis=1))
-    loss = (mx.sym.mean(critic(fake)) - mx.sym.mean(critic(real))
-            + 10 * mx.sym.mean(mx.sym.square(norm - 1)))
+    loss = (
+        mx.sym.mean(critic(fake))
+        - mx.sym.mean(critic(real))
+        + 10 * mx.sym.mean(mx.sym.square(norm - 1))
+    )
     mixed = mx.sym.broadcast_mul(eps, real) + mx.sym.broadcast_mul(1 - eps, fake)
     # composing copies loss's graph: name real and fake too, or they appear twice
     loss = loss(inter=mixed, real=real, fake=fake)
-    mod = mx.mod.Module(mx.sym.make_loss(loss), data_names=["eps", "real", "fake"],
-                        label_names=None)
+    mod = mx.mod.Module(
+        mx.sym.make_loss(loss), data_names=["eps", "real", "fake"], label_names=None
+    )
 
-    shapes = [mx.io.DataDesc(n, v.shape, DT) for n, v in
-              (("eps", eps_v), ("real", real_v), ("fake", fake_v))]
+    shapes = [
+        mx.io.DataDesc(n, v.shape, DT)
+        for n, v in (("eps", eps_v), ("real", real_v), ("fake", fake_v))
+    ]
     mod.bind(data_shapes=shapes)
     mod.init_params(arg_params={p.name: p.data() for p in critic.collect_params().values()})
-    mod.forward_backward(mx.io.DataBatch([nd.array(v, dtype=DT)
-                                          for v in (eps_v, real_v, fake_v)]))
+    mod.forward_backward(mx.io.DataBatch([nd.array(v, dtype=DT) for v in (eps_v, real_v, fake_v)]))
     got = dict(zip(mod._exec_group.param_names, mod._exec_group.grad_arrays))
 
     e, r, f = (nd.array(v, dtype=DT) for v in (eps_v, real_v, fake_v))
     mixed = e * r + (1 - e) * f
     mixed.attach_grad()
     with autograd.record():
-        (gi,) = autograd.grad(critic(mixed).sum(), [mixed], create_graph=True,
-                              retain_graph=True)
+        (gi,) = autograd.grad(critic(mixed).sum(), [mixed], create_graph=True, retain_graph=True)
         penalty = ((gi.reshape((4, -1)) ** 2).sum(axis=1).sqrt() - 1) ** 2
         total = critic(f).mean() - critic(r).mean() + 10 * penalty.mean()
     total.backward()
     for p in critic.collect_params().values():
-        assert np.allclose(got[p.name][0].asnumpy(), p.grad().asnumpy(), rtol=1e-10,
-                           atol=1e-13), p.name
+        assert np.allclose(got[p.name][0].asnumpy(), p.grad().asnumpy(), rtol=1e-10, atol=1e-13), (
+            p.name
+        )

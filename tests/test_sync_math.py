@@ -1,11 +1,13 @@
 """Each rule's math comment in src/ says what its patches/*.toml entry says."""
+
 import importlib.util
 import os
 import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _spec = importlib.util.spec_from_file_location(
-    "sync_math", os.path.join(ROOT, "tools", "sync_math.py"))
+    "sync_math", os.path.join(ROOT, "tools", "sync_math.py")
+)
 sync_math = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync_math)
 
@@ -18,17 +20,23 @@ def test_every_rule_comment_is_its_series_math():
 
 def _tree(tmp_path, comment, math, extra=""):
     (tmp_path / "patches").mkdir()
-    (tmp_path / "patches" / "fam.toml").write_text(textwrap.dedent('''\
+    (tmp_path / "patches" / "fam.toml").write_text(
+        textwrap.dedent("""\
         family = "fam"
         [[gradient]]
         op = "_backward_foo"
         math = "%s"
-        ''') % math + extra)
+        """)
+        % math
+        + extra
+    )
     (tmp_path / "src" / "operator").mkdir(parents=True)
     rule = tmp_path / "src" / "operator" / "foo.cc"
-    rule.write_text("namespace op {\n\n// A note.\n\n%s"
-                    "MXNET_HO_GRADIENT(_backward_foo).set_rule(FooGrad);\n"
-                    "MXNET_HO_GRADIENT(_backward_bar).set_rule(BarGrad);\n}\n" % comment)
+    rule.write_text(
+        "namespace op {\n\n// A note.\n\n%s"
+        "MXNET_HO_GRADIENT(_backward_foo).set_rule(FooGrad);\n"
+        "MXNET_HO_GRADIENT(_backward_bar).set_rule(BarGrad);\n}\n" % comment
+    )
     return rule
 
 
@@ -48,17 +56,23 @@ def test_check_finds_a_comment_that_differs_and_write_mends_it(tmp_path):
 
 def test_whitespace_and_line_breaks_do_not_count(tmp_path):
     math = "gx = g/x: d/dg = h/x; d/dx = -h*g/x^2"
-    _tree(tmp_path, "//  gx = g/x:\n//     d/dg = h/x;   d/dx = -h*g/x^2\n", math,
-          '[[gradient]]\nop = "_backward_bar"\nmath = "gx = 0: d/dg = 0"\n')
+    _tree(
+        tmp_path,
+        "//  gx = g/x:\n//     d/dg = h/x;   d/dx = -h*g/x^2\n",
+        math,
+        '[[gradient]]\nop = "_backward_bar"\nmath = "gx = 0: d/dg = 0"\n',
+    )
     assert sync_math.check(str(tmp_path)) == [
         "src/operator/foo.cc:8: _backward_bar's comment differs from its math in patches/\n"
-        "  comment: \n  math:    gx = 0: d/dg = 0"]
+        "  comment: \n  math:    gx = 0: d/dg = 0"
+    ]
 
 
 def test_two_families_listing_one_op_must_agree(tmp_path):
     _tree(tmp_path, "// gx = g: d/dg = h\n", "gx = g: d/dg = h")
     (tmp_path / "patches" / "other.toml").write_text(
-        'family = "other"\n[[gradient]]\nop = "_backward_foo"\nmath = "gx = g: d/dg = 2h"\n')
+        'family = "other"\n[[gradient]]\nop = "_backward_foo"\nmath = "gx = g: d/dg = 2h"\n'
+    )
     problems = sync_math.check(str(tmp_path))
     assert any("give _backward_foo different math" in p for p in problems), problems
 

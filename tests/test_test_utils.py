@@ -1,4 +1,5 @@
 """The finite-difference checker finds wrong gradients, at the order they are wrong."""
+
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ class _WrongCube(mx.operator.CustomOp):
 
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
         x = in_data[0]
-        self.assign(in_grad[0], req[0], out_grad[0] * (3 * x ** 2 + x))
+        self.assign(in_grad[0], req[0], out_grad[0] * (3 * x**2 + x))
 
 
 @mx.operator.register("mxnet_ho_test_wrong_cube")
@@ -39,8 +40,11 @@ def test_reports_wrong_first_order_gradient_naming_input():
     y = np.random.RandomState(1).uniform(0.5, 1, (3,))
     with pytest.raises(HigherOrderGradError, match="order 1 derivative for weight"):
         check_higher_order_grad(
-            lambda a, b: a * nd.Custom(b, op_type="mxnet_ho_test_wrong_cube"), [x, y],
-            order=2, names=["data", "weight"])
+            lambda a, b: a * nd.Custom(b, op_type="mxnet_ho_test_wrong_cube"),
+            [x, y],
+            order=2,
+            names=["data", "weight"],
+        )
 
 
 def test_higher_order_grads_match_closed_forms():
@@ -52,10 +56,13 @@ def test_higher_order_grads_match_closed_forms():
     xs = [nd.array(a, dtype="float64")]
     cot = nd.array(w, dtype="float64")
     dirs = [[nd.array(v1, dtype="float64")], [nd.array(v2, dtype="float64")]]
-    expected = [((a ** 3 * w).sum(), 3 * a ** 2 * w), ((3 * a ** 2 * w * v1).sum(), 6 * a * w * v1),
-                ((6 * a * w * v1 * v2).sum(), 6 * w * v1 * v2)]
+    expected = [
+        ((a**3 * w).sum(), 3 * a**2 * w),
+        ((3 * a**2 * w * v1).sum(), 6 * a * w * v1),
+        ((6 * a * w * v1 * v2).sum(), 6 * w * v1 * v2),
+    ]
     for k, (s_k, ds_k) in enumerate(expected):
-        s, (g,) = higher_order_grads(lambda x: x ** 3, xs, k, cot, dirs)
+        s, (g,) = higher_order_grads(lambda x: x**3, xs, k, cot, dirs)
         assert s == pytest.approx(s_k, rel=1e-12)
         np.testing.assert_allclose(g, ds_k, rtol=1e-12)
 
@@ -63,10 +70,11 @@ def test_higher_order_grads_match_closed_forms():
 def test_passes_correct_gradients():
     x = np.random.RandomState(0).uniform(0.5, 1, (2, 3))
     y = np.random.RandomState(1).uniform(0.5, 1, (3,))
-    rows = check_higher_order_grad(lambda a: a ** 3, [x], order=3)
+    rows = check_higher_order_grad(lambda a: a**3, [x], order=3)
     assert [(r[0], r[1]) for r in rows] == [(1, "input 0"), (2, "input 0"), (3, "input 0")]
-    rows = check_higher_order_grad(lambda a, b: nd.sin(a) * nd.broadcast_mul(a, b), [x, y],
-                                   order=3, names=["a", "b"])
+    rows = check_higher_order_grad(
+        lambda a, b: nd.sin(a) * nd.broadcast_mul(a, b), [x, y], order=3, names=["a", "b"]
+    )
     assert [(r[0], r[1]) for r in rows] == [(k, n) for k in (1, 2, 3) for n in "ab"]
 
 
@@ -104,7 +112,7 @@ def wrong_from_order(monkeypatch):
 def test_reports_perturbed_gradient_at_its_order(wrong_from_order, order):
     wrong_from_order(order)
     x = np.random.RandomState(0).uniform(0.5, 1, (2, 3))
-    fn = lambda a: nd.sin(a) * a ** 2
+    fn = lambda a: nd.sin(a) * a**2
     if order > 1:  # the orders below are right and pass
         check_higher_order_grad(fn, [x], order=order - 1)
     with pytest.raises(HigherOrderGradError, match="order %d derivative for input 0" % order):
@@ -146,7 +154,7 @@ def test_accepts_np_arrays_under_np_semantics(np_semantics, grad_flavour):
 
     def fn(x, y):
         seen.extend(type(v) for v in (x, y))
-        return mx.np.sin(x) * y ** 2
+        return mx.np.sin(x) * y**2
 
     rows = check_higher_order_grad(fn, [a, b], order=3)
     assert [r[0] for r in rows] == [1, 1, 2, 2, 3, 3]
@@ -174,15 +182,17 @@ def test_reports_wrong_gradient_of_np_arrays(np_semantics, grad_flavour):
 def test_rejects_orders_it_cannot_finish():
     import pytest
     from mxnet_ho.test_utils import MAX_ORDER, check_higher_order_grad
+
     with pytest.raises(ValueError, match="at most %d" % MAX_ORDER):
-        check_higher_order_grad(lambda x: x ** 3, [[1.0]], order=10 ** 9)
+        check_higher_order_grad(lambda x: x**3, [[1.0]], order=10**9)
     with pytest.raises(TypeError, match="integer"):
-        check_higher_order_grad(lambda x: x ** 3, [[1.0]], order=2.5)
+        check_higher_order_grad(lambda x: x**3, [[1.0]], order=2.5)
 
 
 def test_train_mode_false_checks_predict_mode():
     import mxnet as mx
     from mxnet_ho.test_utils import check_higher_order_grad
+
     gamma, beta = mx.nd.ones((2,), dtype="float64"), mx.nd.zeros((2,), dtype="float64")
     mean = mx.nd.array([0.2, -0.1], dtype="float64")
     var = mx.nd.array([0.7, 1.3], dtype="float64")
@@ -190,6 +200,7 @@ def test_train_mode_false_checks_predict_mode():
     def fn(x):  # Dropout is the identity and BatchNorm uses (mean, var) in predict mode
         y = mx.nd.BatchNorm(mx.nd.Dropout(x, p=0.5), gamma, beta, mean, var, fix_gamma=False)
         return mx.nd.sin(y) * x
+
     x = np.random.RandomState(0).uniform(-1, 1, (3, 2))
     check_higher_order_grad(fn, [x], order=3, train_mode=False)
     np.testing.assert_array_equal(mean.asnumpy(), [0.2, -0.1])

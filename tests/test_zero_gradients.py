@@ -7,6 +7,7 @@ never kept: the next backward segfaulted in SetDependency. Each case runs in
 its own process, so a crash fails it by name; values are checked against
 closed forms computed with NumPy.
 """
+
 import subprocess
 import sys
 
@@ -104,8 +105,15 @@ for make in (lambda: gluon.rnn.RNNCell(5, activation="relu", input_size=4),
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_second_order_after_a_kink(name):
-    result = subprocess.run([sys.executable, "-c", PRELUDE + CASES[name]],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", PRELUDE + CASES[name]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=300,
+    )
     assert result.returncode == 0, "%s exited with %d:\n%s" % (
-        name, result.returncode, result.stdout[-3000:])
+        name,
+        result.returncode,
+        result.stdout[-3000:],
+    )

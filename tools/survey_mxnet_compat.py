@@ -17,6 +17,7 @@ reports, one line each:
   installed (onnx, cv2, ...): not a compatibility problem, listed for the record.
 _mxnet_ho_compat.py records the result of this survey for mxnet 1.9.1.
 """
+
 import ast
 import importlib
 import importlib.util
@@ -25,8 +26,18 @@ import sys
 import warnings
 
 # Standard-library modules removed between Python 3.8 and 3.12.
-REMOVED_STDLIB = {"distutils", "imp", "asynchat", "asyncore", "smtpd", "binhex",
-                  "formatter", "parser", "symbol", "macpath"}
+REMOVED_STDLIB = {
+    "distutils",
+    "imp",
+    "asynchat",
+    "asyncore",
+    "smtpd",
+    "binhex",
+    "formatter",
+    "parser",
+    "symbol",
+    "macpath",
+}
 
 
 def mxnet_dir():
@@ -103,7 +114,8 @@ def findings_of_file(path, relative):
                 report(node, "numpy-" + state, "%s.%s" % (module, attr))
         elif is_stdlib(module) and module_exists(module):
             if read_attribute(module, attr) == "missing" and not module_exists(
-                    "%s.%s" % (module, attr)):
+                "%s.%s" % (module, attr)
+            ):
                 report(node, "stdlib-missing-name", "%s.%s" % (module, attr))
 
     for node in ast.walk(tree):
@@ -120,8 +132,11 @@ def findings_of_file(path, relative):
             for alias in node.names:
                 if alias.name != "*":
                     check(node, node.module, alias.name)
-        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-              and node.value.id in bound):
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+        ):
             check(node, bound[node.value.id], node.attr)
     return found
 
@@ -140,8 +155,10 @@ def main(argv):
     root = argv[1] if len(argv) > 1 else mxnet_dir()
     import numpy
 
-    print("# survey of %s with Python %s, NumPy %s" % (
-        root, ".".join(map(str, sys.version_info[:3])), numpy.__version__))
+    print(
+        "# survey of %s with Python %s, NumPy %s"
+        % (root, ".".join(map(str, sys.version_info[:3])), numpy.__version__)
+    )
     for relative, line, kind, text in sorted(survey(root)):
         print("%-22s %s:%d  %s" % (kind, relative, line, text))
 

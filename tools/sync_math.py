@@ -12,6 +12,7 @@ it, no blank line between) is a copy of it, wrapped at 100 columns.
 tests/test_sync_math.py runs the check. Notes that are not the math go inside
 the rule or above the comment block, separated from it by a blank line.
 """
+
 import argparse
 import glob
 import os
@@ -83,8 +84,11 @@ def clauses(text):
     pieces, start, depth = [], 0, 0
     for i, c in enumerate(text):
         depth += (c in "([{") - (c in ")]}")
-        if depth == 0 and c == " " and (text[i - 1] == ";" or (
-                text[i - 1] == ":" and text.startswith("d/d", i + 1))):
+        if (
+            depth == 0
+            and c == " "
+            and (text[i - 1] == ";" or (text[i - 1] == ":" and text.startswith("d/d", i + 1)))
+        ):
             pieces.append(text[start:i])
             start = i + 1
     return pieces + [text[start:]]
@@ -118,13 +122,15 @@ def check(root=ROOT):
         name = os.path.relpath(path, root)
         for op, _, first, reg in registrations(lines):
             if op not in math:
-                problems.append("%s:%d: %s has no [[gradient]] entry in patches/"
-                                % (name, reg + 1, op))
+                problems.append(
+                    "%s:%d: %s has no [[gradient]] entry in patches/" % (name, reg + 1, op)
+                )
             elif comment_text(lines[first:reg]) != normalize(math[op]):
-                problems.append("%s:%d: %s's comment differs from its math in patches/\n"
-                                "  comment: %s\n  math:    %s"
-                                % (name, reg + 1, op, comment_text(lines[first:reg]),
-                                   normalize(math[op])))
+                problems.append(
+                    "%s:%d: %s's comment differs from its math in patches/\n"
+                    "  comment: %s\n  math:    %s"
+                    % (name, reg + 1, op, comment_text(lines[first:reg]), normalize(math[op]))
+                )
     return problems
 
 
@@ -151,10 +157,12 @@ def write(root=ROOT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true",
-                        help="only report disagreements; exit 1 if there are any")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only report disagreements; exit 1 if there are any"
+    )
     args = parser.parse_args(argv)
     if args.check:
         problems = check()

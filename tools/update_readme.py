@@ -1,7 +1,8 @@
 """Rewrites the README's coverage table from the coverage tool's current output.
 
-    python tools/update_readme.py      (with mxnet-ho installed or MXNET_HO_LIBRARY set)
+python tools/update_readme.py      (with mxnet-ho installed or MXNET_HO_LIBRARY set)
 """
+
 import json
 import os
 import re
@@ -13,8 +14,11 @@ BEGIN, END = "<!-- coverage:begin -->", "<!-- coverage:end -->"
 
 
 def main():
-    out = subprocess.run([sys.executable, "-m", "mxnet_ho", "coverage", "--json", "--check"],
-                         stdout=subprocess.PIPE, check=False).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "mxnet_ho", "coverage", "--json", "--check"],
+        stdout=subprocess.PIPE,
+        check=False,
+    ).stdout
     data = json.loads(out)
     sys.path.insert(0, os.path.join(ROOT, "python"))
     from mxnet_ho.coverage import format_summary
@@ -26,8 +30,9 @@ def main():
     with open(path) as f:
         text = f.read()
     block = "%s\n%s\n%s" % (BEGIN, table, END)
-    text, count = re.subn(re.escape(BEGIN) + ".*?" + re.escape(END), lambda m: block, text,
-                          flags=re.S)
+    text, count = re.subn(
+        re.escape(BEGIN) + ".*?" + re.escape(END), lambda m: block, text, flags=re.S
+    )
     if count != 1:
         sys.exit("README.md has no %s ... %s block" % (BEGIN, END))
     with open(path, "w") as f:

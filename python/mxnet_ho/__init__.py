@@ -9,6 +9,7 @@ Set ``MXNET_HO_DISABLE=1`` to keep MXNet's stock behaviour (unset, "", "0",
 If the installed MXNet is not a binary this package can patch safely,
 importing it raises ImportError naming the MXNet version and the failed check.
 """
+
 from typing import List as _List
 
 from . import _native
@@ -34,9 +35,7 @@ def patched_ops() -> _List[str]:
     """The backward operators whose FGradient mxnet-ho registered, sorted."""
     if not is_enabled():
         return []
-    return sorted(
-        op for op in _native.rule_ops() if _native.gradient_priority(op) > 10
-    )
+    return sorted(op for op in _native.rule_ops() if _native.gradient_priority(op) > 10)
 
 
 if not _disabled_by_environment():

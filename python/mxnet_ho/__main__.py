@@ -1,5 +1,6 @@
 """python -m mxnet_ho            : status, coverage summary and a demonstration
 python -m mxnet_ho coverage   : the coverage tool (see --help)"""
+
 import sys
 
 
@@ -10,11 +11,19 @@ def status():
     import mxnet_ho
 
     features = mx.runtime.Features()
-    variant = ", ".join(f for f in ("CUDA", "CUDNN", "MKLDNN", "BLAS_OPEN", "BLAS_MKL")
-                        if features.is_enabled(f)) or "plain CPU"
+    variant = (
+        ", ".join(
+            f
+            for f in ("CUDA", "CUDNN", "MKLDNN", "BLAS_OPEN", "BLAS_MKL")
+            if features.is_enabled(f)
+        )
+        or "plain CPU"
+    )
     print("mxnet %s (%s), mxnet-ho %s" % (mx.__version__, variant, mxnet_ho.__version__))
-    print("patch active: %s (%d backward operators patched)"
-          % ("yes" if mxnet_ho.is_enabled() else "no", len(mxnet_ho.patched_ops())))
+    print(
+        "patch active: %s (%d backward operators patched)"
+        % ("yes" if mxnet_ho.is_enabled() else "no", len(mxnet_ho.patched_ops()))
+    )
     print()
 
     from . import coverage
@@ -28,7 +37,7 @@ def status():
     x.attach_grad()
     values = []
     with autograd.record():
-        y = x ** 4
+        y = x**4
         for _ in range(4):
             y = autograd.grad(y, [x], create_graph=True, retain_graph=True)[0]
             values.append(y.asscalar())
@@ -44,14 +53,17 @@ def status():
     data.attach_grad()
     with autograd.record():
         score = critic(data)
-        (grad_x,) = autograd.grad(score, [data], head_grads=nd.ones_like(score),
-                                  create_graph=True, retain_graph=True)
-        norm = nd.sqrt(nd.sum(grad_x ** 2, axis=1) + 1e-12)
+        (grad_x,) = autograd.grad(
+            score, [data], head_grads=nd.ones_like(score), create_graph=True, retain_graph=True
+        )
+        norm = nd.sqrt(nd.sum(grad_x**2, axis=1) + 1e-12)
         penalty = nd.mean((norm - 1) ** 2)
     penalty.backward()
     weight = critic[0].weight
-    print("  penalty %.6f, |d penalty / d W1| = %.6f"
-          % (penalty.asscalar(), nd.norm(weight.grad()).asscalar()))
+    print(
+        "  penalty %.6f, |d penalty / d W1| = %.6f"
+        % (penalty.asscalar(), nd.norm(weight.grad()).asscalar())
+    )
     return 0
 
 

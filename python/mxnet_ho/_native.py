@@ -1,4 +1,5 @@
 """Loading libmxnet_ho.so into a process that runs MXNet 1.9.1."""
+
 import ctypes
 import os
 

@@ -8,6 +8,7 @@ registering anything; "patched" registers mxnet-ho's rules first. Before each
 probe it prints {"probing": op}, so that the parent can tell which op brought
 the process down, should a stock gradient function crash on placeholders.
 """
+
 import json
 import sys
 
@@ -156,8 +157,14 @@ def main(argv):
             continue
         done.add(op)
         priority = _native.gradient_priority(op)
-        row = {"op": op, "fgradient": priority > 0, "priority": priority, "children": [],
-               "attrs": {}, "error": None}
+        row = {
+            "op": op,
+            "fgradient": priority > 0,
+            "priority": priority,
+            "children": [],
+            "attrs": {},
+            "error": None,
+        }
         if priority <= 0:
             emit(row)
             continue

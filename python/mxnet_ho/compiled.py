@@ -22,6 +22,7 @@ the parameters' context and dtype. ``train_mode`` picks BatchNorm's batch or
 moving statistics and whether Dropout drops (default: predict mode, as
 ``net(x)`` outside ``autograd.record``); moving statistics are not updated.
 """
+
 import json
 
 import mxnet as mx
@@ -52,14 +53,17 @@ class Graph:
         if isinstance(outputs, (list, tuple)):
             outputs = mx.sym.Group(list(outputs))
         if not isinstance(outputs, mx.sym.Symbol):
-            raise TypeError("outputs must be a Symbol or a list of Symbols, got %s"
-                            % type(outputs).__name__)
+            raise TypeError(
+                "outputs must be a Symbol or a list of Symbols, got %s" % type(outputs).__name__
+            )
         self._names = outputs.list_inputs()
         twice = sorted({n for n in self._names if self._names.count(n) > 1})
         if twice:
-            raise ValueError("the symbol has several inputs named %s (composing a symbol "
-                             "copies its graph: pass those variables to the composition "
-                             "too)" % ", ".join(twice))
+            raise ValueError(
+                "the symbol has several inputs named %s (composing a symbol "
+                "copies its graph: pass those variables to the composition "
+                "too)" % ", ".join(twice)
+            )
         self._block = block
         self._op = mx.nd.CachedOp(outputs, _FLAGS)
 
@@ -68,8 +72,10 @@ class Graph:
         by_name = {p.name: p for p in params.values()}
         missing = [n for n in self._names if n not in inputs and n not in by_name]
         if missing:
-            raise ValueError("the graph needs inputs %s (given: %s)" % (
-                ", ".join(missing), ", ".join(sorted(inputs)) or "none"))
+            raise ValueError(
+                "the graph needs inputs %s (given: %s)"
+                % (", ".join(missing), ", ".join(sorted(inputs)) or "none")
+            )
         args = [inputs[n] if n in inputs else by_name[n].data() for n in self._names]
         with autograd.train_mode() if train_mode else autograd.predict_mode():
             out = self._op(*args)
@@ -81,8 +87,10 @@ class _Compiled:
 
     def __init__(self, block):
         if not isinstance(block, mx.gluon.HybridBlock):
-            raise TypeError("block must be a gluon.HybridBlock (it is traced into a Symbol), "
-                            "got %s" % type(block).__name__)
+            raise TypeError(
+                "block must be a gluon.HybridBlock (it is traced into a Symbol), "
+                "got %s" % type(block).__name__
+            )
         self._block = block
         self._graphs = {}
         self._data = mx.sym.var("data")
@@ -126,8 +134,9 @@ class _Compiled:
             raise ValueError("%s has %d arrays for %d parameters" % (what, len(vs), len(refs)))
         for i, (v, r) in enumerate(zip(vs, refs)):
             if v.shape != r.shape:
-                raise ValueError("%s[%d] has shape %s, expected %s (%s)" % (
-                    what, i, v.shape, r.shape, r.name))
+                raise ValueError(
+                    "%s[%d] has shape %s, expected %s (%s)" % (what, i, v.shape, r.shape, r.name)
+                )
 
 
 class Loss(_Compiled):
@@ -147,8 +156,12 @@ class Loss(_Compiled):
 
     def value_and_grad(self, data, label, train_mode=False):
         """(loss, [d loss / d p for each trainable parameter p])."""
-        out = self._run("grad", lambda: [self._loss()] + self._grads(),
-                        {"data": data, "label": label}, train_mode)
+        out = self._run(
+            "grad",
+            lambda: [self._loss()] + self._grads(),
+            {"data": data, "label": label},
+            train_mode,
+        )
         return out[0], out[1:]
 
     def hvp(self, data, label, v, train_mode=False):
@@ -186,8 +199,10 @@ class Loss(_Compiled):
             e = np.zeros(sum(sizes))
             e[i] = 1
             pieces = np.split(e, np.cumsum(sizes)[:-1])
-            v = [mx.nd.array(piece.reshape(shape), ctx=first.context, dtype=first.dtype)
-                 for piece, shape in zip(pieces, shapes)]
+            v = [
+                mx.nd.array(piece.reshape(shape), ctx=first.context, dtype=first.dtype)
+                for piece, shape in zip(pieces, shapes)
+            ]
             hv = self.hvp(data, label, v, train_mode)
             columns.append(mx.nd.concat(*[h.reshape((-1,)) for h in hv], dim=0))
         return mx.nd.stack(*columns, axis=1)
@@ -198,6 +213,7 @@ class Model(_Compiled):
 
     def vjp(self, data, u, train_mode=False):
         """u^T J, J = d block(data) / d data; u shaped like block(data)."""
+
         def build():
             return _symbol.grad(self._block(self._data), ["data"], head_grads=mx.sym.var("u"))
 
@@ -206,6 +222,7 @@ class Model(_Compiled):
     def jvp(self, data, v, train_mode=False):
         """J v, J = d block(data) / d data; v shaped like data (double vjp:
         J v = d/du <u^T J, v>, in one graph)."""
+
         def build():
             u = mx.sym.var("u")
             (vjp,) = self._grad(self._block(self._data), ["data"], head_grads=u)
@@ -213,8 +230,7 @@ class Model(_Compiled):
 
         out_shape = self._block(data).shape
         u = mx.nd.zeros(out_shape, ctx=data.context, dtype=data.dtype)
-        return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode,
-                         unrolled=True)[0]
+        return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode, unrolled=True)[0]
 
     def jacobian(self, data, train_mode=False):
         """J = d block(data) / d data, shaped block(data).shape + data.shape: one
@@ -229,9 +245,7 @@ class Model(_Compiled):
             return mx.nd.array(e.reshape(shape), ctx=data.context, dtype=data.dtype)
 
         if m <= n:
-            rows = [self.vjp(data, unit(i, out_shape), train_mode).reshape((-1,))
-                    for i in range(m)]
+            rows = [self.vjp(data, unit(i, out_shape), train_mode).reshape((-1,)) for i in range(m)]
             return mx.nd.stack(*rows, axis=0).reshape(out_shape + data.shape)
-        columns = [self.jvp(data, unit(i, data.shape), train_mode).reshape((-1,))
-                   for i in range(n)]
+        columns = [self.jvp(data, unit(i, data.shape), train_mode).reshape((-1,)) for i in range(n)]
         return mx.nd.stack(*columns, axis=1).reshape(out_shape + data.shape)

@@ -11,6 +11,7 @@ is the length of the shortest chain "op -> an op of its gradient graph -> ..."
 that ends at an operator without FGradient. An operator whose graph could not be
 built is counted as differentiable once (order 1) and listed with the reason.
 """
+
 import glob
 import json
 import math
@@ -51,10 +52,18 @@ def load_patches():
 
 def _guess_family(op):
     prefixes = [
-        ("_npi_", "numpy"), ("_np_", "numpy"), ("_npx_", "numpy"), ("_contrib_", "contrib"),
-        ("_random_", "random"), ("_sample_", "random"), ("_linalg_", "linalg"),
-        ("linalg_", "linalg"), ("_image_", "image"), ("_sg_", "subgraph"),
-        ("_sparse_", "sparse"), ("_backward_", "backward (other)"),
+        ("_npi_", "numpy"),
+        ("_np_", "numpy"),
+        ("_npx_", "numpy"),
+        ("_contrib_", "contrib"),
+        ("_random_", "random"),
+        ("_sample_", "random"),
+        ("_linalg_", "linalg"),
+        ("linalg_", "linalg"),
+        ("_image_", "image"),
+        ("_sg_", "subgraph"),
+        ("_sparse_", "sparse"),
+        ("_backward_", "backward (other)"),
     ]
     for prefix, family in prefixes:
         if op.startswith(prefix):
@@ -144,19 +153,21 @@ def collect():
     ops = []
     for op in sorted(set(stock) | set(patched)):
         s, p = stock.get(op), patched.get(op)
-        ops.append({
-            "name": op,
-            "family": family_of.get(op, _guess_family(op)),
-            "stock_fgradient": bool(s and s["fgradient"]),
-            "fgradient": bool(p and p["fgradient"]),
-            "patched_by_mxnet_ho": bool(p and p["priority"] > 10),
-            "stock_order": _fmt(stock_order.get(op, 0)),
-            "order": _fmt(patched_order.get(op, 0)),
-            "gradient_ops": p["children"] if p else [],
-            "probe_error": (p or {}).get("error"),
-            "excluded": excluded.get(op),
-            "math": math_of.get(op),
-        })
+        ops.append(
+            {
+                "name": op,
+                "family": family_of.get(op, _guess_family(op)),
+                "stock_fgradient": bool(s and s["fgradient"]),
+                "fgradient": bool(p and p["fgradient"]),
+                "patched_by_mxnet_ho": bool(p and p["priority"] > 10),
+                "stock_order": _fmt(stock_order.get(op, 0)),
+                "order": _fmt(patched_order.get(op, 0)),
+                "gradient_ops": p["children"] if p else [],
+                "probe_error": (p or {}).get("error"),
+                "excluded": excluded.get(op),
+                "math": math_of.get(op),
+            }
+        )
     return {
         "mxnet_version": mxnet.__version__,
         "patches": [p["file"] for p in series],
@@ -176,20 +187,24 @@ def series_problems(data):
             listed.add(entry["op"])
             op = by_name.get(entry["op"])
             if op is None:
-                problems.append("%s: %s is not an operator of this MXNet"
-                                % (patch["file"], entry["op"]))
+                problems.append(
+                    "%s: %s is not an operator of this MXNet" % (patch["file"], entry["op"])
+                )
             elif not op["patched_by_mxnet_ho"]:
-                problems.append("%s: %s has no mxnet-ho gradient registered"
-                                % (patch["file"], entry["op"]))
+                problems.append(
+                    "%s: %s has no mxnet-ho gradient registered" % (patch["file"], entry["op"])
+                )
         for name in patch.get("forward", []):
             op = by_name.get(name)
             if op is None:
-                problems.append("%s: forward op %s is not an operator of this MXNet"
-                                % (patch["file"], name))
+                problems.append(
+                    "%s: forward op %s is not an operator of this MXNet" % (patch["file"], name)
+                )
             elif op["order"] != "inf":
-                problems.append("%s: forward op %s reaches order %s, not inf (via %s)"
-                                % (patch["file"], name, op["order"],
-                                   ", ".join(op["gradient_ops"])))
+                problems.append(
+                    "%s: forward op %s reaches order %s, not inf (via %s)"
+                    % (patch["file"], name, op["order"], ", ".join(op["gradient_ops"]))
+                )
     for rule_op in _native.rule_ops():
         if rule_op in by_name and rule_op not in listed:
             problems.append("%s has an mxnet-ho rule but no entry in patches/" % rule_op)
@@ -201,8 +216,9 @@ def summary_rows(data, family=None):
     for op in data["ops"]:
         if family and op["family"] != family:
             continue
-        f = families.setdefault(op["family"], {"ops": 0, "stock_fgradient": 0, "fgradient": 0,
-                                               "stock_inf": 0, "inf": 0})
+        f = families.setdefault(
+            op["family"], {"ops": 0, "stock_fgradient": 0, "fgradient": 0, "stock_inf": 0, "inf": 0}
+        )
         f["ops"] += 1
         f["stock_fgradient"] += op["stock_fgradient"]
         f["fgradient"] += op["fgradient"]
@@ -213,24 +229,37 @@ def summary_rows(data, family=None):
 
 def format_summary(data, family=None):
     families = summary_rows(data, family)
-    lines = ["| family | ops | FGradient stock | FGradient now | any-order stock | any-order now |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| family | ops | FGradient stock | FGradient now | any-order stock | any-order now |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     total = {"ops": 0, "stock_fgradient": 0, "fgradient": 0, "stock_inf": 0, "inf": 0}
     for name in sorted(families):
         f = families[name]
         for k in total:
             total[k] += f[k]
-        lines.append("| %s | %d | %d | %d | %d | %d |" % (
-            name, f["ops"], f["stock_fgradient"], f["fgradient"], f["stock_inf"], f["inf"]))
-    lines.append("| **all** | %d | %d | %d | %d | %d |" % (
-        total["ops"], total["stock_fgradient"], total["fgradient"], total["stock_inf"],
-        total["inf"]))
+        lines.append(
+            "| %s | %d | %d | %d | %d | %d |"
+            % (name, f["ops"], f["stock_fgradient"], f["fgradient"], f["stock_inf"], f["inf"])
+        )
+    lines.append(
+        "| **all** | %d | %d | %d | %d | %d |"
+        % (
+            total["ops"],
+            total["stock_fgradient"],
+            total["fgradient"],
+            total["stock_inf"],
+            total["inf"],
+        )
+    )
     return "\n".join(lines)
 
 
 def format_ops(data, family=None):
-    lines = ["%-40s %-18s %-6s %-6s %-6s %-6s %s" % (
-        "op", "family", "stock", "now", "order", "(was)", "note")]
+    lines = [
+        "%-40s %-18s %-6s %-6s %-6s %-6s %s"
+        % ("op", "family", "stock", "now", "order", "(was)", "note")
+    ]
     for op in data["ops"]:
         if family and op["family"] != family:
             continue
@@ -239,22 +268,37 @@ def format_ops(data, family=None):
             note = "excluded: " + op["excluded"]
         elif op["probe_error"]:
             note = "not probed: " + op["probe_error"]
-        lines.append("%-40s %-18s %-6s %-6s %-6s %-6s %s" % (
-            op["name"], op["family"], "yes" if op["stock_fgradient"] else "-",
-            "yes" if op["fgradient"] else "-", op["order"], op["stock_order"], note))
+        lines.append(
+            "%-40s %-18s %-6s %-6s %-6s %-6s %s"
+            % (
+                op["name"],
+                op["family"],
+                "yes" if op["stock_fgradient"] else "-",
+                "yes" if op["fgradient"] else "-",
+                op["order"],
+                op["stock_order"],
+                note,
+            )
+        )
     return "\n".join(lines)
 
 
 def main(argv):
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m mxnet_ho coverage", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m mxnet_ho coverage",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--family", help="only this family (see the summary for names)")
     parser.add_argument("--json", action="store_true", help="print the data as JSON")
     parser.add_argument("--summary", action="store_true", help="only the per-family summary")
-    parser.add_argument("--check", action="store_true",
-                        help="also hold patches/ against the registry; exit 1 on a mismatch")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also hold patches/ against the registry; exit 1 on a mismatch",
+    )
     args = parser.parse_args(argv)
     data = collect()
     if args.family and not any(op["family"] == args.family for op in data["ops"]):

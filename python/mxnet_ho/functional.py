@@ -35,6 +35,7 @@ another dtype than the array it pairs with is cast to that dtype (float16
 inputs are differentiated in float16, as MXNet computes them). Arrays with no
 elements are allowed (their gradients and Jacobian blocks are empty).
 """
+
 from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -50,8 +51,11 @@ Array = Any
 Arrays = Union[Array, Sequence[Array]]
 Function = Callable[..., Arrays]
 
-_NO_PATH = ("because it is unreachable", "There are no inputs in computation graph",
-            "does not require gradient")
+_NO_PATH = (
+    "because it is unreachable",
+    "There are no inputs in computation graph",
+    "does not require gradient",
+)
 
 
 def _is_np(x):
@@ -75,8 +79,10 @@ def _as_tuple(x, what):
         return (x,), False
     if isinstance(x, (tuple, list)) and x and all(isinstance(e, nd.NDArray) for e in x):
         return tuple(x), True
-    raise TypeError("%s must be an NDArray (or mx.np.ndarray) or a non-empty tuple of them, "
-                    "got %s" % (what, type(x).__name__))
+    raise TypeError(
+        "%s must be an NDArray (or mx.np.ndarray) or a non-empty tuple of them, "
+        "got %s" % (what, type(x).__name__)
+    )
 
 
 def _prepare(inputs):
@@ -99,8 +105,10 @@ def _check_like(vs, refs, what, refs_what):
     checked = []
     for i, (v, r) in enumerate(zip(vs, refs)):
         if v.shape != r.shape:
-            raise ValueError("%s[%d] has shape %s, but %s[%d] has shape %s"
-                             % (what, i, v.shape, refs_what, i, r.shape))
+            raise ValueError(
+                "%s[%d] has shape %s, but %s[%d] has shape %s"
+                % (what, i, v.shape, refs_what, i, r.shape)
+            )
         v = _legacy(v)
         if v.dtype != r.dtype:
             v = v.astype(r.dtype)
@@ -116,17 +124,31 @@ def _grads(outputs, variables, head_grads, create_graph, train_mode):
     if all(o.size == 0 for o in outputs) or all(x.size == 0 for x in variables):
         return [nd.zeros(x.shape, dtype=x.dtype) for x in variables]
     try:
-        return [_legacy(g) for g in autograd.grad(
-            outputs, list(variables), head_grads=head_grads, create_graph=create_graph,
-            retain_graph=True, train_mode=train_mode)]
+        return [
+            _legacy(g)
+            for g in autograd.grad(
+                outputs,
+                list(variables),
+                head_grads=head_grads,
+                create_graph=create_graph,
+                retain_graph=True,
+                train_mode=train_mode,
+            )
+        ]
     except mx.base.MXNetError as error:
         if not any(m in str(error) for m in _NO_PATH):
             raise
     result = []
     for x in variables:
         try:
-            (g,) = autograd.grad(outputs, [x], head_grads=head_grads, create_graph=create_graph,
-                                 retain_graph=True, train_mode=train_mode)
+            (g,) = autograd.grad(
+                outputs,
+                [x],
+                head_grads=head_grads,
+                create_graph=create_graph,
+                retain_graph=True,
+                train_mode=train_mode,
+            )
             g = _legacy(g)
         except mx.base.MXNetError as error:
             if not any(m in str(error) for m in _NO_PATH):
@@ -148,8 +170,11 @@ def _inner(arrays, others):
     dot of the flattened arrays: MXNet's full-array `sum` runs on one thread
     (about 13x slower than this dot for a 256x784 weight on 2 cores). Pairs
     with no elements add nothing."""
-    terms = [_dot(_legacy(a).reshape((-1,)), _legacy(b).reshape((-1,)))
-             for a, b in zip(arrays, others) if a.size > 0]
+    terms = [
+        _dot(_legacy(a).reshape((-1,)), _legacy(b).reshape((-1,)))
+        for a, b in zip(arrays, others)
+        if a.size > 0
+    ]
     if not terms:
         ref = _legacy(arrays[0])
         return nd.zeros((1,), dtype=ref.dtype)
@@ -159,8 +184,9 @@ def _inner(arrays, others):
 def _ones_for_scalar(outputs, what):
     for out in outputs:
         if out.size != 1:
-            raise ValueError("%s is needed when func returns a non-scalar (shape %s)"
-                             % (what, out.shape))
+            raise ValueError(
+                "%s is needed when func returns a non-scalar (shape %s)" % (what, out.shape)
+            )
     return [nd.ones(o.shape, dtype=o.dtype) for o in outputs]
 
 
@@ -173,31 +199,51 @@ def _pack(arrays, is_tuple):
     return tuple(arrays) if is_tuple else arrays[0]
 
 
-def vjp(func: Function, inputs: Arrays, v: Optional[Arrays] = None, create_graph: bool = False,
-        train_mode: bool = True) -> Tuple[Arrays, Arrays]:
+def vjp(
+    func: Function,
+    inputs: Arrays,
+    v: Optional[Arrays] = None,
+    create_graph: bool = False,
+    train_mode: bool = True,
+) -> Tuple[Arrays, Arrays]:
     """(func(inputs), v^T J). v may be omitted when func returns a scalar."""
     xs, in_tuple = _prepare(inputs)
     with autograd.record(train_mode=train_mode):
         outs, out_tuple = _as_tuple(func(*xs), "func's output")
-        vs = (_ones_for_scalar(outs, "v") if v is None
-              else _check_like(list(_as_tuple(v, "v")[0]), outs, "v", "outputs of func"))
+        vs = (
+            _ones_for_scalar(outs, "v")
+            if v is None
+            else _check_like(list(_as_tuple(v, "v")[0]), outs, "v", "outputs of func")
+        )
         grads = _grads(outs, xs, vs, create_graph, train_mode)
-    return (_pack(_finish(outs, outs, create_graph), out_tuple),
-            _pack(_finish(grads, xs, create_graph), in_tuple))
+    return (
+        _pack(_finish(outs, outs, create_graph), out_tuple),
+        _pack(_finish(grads, xs, create_graph), in_tuple),
+    )
 
 
-def jvp(func: Function, inputs: Arrays, v: Optional[Arrays] = None, create_graph: bool = False,
-        train_mode: bool = True) -> Tuple[Arrays, Arrays]:
+def jvp(
+    func: Function,
+    inputs: Arrays,
+    v: Optional[Arrays] = None,
+    create_graph: bool = False,
+    train_mode: bool = True,
+) -> Tuple[Arrays, Arrays]:
     """(func(inputs), J v). v may be omitted when inputs is a single scalar."""
     xs, in_tuple = _prepare(inputs)
-    vs = (_ones_for_scalar(xs, "v") if v is None
-          else _check_like(list(_as_tuple(v, "v")[0]), xs, "v", "inputs"))
+    vs = (
+        _ones_for_scalar(xs, "v")
+        if v is None
+        else _check_like(list(_as_tuple(v, "v")[0]), xs, "v", "inputs")
+    )
     with autograd.record(train_mode=train_mode):
         outs, out_tuple = _as_tuple(func(*xs), "func's output")
         if all(o.size == 0 for o in outs) or all(x.size == 0 for x in xs):
             jv = [nd.zeros(o.shape, dtype=o.dtype) for o in outs]
-            return (_pack(_finish(outs, outs, create_graph), out_tuple),
-                    _pack(_finish(jv, outs, create_graph), out_tuple))
+            return (
+                _pack(_finish(outs, outs, create_graph), out_tuple),
+                _pack(_finish(jv, outs, create_graph), out_tuple),
+            )
         us = []
         for out in outs:
             u = nd.zeros(out.shape, dtype=out.dtype)
@@ -210,20 +256,24 @@ def jvp(func: Function, inputs: Arrays, v: Optional[Arrays] = None, create_graph
         jt_u = _grads([paired], xs, [nd.ones_like(paired)], True, train_mode)
         inner = _inner(jt_u, vs)
         jv = _grads([inner], us, [nd.ones_like(inner)], create_graph, train_mode)
-    return (_pack(_finish(outs, outs, create_graph), out_tuple),
-            _pack(_finish(jv, outs, create_graph), out_tuple))
+    return (
+        _pack(_finish(outs, outs, create_graph), out_tuple),
+        _pack(_finish(jv, outs, create_graph), out_tuple),
+    )
 
 
 def _scalar_output(func, xs):
     outs, _ = _as_tuple(func(*xs), "func's output")
     if len(outs) != 1 or outs[0].size != 1:
-        raise ValueError("func must return a single scalar NDArray, got shape %s"
-                         % ([o.shape for o in outs],))
+        raise ValueError(
+            "func must return a single scalar NDArray, got shape %s" % ([o.shape for o in outs],)
+        )
     return outs[0]
 
 
-def hvp(func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False,
-        train_mode: bool = True) -> Tuple[Array, Arrays]:
+def hvp(
+    func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False, train_mode: bool = True
+) -> Tuple[Array, Arrays]:
     """(func(inputs), H v) for a scalar func."""
     xs, in_tuple = _prepare(inputs)
     vs = _check_like(list(_as_tuple(v, "v")[0]), xs, "v", "inputs")
@@ -235,20 +285,23 @@ def hvp(func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False,
     return _finish([out], [out], create_graph)[0], _pack(_finish(hv, xs, create_graph), in_tuple)
 
 
-def vhp(func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False,
-        train_mode: bool = True) -> Tuple[Array, Arrays]:
+def vhp(
+    func: Function, inputs: Arrays, v: Arrays, create_graph: bool = False, train_mode: bool = True
+) -> Tuple[Array, Arrays]:
     """(func(inputs), v^T H) for a scalar func (equal to H v: H is symmetric)."""
     return hvp(func, inputs, v, create_graph, train_mode)
 
 
-def grad(func: Function, inputs: Arrays, create_graph: bool = False,
-         train_mode: bool = True) -> Arrays:
+def grad(
+    func: Function, inputs: Arrays, create_graph: bool = False, train_mode: bool = True
+) -> Arrays:
     """The gradient of a scalar func."""
     return vjp(func, inputs, None, create_graph, train_mode)[1]
 
 
-def jacobian(func: Function, inputs: Arrays, create_graph: bool = False,
-             train_mode: bool = True) -> Any:
+def jacobian(
+    func: Function, inputs: Arrays, create_graph: bool = False, train_mode: bool = True
+) -> Any:
     """J[i][j] = d output_i / d input_j, shaped output_i.shape + input_j.shape;
     a single NDArray when both are single, else nested tuples as in PyTorch."""
     xs, in_tuple = _prepare(inputs)
@@ -277,8 +330,9 @@ def jacobian(func: Function, inputs: Arrays, create_graph: bool = False,
     return _pack(rows, out_tuple)
 
 
-def hessian(func: Function, inputs: Arrays, create_graph: bool = False,
-            train_mode: bool = True) -> Any:
+def hessian(
+    func: Function, inputs: Arrays, create_graph: bool = False, train_mode: bool = True
+) -> Any:
     """H[i][j] = d^2 func / d input_i d input_j for a scalar func."""
     xs, in_tuple = _prepare(inputs)
 
@@ -287,5 +341,9 @@ def hessian(func: Function, inputs: Arrays, create_graph: bool = False,
         grads = _grads([out], args, [nd.ones(out.shape, dtype=out.dtype)], True, train_mode)
         return tuple(_kind_of(g, a) for g, a in zip(grads, args))
 
-    return jacobian(lambda *a: gradient(*a) if in_tuple else gradient(*a)[0],
-                    xs if in_tuple else xs[0], create_graph, train_mode)
+    return jacobian(
+        lambda *a: gradient(*a) if in_tuple else gradient(*a)[0],
+        xs if in_tuple else xs[0],
+        create_graph,
+        train_mode,
+    )

@@ -20,6 +20,7 @@ instead, which needs two things only Python sees:
 ``_CachedOp`` node, the CachedOp Python created; if not, it leaves hybridized
 blocks to stock MXNet and says so once.
 """
+
 import ctypes
 import warnings
 

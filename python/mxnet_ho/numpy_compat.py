@@ -7,6 +7,7 @@ the NumPy semantics are on (``mxnet.util.is_np_array()``), each returned
 gradient is an ``mx.np.ndarray`` (``as_np_ndarray()``, no copy); otherwise the
 result is exactly stock's.
 """
+
 import functools
 
 _MARK = "_mxnet_ho_numpy_compat"

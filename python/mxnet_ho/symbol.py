@@ -14,6 +14,7 @@ control dependencies, which MXNet's MKL-DNN graph partitioner refuses
 ``Symbol.simple_bind`` so that such a symbol binds without a subgraph backend
 (as with ``MXNET_SUBGRAPH_BACKEND=NONE``); every other symbol binds as before.
 """
+
 import ctypes
 import functools
 import os
@@ -31,20 +32,28 @@ _BACKEND = "MXNET_SUBGRAPH_BACKEND"
 def _lib():
     lib = _native.load()
     lib.MXHOSymbolGrad.restype = ctypes.c_int
-    lib.MXHOSymbolGrad.argtypes = [ctypes.c_void_p, ctypes.c_uint32,
-                                   ctypes.POINTER(ctypes.c_char_p), ctypes.c_void_p,
-                                   ctypes.c_uint32, ctypes.POINTER(ctypes.c_char_p),
-                                   ctypes.POINTER(ctypes.c_uint32),
-                                   ctypes.POINTER(ctypes.c_int64),
-                                   ctypes.POINTER(ctypes.c_void_p)]
+    lib.MXHOSymbolGrad.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.POINTER(ctypes.c_uint32),
+        ctypes.POINTER(ctypes.c_int64),
+        ctypes.POINTER(ctypes.c_void_p),
+    ]
     return lib
 
 
 def _as_symbol(value, what):
     if isinstance(value, mx.sym.Symbol):
         return value
-    if isinstance(value, (list, tuple)) and value and all(
-            isinstance(v, mx.sym.Symbol) for v in value):
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, mx.sym.Symbol) for v in value)
+    ):
         return mx.sym.Group(list(value))
     raise TypeError("%s must be a Symbol or a non-empty list of Symbols, got %r" % (what, value))
 
@@ -67,10 +76,12 @@ def _names(wrt):
     return names
 
 
-def grad(heads: Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]],
-         wrt: Union[str, mx.sym.Symbol, Sequence[Union[str, mx.sym.Symbol]]],
-         head_grads: Optional[Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]]] = None,
-         shapes: Optional[Dict[str, Sequence[int]]] = None) -> List[mx.sym.Symbol]:
+def grad(
+    heads: Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]],
+    wrt: Union[str, mx.sym.Symbol, Sequence[Union[str, mx.sym.Symbol]]],
+    head_grads: Optional[Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]]] = None,
+    shapes: Optional[Dict[str, Sequence[int]]] = None,
+) -> List[mx.sym.Symbol]:
     """d sum_k <head_grads[k], heads[k]> / d wrt, one Symbol per variable in `wrt`.
 
     heads: a Symbol (a Group for several outputs) or a list of Symbols.
@@ -83,16 +94,20 @@ def grad(heads: Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]],
     is stock's first-order kernel.
     """
     if not _native.is_active():
-        raise RuntimeError("mxnet_ho.symbol.grad needs mxnet-ho active (MXNET_HO_DISABLE "
-                           "is set, or it failed to load)")
+        raise RuntimeError(
+            "mxnet_ho.symbol.grad needs mxnet-ho active (MXNET_HO_DISABLE "
+            "is set, or it failed to load)"
+        )
     heads = _as_symbol(heads, "heads")
     names = _names(wrt)
     head_handle = None
     if head_grads is not None:
         head_grads = _as_symbol(head_grads, "head_grads")
         if len(head_grads.list_outputs()) != len(heads.list_outputs()):
-            raise ValueError("head_grads has %d outputs for %d heads" % (
-                len(head_grads.list_outputs()), len(heads.list_outputs())))
+            raise ValueError(
+                "head_grads has %d outputs for %d heads"
+                % (len(head_grads.list_outputs()), len(heads.list_outputs()))
+            )
         head_handle = head_grads.handle
     keys = (ctypes.c_char_p * len(names))(*[n.encode() for n in names])
     shapes = {str(k): tuple(int(d) for d in v) for k, v in (shapes or {}).items()}
@@ -102,8 +117,20 @@ def grad(heads: Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]],
     dims = (ctypes.c_int64 * len(dims))(*dims)
     out = ctypes.c_void_p()
     lib = _lib()
-    if lib.MXHOSymbolGrad(heads.handle, len(names), keys, head_handle, len(shapes), shape_names,
-                          ndims, dims, ctypes.byref(out)) != 0:
+    if (
+        lib.MXHOSymbolGrad(
+            heads.handle,
+            len(names),
+            keys,
+            head_handle,
+            len(shapes),
+            shape_names,
+            ndims,
+            dims,
+            ctypes.byref(out),
+        )
+        != 0
+    ):
         raise mx.base.MXNetError("mxnet_ho.symbol.grad: %s" % lib.MXHOLastError().decode())
     gradients = mx.sym.Symbol(ctypes.cast(out, mx.base.SymbolHandle))
     return [gradients[i] for i in range(len(names))]

@@ -16,6 +16,7 @@ with w, v and u drawn at random. Every dS_{k-1}/dx_i must have x_i's shape.
 semantics are on) stay mx.np arrays, and the cotangent, the directions and the
 gradients are made in the array type of what they pair with.
 """
+
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -81,10 +82,15 @@ def _inner(a, b):
     return (a * b).sum()
 
 
-def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, cotangent: Any,
-                       directions: Sequence[Sequence[Any]],
-                       with_grads: bool = True, train_mode: bool = True,
-                       ) -> Tuple[float, Optional[List[np.ndarray]]]:
+def higher_order_grads(
+    fn: Callable[..., Any],
+    inputs: Sequence[Any],
+    k: int,
+    cotangent: Any,
+    directions: Sequence[Sequence[Any]],
+    with_grads: bool = True,
+    train_mode: bool = True,
+) -> Tuple[float, Optional[List[np.ndarray]]]:
     """Returns (S_k, [dS_k/dx_i] or None) for fn at `inputs` (float64 NDArrays),
     where S_0 = <fn(x), cotangent> and S_k = sum_i <dS_{k-1}/dx_i, directions[k-1][i]>.
     A derivative with no path to an input (constant there) counts as zeros."""
@@ -98,8 +104,9 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
         # kernels mishandle some single-input requests (float32 FullyConnected's
         # bias alone comes back unwritten, Deconvolution's weight alone fails).
         try:
-            grads = mx.autograd.grad(s, xs, create_graph=True, retain_graph=True,
-                                     train_mode=train_mode)
+            grads = mx.autograd.grad(
+                s, xs, create_graph=True, retain_graph=True, train_mode=train_mode
+            )
             return [_same_kind(g, x) for g, x in zip(grads, xs)]
         except mx.base.MXNetError as error:
             if not _is_no_path_error(error):
@@ -107,8 +114,9 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
         grads = []
         for x in xs:
             try:
-                (g,) = mx.autograd.grad(s, [x], create_graph=True, retain_graph=True,
-                                        train_mode=train_mode)
+                (g,) = mx.autograd.grad(
+                    s, [x], create_graph=True, retain_graph=True, train_mode=train_mode
+                )
             except mx.base.MXNetError as error:
                 if not _is_no_path_error(error):
                     raise
@@ -137,11 +145,17 @@ def higher_order_grads(fn: Callable[..., Any], inputs: Sequence[Any], k: int, co
 MAX_ORDER = 10
 
 
-def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order: int = 2,
-                            rtol: float = 1e-5, atol: float = 1e-7, eps: float = 1e-5,
-                            seed: int = 0, names: Optional[Sequence[str]] = None,
-                            train_mode: bool = True,
-                            ) -> List[Tuple[int, str, float, float]]:
+def check_higher_order_grad(
+    fn: Callable[..., Any],
+    inputs: Sequence[Any],
+    order: int = 2,
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    eps: float = 1e-5,
+    seed: int = 0,
+    names: Optional[Sequence[str]] = None,
+    train_mode: bool = True,
+) -> List[Tuple[int, str, float, float]]:
     """Checks the autograd derivatives of ``fn`` up to ``order`` against finite
     differences; raises HigherOrderGradError naming the input and the order that
     disagree. ``fn`` takes NDArrays and returns one NDArray. Returns a list of
@@ -160,7 +174,8 @@ def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order
             "order must be at most %d, got %r: each order differentiates the graph of the "
             "one before (which grows with every order) and finite differences lose "
             "precision with each, so higher orders cannot be checked in float64"
-            % (MAX_ORDER, order))
+            % (MAX_ORDER, order)
+        )
     mx = _mx()
     xs = _as_float64(inputs)
     names = list(names) if names is not None else ["input %d" % i for i in range(len(xs))]
@@ -177,28 +192,31 @@ def check_higher_order_grad(fn: Callable[..., Any], inputs: Sequence[Any], order
     directions = [[rand_like(x) for x in xs] for _ in range(order)]
     report = []
     for k in range(1, order + 1):
-        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions,
-                                      train_mode=train_mode)
+        _, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions, train_mode=train_mode)
         for i, (x, g) in enumerate(zip(xs, grads)):
             if g.shape != x.shape:
                 raise HigherOrderGradError(
                     "order %d derivative for %s has shape %s, expected %s"
-                    % (k, names[i], g.shape, x.shape))
+                    % (k, names[i], g.shape, x.shape)
+                )
             u = rand_like(x)
             shifted = []
             for sign in (1.0, -1.0):
                 moved = list(xs)
                 moved[i] = x + sign * eps * u
-                value, _ = higher_order_grads(fn, moved, k - 1, cotangent, directions,
-                                              with_grads=False, train_mode=train_mode)
+                value, _ = higher_order_grads(
+                    fn, moved, k - 1, cotangent, directions, with_grads=False, train_mode=train_mode
+                )
                 shifted.append(value)
             numeric = (shifted[0] - shifted[1]) / (2.0 * eps)
             analytic = float((g * u.asnumpy()).sum())
             report.append((k, names[i], analytic, numeric))
             if not np.isfinite(analytic) or abs(analytic - numeric) > atol + rtol * max(
-                    abs(numeric), abs(analytic)):
+                abs(numeric), abs(analytic)
+            ):
                 raise HigherOrderGradError(
                     "order %d derivative for %s disagrees with finite differences: "
                     "autograd %.12g, numeric %.12g (rtol %g, atol %g)"
-                    % (k, names[i], analytic, numeric, rtol, atol))
+                    % (k, names[i], analytic, numeric, rtol, atol)
+                )
     return report

@@ -29,8 +29,7 @@ int NNGetOpHandle(const char* op_name, void** op_out);
 int MXSymbolCreateAtomicSymbol(void* creator, uint32_t num_param, const char** keys,
                                const char** vals, void** out);
 int MXSymbolCreateVariable(const char* name, void** out);
-int MXSymbolCompose(void* sym, const char* name, uint32_t num_args, const char** keys,
-                    void** args);
+int MXSymbolCompose(void* sym, const char* name, uint32_t num_args, const char** keys, void** args);
 int MXSymbolFree(void* symbol);
 int MXSymbolGetAttr(void* symbol, const char* key, const char** out, int* success);
 int MXSymbolListAttrShallow(void* symbol, uint32_t* out_size, const char*** out);
@@ -114,8 +113,8 @@ static_assert(sizeof(LegacyUpdater) == sizeof(std::function<void(dmlc::any*)>),
               "std::function layout");
 
 // A by-value class argument is passed by address in the Itanium ABI.
-extern "C" void UpdateAttrMapInBinary(const std::string& key, LegacyUpdater* updater)
-    __asm__("_ZN4nnvm2Op13UpdateAttrMapERKSsSt8functionIFvPN4dmlc3anyEEE");
+extern "C" void UpdateAttrMapInBinary(const std::string& key, LegacyUpdater* updater) __asm__(
+    "_ZN4nnvm2Op13UpdateAttrMapERKSsSt8functionIFvPN4dmlc3anyEEE");
 
 bool LegacyManager(void* dest, const void* source, int operation) {
   enum { kTypeInfo = 0, kFunctorPtr = 1, kClone = 2, kDestroy = 3 };
@@ -175,8 +174,8 @@ constexpr size_t kAnyBytes = sizeof(dmlc::any);
 static_assert(kAnyBytes == 32, "dmlc::any layout (docs/BINARY-FACTS.md, 4)");
 
 const void* ParsedSharedPointee(const NodePtr& node) {
-  const char* parsed = reinterpret_cast<const char*>(node.get()) + g_inputs_offset -
-                       kSubgraphsBytes - kAnyBytes;
+  const char* parsed =
+      reinterpret_cast<const char*>(node.get()) + g_inputs_offset - kSubgraphsBytes - kAnyBytes;
   const void* type = *reinterpret_cast<const void* const*>(parsed);
   if (type == nullptr) return nullptr;  // empty any
   return *reinterpret_cast<const void* const*>(parsed + sizeof(void*));
@@ -221,8 +220,8 @@ using AGInfo = mxnet::Imperative::AGInfo;
 // AGInfo, which GCC writes alike in both compilers.
 const AGInfo* RecordedInfo(const NodePtr& node) {
   if (!node) return nullptr;
-  const char* info = reinterpret_cast<const char*>(node.get()) + g_inputs_offset +
-                     sizeof(Entries) + sizeof(std::vector<NodePtr>);
+  const char* info = reinterpret_cast<const char*>(node.get()) + g_inputs_offset + sizeof(Entries) +
+                     sizeof(std::vector<NodePtr>);
   const AnyView* any = reinterpret_cast<const AnyView*>(info);
   if (any->type == nullptr || any->type->ptype_info == nullptr) return nullptr;
   if (std::strcmp(any->type->ptype_info->name(), typeid(AGInfo).name()) != 0) return nullptr;
@@ -251,7 +250,9 @@ void Check(int status, const std::string& what) {
 // A symbol handle that frees itself.
 struct OwnedSymbol {
   void* handle = nullptr;
-  ~OwnedSymbol() { if (handle) MXSymbolFree(handle); }
+  ~OwnedSymbol() {
+    if (handle) MXSymbolFree(handle);
+  }
   nnvm::Symbol& symbol() { return *static_cast<nnvm::Symbol*>(handle); }
 };
 
@@ -276,8 +277,8 @@ NodePtr ComposeForCheck(const char* op, const char* name, std::vector<void*> arg
   Check(NNGetOpHandle(op, &op_handle), std::string("no operator ") + op);
   OwnedSymbol sym;
   Check(MXSymbolCreateAtomicSymbol(op_handle, 0, nullptr, nullptr, &sym.handle), op);
-  Check(MXSymbolCompose(sym.handle, name, static_cast<uint32_t>(args.size()), nullptr,
-                        args.data()), op);
+  Check(MXSymbolCompose(sym.handle, name, static_cast<uint32_t>(args.size()), nullptr, args.data()),
+        op);
   return sym.symbol().outputs.at(0).node;
 }
 
@@ -359,8 +360,8 @@ std::string CheckRecordedArrays() {
   int num_outputs = 0;
   void** outputs = nullptr;
   const int* stypes = nullptr;
-  const int status = MXImperativeInvokeEx(LookupOpHandle("exp"), 1, &x, &num_outputs, &outputs,
-                                          0, nullptr, nullptr, &stypes);
+  const int status = MXImperativeInvokeEx(LookupOpHandle("exp"), 1, &x, &num_outputs, &outputs, 0,
+                                          nullptr, nullptr, &stypes);
   MXAutogradSetIsRecording(was_recording, &ignored);
   Check(status, "recording exp");
   if (num_outputs != 1) return "exp returned " + std::to_string(num_outputs) + " arrays";
@@ -415,8 +416,7 @@ std::string SelfCheck(int expected_version) {
     const nnvm::Node* x_node = x.symbol().outputs.at(0).node.get();
     const nnvm::Node* y_node = y.symbol().outputs.at(0).node.get();
     NodePtr sin_node = ComposeForCheck("sin", "mxnet_ho_check_sin", {x.handle});
-    NodePtr add_node = ComposeForCheck("elemwise_add", "mxnet_ho_check_add",
-                                       {x.handle, y.handle});
+    NodePtr add_node = ComposeForCheck("elemwise_add", "mxnet_ho_check_add", {x.handle, y.handle});
     const size_t offset = LocateInputs(sin_node, {x_node});
     if (offset == 0) return "could not locate nnvm::Node::inputs in the binary's Node layout";
     if (LocateInputs(add_node, {x_node, y_node}) != offset)
@@ -424,13 +424,12 @@ std::string SelfCheck(int expected_version) {
     g_inputs_offset = offset;
 
     // attrs.op and attrs.name sit before the differently-sized dict.
-    if (sin_node->attrs.op != nnvm::Op::Get("sin") ||
-        sin_node->attrs.name != "mxnet_ho_check_sin")
+    if (sin_node->attrs.op != nnvm::Op::Get("sin") || sin_node->attrs.name != "mxnet_ho_check_sin")
       return "nnvm::NodeAttrs::op or ::name is not where the headers put it";
 
     // Attribute reading through the C API.
-    NodePtr scaled = MakeNode("_mul_scalar", {Entry{sin_node, 0, 0}}, {{"scalar", "2.5"}},
-                              "mxnet_ho_check_mul");
+    NodePtr scaled =
+        MakeNode("_mul_scalar", {Entry{sin_node, 0, 0}}, {{"scalar", "2.5"}}, "mxnet_ho_check_mul");
     if (Attr(scaled, "scalar", "") != "2.5") return "cannot read node attributes";
 
     // The FGradient map, the op index and calling a stock gradient.
@@ -449,18 +448,18 @@ std::string SelfCheck(int expected_version) {
     // A _CachedOp node made from a subgraph holds its CachedOp in attrs.parsed:
     // two such nodes hold two CachedOps, each reporting the subgraph's arity.
     const std::string sin_json = SymbolJson(Entry{sin_node, 0, 0});
-    NodePtr cached_a = MakeNode("_CachedOp", {Entry{add_node, 0, 0}},
-                                {{"subgraph", sin_json}}, "mxnet_ho_check_cached_a");
-    NodePtr cached_b = MakeNode("_CachedOp", {Entry{add_node, 0, 0}},
-                                {{"subgraph", sin_json}}, "mxnet_ho_check_cached_b");
+    NodePtr cached_a = MakeNode("_CachedOp", {Entry{add_node, 0, 0}}, {{"subgraph", sin_json}},
+                                "mxnet_ho_check_cached_a");
+    NodePtr cached_b = MakeNode("_CachedOp", {Entry{add_node, 0, 0}}, {{"subgraph", sin_json}},
+                                "mxnet_ho_check_cached_b");
     if (CachedOpOf(cached_a) == nullptr || CachedOpOf(cached_a) == CachedOpOf(cached_b) ||
         CachedOpOf(sin_node) != nullptr)
       return "nnvm::NodeAttrs::parsed of a _CachedOp node is not where expected";
     // A control-flow node holds its body in attrs.subgraphs, just before inputs:
     // _foreach composed with sin(x) as its body reads that body back.
     OwnedSymbol loop;
-    const char* keys[] = {"num_args", "num_outputs", "num_out_data", "in_state_locs",
-                          "in_data_locs", "remain_locs"};
+    const char* keys[] = {"num_args",      "num_outputs",  "num_out_data",
+                          "in_state_locs", "in_data_locs", "remain_locs"};
     const char* values[] = {"2", "1", "1", "()", "(0,)", "()"};
     OwnedSymbol body;
     body.handle = NewSymbol({Entry{sin_node, 0, 0}});
@@ -654,8 +653,7 @@ SymbolGraph ReadSymbol(void* symbol_handle) {
       const size_t deps = OpOf(top.first) ? ControlDeps(top.first).size() : 0;
       if (top.second < ins.size() + deps) {
         const size_t k = top.second++;
-        const NodePtr next =
-            k < ins.size() ? ins[k].node : ControlDeps(top.first)[k - ins.size()];
+        const NodePtr next = k < ins.size() ? ins[k].node : ControlDeps(top.first)[k - ins.size()];
         if (!seen[next.get()]) {
           seen[next.get()] = true;
           stack.emplace_back(next, 0);

@@ -56,8 +56,8 @@ uint32_t NumOutputs(const NodePtr& node);
 // --- nodes ----------------------------------------------------------------
 // A node of `op` with `inputs`, its attributes parsed by MXNet itself.
 // Throws std::runtime_error with MXNet's message when MXNet rejects it.
-NodePtr MakeNode(const std::string& op, const Entries& inputs,
-                 const AttrList& attrs, const std::string& name);
+NodePtr MakeNode(const std::string& op, const Entries& inputs, const AttrList& attrs,
+                 const std::string& name);
 // A placeholder variable node (used by the coverage probe).
 NodePtr MakeVariable(const std::string& name);
 // A node of `op` whose inputs are fresh placeholder variables.
@@ -76,8 +76,7 @@ void SetInput(const NodePtr& node, size_t i, const Entry& entry);
 const std::vector<NodePtr>& ControlDeps(const NodePtr& node);
 void SetControlDeps(const NodePtr& node, const std::vector<NodePtr>& deps);
 // The node's attribute `key` as the user wrote it, or `fallback`.
-std::string Attr(const NodePtr& node, const std::string& key,
-                 const std::string& fallback);
+std::string Attr(const NodePtr& node, const std::string& key, const std::string& fallback);
 // All user-visible attributes of the node (MXNet's parsed dict).
 AttrList Attrs(const NodePtr& node);
 // Whether the op keeps per-call state (FCreateOpState: Dropout, RNN, _CachedOp,

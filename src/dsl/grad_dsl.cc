@@ -7,9 +7,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace mxnet_ho {
 namespace op {
@@ -52,10 +52,18 @@ Expr Unary(const char* op, const Expr& a) { return Make(op, {a}, {}, a.broadcast
 
 }  // namespace
 
-Expr operator+(const Expr& a, const Expr& b) { return Binary("elemwise_add", "broadcast_add", a, b); }
-Expr operator-(const Expr& a, const Expr& b) { return Binary("elemwise_sub", "broadcast_sub", a, b); }
-Expr operator*(const Expr& a, const Expr& b) { return Binary("elemwise_mul", "broadcast_mul", a, b); }
-Expr operator/(const Expr& a, const Expr& b) { return Binary("elemwise_div", "broadcast_div", a, b); }
+Expr operator+(const Expr& a, const Expr& b) {
+  return Binary("elemwise_add", "broadcast_add", a, b);
+}
+Expr operator-(const Expr& a, const Expr& b) {
+  return Binary("elemwise_sub", "broadcast_sub", a, b);
+}
+Expr operator*(const Expr& a, const Expr& b) {
+  return Binary("elemwise_mul", "broadcast_mul", a, b);
+}
+Expr operator/(const Expr& a, const Expr& b) {
+  return Binary("elemwise_div", "broadcast_div", a, b);
+}
 Expr operator-(const Expr& a) { return Unary("negative", a); }
 Expr operator+(const Expr& a, double s) { return Scalar("_plus_scalar", a, s); }
 Expr operator+(double s, const Expr& a) { return Scalar("_plus_scalar", a, s); }
@@ -82,7 +90,9 @@ Expr operator>=(const Expr& a, const Expr& b) {
 Expr operator<=(const Expr& a, const Expr& b) {
   return Binary("_lesser_equal", "broadcast_lesser_equal", a, b);
 }
-Expr operator>(const Expr& a, const Expr& b) { return Binary("_greater", "broadcast_greater", a, b); }
+Expr operator>(const Expr& a, const Expr& b) {
+  return Binary("_greater", "broadcast_greater", a, b);
+}
 Expr operator<(const Expr& a, const Expr& b) { return Binary("_lesser", "broadcast_lesser", a, b); }
 Expr operator>=(const Expr& a, double s) { return Scalar("_greater_equal_scalar", a, s); }
 Expr operator<=(const Expr& a, double s) { return Scalar("_lesser_equal_scalar", a, s); }
@@ -143,8 +153,8 @@ std::vector<NodePtr> NodesDependingOn(const std::vector<Expr>& ys, const std::se
     depends[node.get()] = false;
     bool reaches = false;
     for (const Entry& input : bridge::Inputs(node))
-      reaches = (xs.count(KeyOf(input)) || (bridge::OpOf(input.node) && visit(input.node))) ||
-                reaches;
+      reaches =
+          (xs.count(KeyOf(input)) || (bridge::OpOf(input.node) && visit(input.node))) || reaches;
     depends[node.get()] = reaches;
     if (reaches) order.push_back(node);
     return reaches;
@@ -160,15 +170,18 @@ Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head) {
   return vjp(std::vector<Expr>{y}, xs, std::vector<Expr>{head});
 }
 
-Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::vector<Expr>& heads) {
+Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs,
+          const std::vector<Expr>& heads) {
   std::set<EntryKey> wanted;
   for (const Expr& x : xs) wanted.insert(KeyOf(x.entry()));
   std::map<EntryKey, Expr> grads;  // gradient of each entry reached so far
   auto accumulate = [&](const Entry& e, const Expr& g) {
     if (bridge::OpName(g.entry().node) == "_NoGradient") return;
     auto found = grads.find(KeyOf(e));
-    if (found == grads.end()) grads.emplace(KeyOf(e), g);
-    else found->second = add_skipping_zeros(found->second, g);
+    if (found == grads.end())
+      grads.emplace(KeyOf(e), g);
+    else
+      found->second = add_skipping_zeros(found->second, g);
   };
   for (size_t k = 0; k < ys.size(); ++k) accumulate(ys[k].entry(), heads.at(k));
   const bool broadcasting = heads.at(0).broadcasting();
@@ -259,7 +272,9 @@ std::mutex g_differentiated_mutex;
 std::unordered_map<const void*, std::weak_ptr<nnvm::Node>> g_differentiated;
 }  // namespace
 
-void set_backward_mode(bool create_graph, bool train) { t_mode = BackwardMode{create_graph, train}; }
+void set_backward_mode(bool create_graph, bool train) {
+  t_mode = BackwardMode{create_graph, train};
+}
 
 namespace {
 thread_local const KnownShapes* t_known_shapes = nullptr;
@@ -272,8 +287,8 @@ bool training() { return t_mode.train; }
 bool Backward::differentiated_before() const {
   std::lock_guard<std::mutex> lock(g_differentiated_mutex);
   auto found = g_differentiated.find(node_.get());
-  const bool before = found != g_differentiated.end() && !found->second.expired() &&
-                      found->second.lock() == node_;
+  const bool before =
+      found != g_differentiated.end() && !found->second.expired() && found->second.lock() == node_;
   if (t_mode.create_graph && !before) {
     if (g_differentiated.size() > 4096) {  // forget the nodes that are gone
       for (auto it = g_differentiated.begin(); it != g_differentiated.end();)
@@ -305,9 +320,7 @@ Backward::Backward(const NodePtr& node, const Entries& heads, bool broadcasting,
                    const Gradient* stock)
     : node_(node), heads_(heads), broadcasting_(broadcasting), stock_(stock) {}
 
-Expr Backward::in(size_t i) const {
-  return Expr(bridge::Inputs(node_).at(i), broadcasting_);
-}
+Expr Backward::in(size_t i) const { return Expr(bridge::Inputs(node_).at(i), broadcasting_); }
 
 Expr Backward::head(size_t i) const { return head(i, in(0)); }
 

@@ -96,8 +96,7 @@ AttrList with_attr(AttrList attrs, const std::string& key, const std::string& va
 // backward node, tied to that forward node for shape inference. For math MXNet
 // has only as a backward kernel (digamma, the sum of a broadcast, ...).
 Expr stock_gradient(const std::string& op, const std::vector<Expr>& inputs,
-                    const std::vector<Expr>& heads, size_t input = 0,
-                    const AttrList& attrs = {});
+                    const std::vector<Expr>& heads, size_t input = 0, const AttrList& attrs = {});
 // The same for a forward node already built (e.g. by apply).
 Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size_t input = 0);
 
@@ -196,7 +195,6 @@ Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrLi
 // of the outputs whose head is not zero, at those heads.
 Grads twin_vjp(const Backward& n, const std::vector<Expr>& outs, const std::vector<Expr>& inputs);
 
-
 class Backward {
  public:
   Backward(const NodePtr& node, const Entries& heads, bool broadcasting,
@@ -260,17 +258,29 @@ class GradientEntry {
  public:
   explicit GradientEntry(std::string op) : op_(std::move(op)) {}
   // The backward op's inputs and outputs broadcast (sum_to reduces).
-  GradientEntry& broadcasting() { broadcasting_ = true; return *this; }
-  GradientEntry& set_rule(Rule rule) { rule_ = std::move(rule); return *this; }
+  GradientEntry& broadcasting() {
+    broadcasting_ = true;
+    return *this;
+  }
+  GradientEntry& set_rule(Rule rule) {
+    rule_ = std::move(rule);
+    return *this;
+  }
   // The rule replaces a forward op's gradient for some attributes and returns
   // n.stock() for the others. The op's own FGradient is kept for that, and it
   // answers MXNet's dependency analysis: the rule may use only the inputs and
   // outputs the stock gradient uses.
-  GradientEntry& keeps_stock() { keeps_stock_ = true; return *this; }
+  GradientEntry& keeps_stock() {
+    keeps_stock_ = true;
+    return *this;
+  }
   // The rule also runs when every head is zero (by default the gradients are then
   // zeros shaped like the node's inputs, which must have been kept): for ops
   // that keep none of their inputs, whose rule returns zeros its own way.
-  GradientEntry& runs_on_zero_heads() { runs_on_zero_heads_ = true; return *this; }
+  GradientEntry& runs_on_zero_heads() {
+    runs_on_zero_heads_ = true;
+    return *this;
+  }
   // Whether keeps_stock() was set.
   bool has_keeps_stock() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
@@ -292,7 +302,7 @@ GradientEntry& AddGradient(const char* op);
 
 #define MXNET_HO_STR_CONCAT_(a, b) a##b
 #define MXNET_HO_STR_CONCAT(a, b) MXNET_HO_STR_CONCAT_(a, b)
-#define MXNET_HO_GRADIENT(OpName)                                                 \
+#define MXNET_HO_GRADIENT(OpName)                                                   \
   static ::mxnet_ho::op::GradientEntry& MXNET_HO_STR_CONCAT(mxnet_ho_grad_, OpName) \
       __attribute__((unused)) = ::mxnet_ho::op::AddGradient(#OpName)
 

@@ -82,19 +82,19 @@ std::vector<NodePtr> OpsInOrder(const Entries& outputs) {
 }
 
 bool DrawsRandomNumbers(const std::string& op) {
-  static const char* const kPrefixes[] = {"_random_", "_sample_", "_npi_random", "_npi_uniform",
-                                          "_npi_normal", "_npi_bernoulli", "_npi_choice",
-                                          "_npi_exponential", "_npi_gamma", "_npi_gumbel",
-                                          "_npi_laplace", "_npi_logistic", "_npi_multinomial",
-                                          "_npi_pareto", "_npi_powerd", "_npi_rayleigh",
-                                          "_npi_weibull", "_shuffle"};
+  static const char* const kPrefixes[] = {
+      "_random_",       "_sample_",      "_npi_random",      "_npi_uniform", "_npi_normal",
+      "_npi_bernoulli", "_npi_choice",   "_npi_exponential", "_npi_gamma",   "_npi_gumbel",
+      "_npi_laplace",   "_npi_logistic", "_npi_multinomial", "_npi_pareto",  "_npi_powerd",
+      "_npi_rayleigh",  "_npi_weibull",  "_shuffle"};
   for (const char* prefix : kPrefixes)
     if (op.rfind(prefix, 0) == 0) return true;
   return false;
 }
 
 bool EndsWith(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 // A sampler whose samples are constants of the graph: it reads no array, or one
@@ -151,10 +151,11 @@ std::string Str(long v) { return std::to_string(v); }
 
 // SliceChannel: num_outputs equal sections along axis
 Expr SliceChannelTwin(const NodePtr& node, const std::vector<Expr>& in) {
-  return apply("_split_v2", {in[0]}, {{"indices", "()"},
-                                      {"sections", Str(IntAttr(node, "num_outputs", 1))},
-                                      {"axis", Str(IntAttr(node, "axis", 1))},
-                                      {"squeeze_axis", BoolAttr(node, "squeeze_axis", false) ? "1" : "0"}});
+  return apply("_split_v2", {in[0]},
+               {{"indices", "()"},
+                {"sections", Str(IntAttr(node, "num_outputs", 1))},
+                {"axis", Str(IntAttr(node, "axis", 1))},
+                {"squeeze_axis", BoolAttr(node, "squeeze_axis", false) ? "1" : "0"}});
 }
 
 // SwapAxis(d1 < d2) = moveaxis(moveaxis(x, d1 -> d2), d2 - 1 -> d1)
@@ -167,8 +168,8 @@ Expr SwapAxisTwin(const NodePtr& node, const Expr& x) {
 }
 
 Expr SliceAxis(const Expr& x, long axis, long begin, long end) {
-  return apply("slice_axis", {x}, {{"axis", Str(axis)}, {"begin", Str(begin)},
-                                   {"end", end == 0 ? "None" : Str(end)}});
+  return apply("slice_axis", {x},
+               {{"axis", Str(axis)}, {"begin", Str(begin)}, {"end", end == 0 ? "None" : Str(end)}});
 }
 
 // Pad(pad_width = (b0, a0, b1, a1, ...)) one axis at a time: the constant value,
@@ -183,8 +184,8 @@ Expr PadTwin(const NodePtr& node, const Expr& x) {
     if (before == 0 && after == 0) continue;
     auto block = [&](bool leading, long width) {
       if (mode == "reflect") {
-        const Expr mirror = leading ? SliceAxis(y, axis, 1, width + 1)
-                                    : SliceAxis(y, axis, -width - 1, -1);
+        const Expr mirror =
+            leading ? SliceAxis(y, axis, 1, width + 1) : SliceAxis(y, axis, -width - 1, -1);
         return apply("reverse", {mirror}, {{"axis", Str(axis)}});
       }
       const Expr edge = leading ? SliceAxis(y, axis, 0, 1) : SliceAxis(y, axis, -1, 0);
@@ -195,8 +196,8 @@ Expr PadTwin(const NodePtr& node, const Expr& x) {
     if (before > 0) parts.push_back(block(true, before));
     parts.push_back(y);
     if (after > 0) parts.push_back(block(false, after));
-    y = apply("Concat", parts, {{"num_args", Str(static_cast<long>(parts.size()))},
-                                {"dim", Str(axis)}});
+    y = apply("Concat", parts,
+              {{"num_args", Str(static_cast<long>(parts.size()))}, {"dim", Str(axis)}});
   }
   return y;
 }
@@ -225,7 +226,8 @@ Expr L2NormalizationTwin(const NodePtr& node, const Expr& x) {
   const char* view = instance ? "(0,-1)" : "(0,0,-1)";
   const char* axis = instance || mode == "channel" ? "1" : "2";
   const Expr rows = apply("reshape", {x}, {{"shape", view}});
-  const Expr norm = sqrt(apply("sum", {square(rows)}, {{"axis", axis}, {"keepdims", "True"}}) + eps);
+  const Expr norm =
+      sqrt(apply("sum", {square(rows)}, {{"axis", axis}, {"keepdims", "True"}}) + eps);
   return apply("reshape_like", {apply("broadcast_div", {rows, norm}), x});
 }
 
@@ -241,8 +243,7 @@ Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
   const char* length_shape = axis == 0 ? "(1,-1)" : "(-1,1)";
   const Expr kept = apply("broadcast_lesser",
                           {apply("reshape", {steps}, {{"shape", step_shape}}),
-                           apply("reshape", {apply("trunc", {in[1]})},
-                                 {{"shape", length_shape}})});
+                           apply("reshape", {apply("trunc", {in[1]})}, {{"shape", length_shape}})});
   const Expr mask = broadcast_like(apply("reshape", {kept}, {{"shape", "(0,0,1)"}}), rows);
   const Expr masked = apply("where", {mask, rows, zeros_like(rows) + value});
   return apply("reshape_like", {masked, data});
@@ -253,7 +254,8 @@ std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 std::runtime_error WhileLoopRefused(const NodePtr& node) {
   return std::runtime_error(
       "mxnet-ho: no gradient of order 2 or more through _while_loop (node " +
-      bridge::NodeName(node) + "): the number of iterations it ran is decided by its data at "
+      bridge::NodeName(node) +
+      "): the number of iterations it ran is decided by its data at "
       "run time and kept only in its op state, so it cannot be unrolled (and the rows of its "
       "outputs past the last iteration are left unwritten); use contrib.foreach over a fixed "
       "length, or run the block without hybridize() (the loop is then a Python loop)");
@@ -267,8 +269,9 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
   if (op == "_while_loop") throw WhileLoopRefused(node);
-  throw Unsupported(node, "it keeps per-call state, which a recorded gradient graph cannot "
-                          "hold, and mxnet-ho has no stateless twin for it");
+  throw Unsupported(node,
+                    "it keeps per-call state, which a recorded gradient graph cannot "
+                    "hold, and mxnet-ho has no stateless twin for it");
 }
 
 std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length);
@@ -340,8 +343,9 @@ class Recomputation {
       return Keep(node, inputs, samples);
     }
     if (DrawsRandomNumbers(op))
-      throw Unsupported(node, "its samples depend on its array inputs, and recomputing it "
-                              "would draw new random numbers");
+      throw Unsupported(node,
+                        "its samples depend on its array inputs, and recomputing it "
+                        "would draw new random numbers");
     if (!bridge::IsStateful(bridge::OpOf(node)))
       return KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
@@ -394,8 +398,8 @@ class Recomputation {
     for (const NodePtr& dep : bridge::ControlDeps(node)) {
       auto found = rebuilt_.find(dep.get());
       if (found == rebuilt_.end() || !found->second.node)
-        throw Unsupported(node, "its forward node " + bridge::NodeName(dep) +
-                                    " is not rebuilt as one node");
+        throw Unsupported(
+            node, "its forward node " + bridge::NodeName(dep) + " is not rebuilt as one node");
       deps.push_back(found->second.node);
     }
     if (!deps.empty()) bridge::SetControlDeps(rebuilt, deps);
@@ -407,8 +411,9 @@ class Recomputation {
   Expr Drawn(const NodePtr& node, uint32_t i, const std::string& why) const {
     auto found = drawn_.find(EntryKey{node.get(), i});
     if (found == drawn_.end())
-      throw Unsupported(node, why + ", which this CachedOp does not return (it was not made "
-                                    "through mx.nd.CachedOp with mxnet_ho loaded)");
+      throw Unsupported(node, why +
+                                  ", which this CachedOp does not return (it was not made "
+                                  "through mx.nd.CachedOp with mxnet_ho loaded)");
     return apply("BlockGrad", {Expr(found->second, false)});
   }
   // Outputs of `node` computed as expressions of its inputs (vjp differentiates them).
@@ -423,7 +428,7 @@ class Recomputation {
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, Rebuilt> rebuilt_;
-  Replacements aux_copies_;  // (copy, the state it copies)
+  Replacements aux_copies_;          // (copy, the state it copies)
   std::map<EntryKey, Entry> drawn_;  // graph entry -> the _CachedOp output holding it
 };
 
@@ -444,8 +449,9 @@ std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, 
                                 " inputs for " + std::to_string(in.size()) + " node inputs");
   std::vector<std::vector<Expr>> slices;  // data j at each step
   for (size_t j = 0; j < nd; ++j) {
-    const Expr pieces = apply("_split_v2", {in[j]}, {{"indices", "()"}, {"sections", Str(length)},
-                                                      {"axis", "0"}, {"squeeze_axis", "1"}});
+    const Expr pieces =
+        apply("_split_v2", {in[j]},
+              {{"indices", "()"}, {"sections", Str(length)}, {"axis", "0"}, {"squeeze_axis", "1"}});
     slices.emplace_back();
     for (long t = 0; t < length; ++t) slices.back().push_back(output(pieces, t));
   }
@@ -512,8 +518,10 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
   auto accumulate = [&](const Entry& e, const Expr& g) {
     if (bridge::OpName(g.entry().node) == "_NoGradient") return;
     auto found = grads.find(KeyOf(e));
-    if (found == grads.end()) grads.emplace(KeyOf(e), g);
-    else found->second = add_skipping_zeros(found->second, g);
+    if (found == grads.end())
+      grads.emplace(KeyOf(e), g);
+    else
+      found->second = add_skipping_zeros(found->second, g);
   };
   for (size_t i = 0; i < graph.outputs.size(); ++i)
     if (!n.head_is_zero(i)) accumulate(graph.outputs[i], Expr(n.head(i).entry(), false));
@@ -554,7 +562,8 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
                                "attribute.");
     const Entries input_grads = bridge::CallGradient(rebuilt.node, heads);
     if (update_states) forward.RestoreAuxInputs(input_grads);
-    for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], Expr(input_grads.at(j), false));
+    for (size_t j = 0; j < inputs.size(); ++j)
+      accumulate(inputs[j], Expr(input_grads.at(j), false));
   }
 
   Grads result;

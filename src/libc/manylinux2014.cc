@@ -41,16 +41,12 @@ MXNET_HO_PROVIDE(log, mxnet_ho_log);
 // pow@GLIBC_2.29 likewise is pow@GLIBC_2.2.5 without the wrapper.
 __asm__(".symver mxnet_ho_pow_glibc_2_2_5, pow@GLIBC_2.2.5");
 extern "C" double mxnet_ho_pow_glibc_2_2_5(double x, double y);
-MXNET_HO_PRIVATE double mxnet_ho_pow(double x, double y) {
-  return mxnet_ho_pow_glibc_2_2_5(x, y);
-}
+MXNET_HO_PRIVATE double mxnet_ho_pow(double x, double y) { return mxnet_ho_pow_glibc_2_2_5(x, y); }
 MXNET_HO_PROVIDE(pow, mxnet_ho_pow);
 
 // std::__throw_bad_array_new_length() (GLIBCXX_3.4.29), called by every
 // std::allocator<T>::allocate: throws its base class, which GLIBCXX 3.4.19 has.
-MXNET_HO_PRIVATE [[noreturn]] void mxnet_ho_throw_bad_array_new_length() {
-  throw std::bad_alloc();
-}
+MXNET_HO_PRIVATE [[noreturn]] void mxnet_ho_throw_bad_array_new_length() { throw std::bad_alloc(); }
 MXNET_HO_PROVIDE(_ZSt28__throw_bad_array_new_lengthv, mxnet_ho_throw_bad_array_new_length);
 
 // std::__throw_out_of_range_fmt(const char*, ...) (GLIBCXX_3.4.20), called by
@@ -67,11 +63,11 @@ MXNET_HO_PROVIDE(_ZSt24__throw_out_of_range_fmtPKcz, mxnet_ho_throw_out_of_range
 
 // std::X::X(const char*) of the standard exceptions (GLIBCXX_3.4.21): the
 // std::string constructor (GLIBCXX_3.4) builds the same object.
-#define MXNET_HO_EXCEPTION_FROM_C_STRING(Class, Mangled)                         \
-  MXNET_HO_PRIVATE void mxnet_ho_##Class(void* self, const char* what) {          \
-    new (self) std::Class(std::string(what));                                    \
-  }                                                                              \
-  MXNET_HO_PROVIDE(_ZNSt##Mangled##C1EPKc, mxnet_ho_##Class);                    \
+#define MXNET_HO_EXCEPTION_FROM_C_STRING(Class, Mangled)                 \
+  MXNET_HO_PRIVATE void mxnet_ho_##Class(void* self, const char* what) { \
+    new (self) std::Class(std::string(what));                            \
+  }                                                                      \
+  MXNET_HO_PROVIDE(_ZNSt##Mangled##C1EPKc, mxnet_ho_##Class);            \
   MXNET_HO_PROVIDE(_ZNSt##Mangled##C2EPKc, mxnet_ho_##Class);
 MXNET_HO_EXCEPTION_FROM_C_STRING(logic_error, 11logic_error)
 MXNET_HO_EXCEPTION_FROM_C_STRING(domain_error, 12domain_error)
@@ -86,8 +82,8 @@ MXNET_HO_EXCEPTION_FROM_C_STRING(underflow_error, 15underflow_error)
 // std::string(const std::string&, size_type pos, const allocator&)
 // (GLIBCXX_3.4.23, used by dmlc/logging.h): the four-argument form with npos.
 MXNET_HO_PRIVATE void mxnet_ho_string_from_pos(void* self, const std::string& from,
-                                              std::string::size_type pos,
-                                              const std::allocator<char>& allocator) {
+                                               std::string::size_type pos,
+                                               const std::allocator<char>& allocator) {
   new (self) std::string(from, pos, std::string::npos, allocator);
 }
 MXNET_HO_PROVIDE(_ZNSsC1ERKSsmRKSaIcE, mxnet_ho_string_from_pos);

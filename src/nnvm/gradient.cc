@@ -17,8 +17,8 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
                        const Entries& head_grads, const KnownShapes& shapes) {
   if (!head_grads.empty() && head_grads.size() != graph.outputs.size())
     throw std::runtime_error("head_grads has " + std::to_string(head_grads.size()) +
-                             " entries for a symbol with " +
-                             std::to_string(graph.outputs.size()) + " outputs");
+                             " entries for a symbol with " + std::to_string(graph.outputs.size()) +
+                             " outputs");
   std::vector<Expr> ys, heads, xs;
   for (size_t k = 0; k < graph.outputs.size(); ++k) {
     ys.emplace_back(graph.outputs[k], false);
@@ -30,9 +30,10 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
       if (bridge::NodeName(v) == name) found = &v;
     if (found == nullptr) {
       std::string names;
-      for (const NodePtr& v : graph.inputs) names += (names.empty() ? "" : ", ") + bridge::NodeName(v);
-      throw std::runtime_error("the symbol has no input named '" + name + "' (its inputs: " +
-                               names + ")");
+      for (const NodePtr& v : graph.inputs)
+        names += (names.empty() ? "" : ", ") + bridge::NodeName(v);
+      throw std::runtime_error("the symbol has no input named '" + name +
+                               "' (its inputs: " + names + ")");
     }
     xs.emplace_back(Entry{*found, 0, 0}, false);
   }

@@ -34,24 +34,29 @@ Expr Grouped(const Backward& n, const Expr& per_group, const Expr& y) {
 
 // dx = stock(g_y) + g_n*y (n = sqrt(Σx^2 + eps) is the hidden output, dn/dx = x/n = y; stock drops
 // g_n)
-MXNET_HO_GRADIENT(L2Normalization).keeps_stock().broadcasting().set_rule([](const Backward& n) -> Grads {
-  Grads dx = n.stock();
-  if (n.head_is_zero(1)) return dx;
-  Expr y = n.out(0);
-  return {dx[0] + Grouped(n, n.head(1), y) * y};
-});
+MXNET_HO_GRADIENT(L2Normalization)
+    .keeps_stock()
+    .broadcasting()
+    .set_rule([](const Backward& n) -> Grads {
+      Grads dx = n.stock();
+      if (n.head_is_zero(1)) return dx;
+      Expr y = n.out(0);
+      return {dx[0] + Grouped(n, n.head(1), y) * y};
+    });
 
 // (g, y, n) -> gx = (g - y*S(g*y))/n, S the sum over each group of the mode:
 // d/dg = (h - y*S(h*y))/n, d/dy = -(g*S(h*y) + h*S(g*y))/n, d/dn = -S(h*gx)/n
-MXNET_HO_GRADIENT(_backward_L2Normalization).broadcasting().set_rule([](const Backward& n) -> Grads {
-  Expr g = n.in(0), y = n.in(1), norm = n.in(2), h = n.head(0);
-  Expr group_norm = Grouped(n, norm, y);
-  Expr hy = GroupSum(n, h * y), gy = GroupSum(n, g * y);
-  Expr gx = (g - y * gy) / group_norm;
-  Expr dnorm = -GroupSum(n, h * gx) / group_norm;
-  return {(h - y * hy) / group_norm, -(g * hy + h * gy) / group_norm,
-          apply("reshape_like", {dnorm, norm})};
-});
+MXNET_HO_GRADIENT(_backward_L2Normalization)
+    .broadcasting()
+    .set_rule([](const Backward& n) -> Grads {
+      Expr g = n.in(0), y = n.in(1), norm = n.in(2), h = n.head(0);
+      Expr group_norm = Grouped(n, norm, y);
+      Expr hy = GroupSum(n, h * y), gy = GroupSum(n, g * y);
+      Expr gx = (g - y * gy) / group_norm;
+      Expr dnorm = -GroupSum(n, h * gx) / group_norm;
+      return {(h - y * hy) / group_norm, -(g * hy + h * gy) / group_norm,
+              apply("reshape_like", {dnorm, norm})};
+    });
 
 }  // namespace op
 }  // namespace mxnet_ho

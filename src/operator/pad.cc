@@ -16,7 +16,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-
 std::string Str(long v) { return std::to_string(v); }
 
 // x[begin:end] along axis (end "None": to the end).

@@ -64,31 +64,35 @@ Layout ReadLayout(const NodePtr& node, const RnnKernel& kernel) {
   if (l.mode != "lstm" && l.mode != "gru" && l.mode != "rnn_tanh" && l.mode != "rnn_relu")
     throw Refused("unknown mode " + l.mode);
   if (Flag(node, "use_sequence_length"))
-    throw Refused("use_sequence_length is not supported (stock runs it on cuDNN only, so it "
-                  "cannot be checked on CPU)");
+    throw Refused(
+        "use_sequence_length is not supported (stock runs it on cuDNN only, so it "
+        "cannot be checked on CPU)");
   if (Given(node, "projection_size"))
     throw Refused("projection_size is not supported (stock cannot record it on CPU)");
   if (Given(node, "lstm_state_clip_min") || Given(node, "lstm_state_clip_max"))
     throw Refused("lstm_state_clip_min/max is not supported (cuDNN only)");
   const double p = std::strtod(bridge::Attr(node, "p", "0").c_str(), nullptr);
   if (DropoutApplied(p, l.L, kernel))
-    throw Refused("the dropout between layers (p > 0) drew a mask the op does not expose (the "
-                  "native CPU kernel applies it whenever autograd records, in predict mode "
-                  "too; only MKL-DNN's float32 kernel ignores it); use p = 0 or the unfused "
-                  "cells");
+    throw Refused(
+        "the dropout between layers (p > 0) drew a mask the op does not expose (the "
+        "native CPU kernel applies it whenever autograd records, in predict mode "
+        "too; only MKL-DNN's float32 kernel ignores it); use p = 0 or the unfused "
+        "cells");
   return l;
 }
 
 Expr Slice(const Expr& x, long begin, long end) {  // x[begin:end] on axis 0; end 0: to the end
-  return apply("slice_axis", {x}, {{"axis", "0"}, {"begin", Str(begin)},
-                                   {"end", end == 0 ? "None" : Str(end)}});
+  return apply("slice_axis", {x},
+               {{"axis", "0"}, {"begin", Str(begin)}, {"end", end == 0 ? "None" : Str(end)}});
 }
 
 // `x` cut into `n` equal pieces along `axis`, that axis dropped if `squeeze`.
 std::vector<Expr> Split(const Expr& x, long n, long axis, bool squeeze) {
-  const Expr pieces = apply("_split_v2", {x}, {{"indices", "()"}, {"sections", Str(n)},
-                                               {"axis", Str(axis)},
-                                               {"squeeze_axis", squeeze ? "1" : "0"}});
+  const Expr pieces = apply("_split_v2", {x},
+                            {{"indices", "()"},
+                             {"sections", Str(n)},
+                             {"axis", Str(axis)},
+                             {"squeeze_axis", squeeze ? "1" : "0"}});
   std::vector<Expr> out;
   for (long i = 0; i < n; ++i) out.push_back(output(pieces, static_cast<size_t>(i)));
   return out;
@@ -117,15 +121,16 @@ std::vector<Weights> CutParameters(const Layout& l, const Expr& params) {
   const long GH = l.G * l.H, wi = GH * l.D * l.H, wh = GH * l.H;
   const long biases = l.L * l.D * 2 * GH, deep = (l.L - 1) * l.D * (wi + wh);
   const long tail = deep + biases;  // the part after layer 0's weights
-  auto from_tail = [&](long begin, long size) { return Slice(params, begin - tail,
-                                                             begin + size - tail); };
+  auto from_tail = [&](long begin, long size) {
+    return Slice(params, begin - tail, begin + size - tail);
+  };
   const std::vector<Expr> first =
       Split(Slice(params, 0, -tail), l.D, 0, false);  // layer 0: (i2h, h2h) per direction
   std::vector<Weights> cut;
   for (long layer = 0; layer < l.L; ++layer) {
     for (long d = 0; d < l.D; ++d) {
-      Expr i2h = layer == 0 ? Slice(first[d], 0, -wh) : from_tail(((layer - 1) * l.D + d) *
-                                                                  (wi + wh), wi);
+      Expr i2h =
+          layer == 0 ? Slice(first[d], 0, -wh) : from_tail(((layer - 1) * l.D + d) * (wi + wh), wi);
       Expr h2h = layer == 0 ? Slice(first[d], -wh, 0)
                             : from_tail(((layer - 1) * l.D + d) * (wi + wh) + wi, wh);
       const long bias = deep + (layer * l.D + d) * 2 * GH;
@@ -143,8 +148,8 @@ struct State {
 
 // One step: x the input's i2h product (N, G*H), s the state before.
 //   lstm: i, f, g, o = σ, σ, tanh, σ of x + W_h h + b_h;  c' = f c + i g;  h' = o tanh(c')
-//   gru:  r, z = σ(x_rz + (W_h h + b_h)_rz);  n = tanh(x_n + r (W_h h + b_h)_n);  h' = n + z (h - n)
-//   rnn_tanh / rnn_relu: h' = act(x + W_h h + b_h)
+//   gru:  r, z = σ(x_rz + (W_h h + b_h)_rz);  n = tanh(x_n + r (W_h h + b_h)_n);  h' = n + z (h -
+//   n) rnn_tanh / rnn_relu: h' = act(x + W_h h + b_h)
 State Step(const Layout& l, const Weights& w, const Expr& x, const State& s) {
   const Expr hh = Dense(s.h, w.h2h_w, w.h2h_b, l.G * l.H, true);
   if (l.mode == "lstm") {
@@ -178,8 +183,8 @@ std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long
     for (long d = 0; d < l.D; ++d) {
       const long k = layer * l.D + d;
       const Weights& w = weights[k];
-      const std::vector<Expr> xw = Split(Dense(x, w.i2h_w, w.i2h_b, l.G * l.H, false), seq_len, 0,
-                                         true);
+      const std::vector<Expr> xw =
+          Split(Dense(x, w.i2h_w, w.i2h_b, l.G * l.H, false), seq_len, 0, true);
       State s{h0[k], c0[k]};
       std::vector<Expr> hs(seq_len, s.h);
       for (long i = 0; i < seq_len; ++i) {  // forward in time, or backward (d = 1)
@@ -191,8 +196,7 @@ std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long
       c_final.push_back(s.c);
       directions.push_back(Stack(hs, 0));  // (T, N, H)
     }
-    x = l.D == 1 ? directions[0]
-                 : apply("Concat", directions, {{"num_args", "2"}, {"dim", "2"}});
+    x = l.D == 1 ? directions[0] : apply("Concat", directions, {{"num_args", "2"}, {"dim", "2"}});
   }
   std::vector<Expr> outs{x};
   if (Flag(node, "state_outputs")) {
@@ -227,9 +231,10 @@ MXNET_HO_GRADIENT(RNN).keeps_stock().set_rule([](const Backward& n) -> Grads {
   else if (symbolic != nullptr)
     shape = bridge::InferShape(bridge::Inputs(n.node()).at(0), *symbolic);
   if (shape.size() != 3)
-    throw Refused("the sequence length is not known here: the node holds no array autograd "
-                  "recorded, and the shapes given (mxnet_ho.symbol.grad's shapes) do not "
-                  "determine its data's");
+    throw Refused(
+        "the sequence length is not known here: the node holds no array autograd "
+        "recorded, and the shapes given (mxnet_ho.symbol.grad's shapes) do not "
+        "determine its data's");
   const std::vector<Expr> inputs = n.inputs();
   return twin_vjp(n, RnnTwin(n.node(), inputs, shape[0], kernel), inputs);
 });

@@ -1,4 +1,5 @@
 """Gradients of BatchNorm, training (batch statistics) and global statistics, to order 3."""
+
 import pytest
 
 from harness import Case, check_first_order_identical, check_hybridized, check_orders
@@ -22,11 +23,16 @@ def bn_float32(F, *inputs, **attrs):
     return y * F.sin(y)
 
 
-def case(name, shape, channels, fn=bn, constants=STATS, tolerances=None, hybridize=True,
-         **attrs):
-    return Case(name, lambda F, *a: fn(F, *a, **attrs),
-                [shape, (channels,), (channels,), (channels,), (channels,)],
-                constants=constants, hybridize=hybridize, **RANGES, **(tolerances or {}))
+def case(name, shape, channels, fn=bn, constants=STATS, tolerances=None, hybridize=True, **attrs):
+    return Case(
+        name,
+        lambda F, *a: fn(F, *a, **attrs),
+        [shape, (channels,), (channels,), (channels,), (channels,)],
+        constants=constants,
+        hybridize=hybridize,
+        **RANGES,
+        **(tolerances or {}),
+    )
 
 
 # float64 finite differences of a float32 function need a wider step and tolerance.
@@ -46,11 +52,24 @@ CASES = [
     case("global_axis_neg", (2, 3, 2), 3, fix_gamma=False, use_global_stats=True, axis=-2),
     # gamma and beta constant: no heads reach ggamma and gbeta
     case("train_constant_affine", (3, 2), 2, fix_gamma=False, constants=(1, 2) + STATS),
-    case("global_constant_affine", (3, 2), 2, fix_gamma=False, use_global_stats=True,
-         constants=(1, 2) + STATS),
+    case(
+        "global_constant_affine",
+        (3, 2),
+        2,
+        fix_gamma=False,
+        use_global_stats=True,
+        constants=(1, 2) + STATS,
+    ),
     case("train_float32", (2, 3, 2, 2), 3, fn=bn_float32, **FLOAT32, fix_gamma=False),
-    case("global_float32", (2, 3, 2, 2), 3, fn=bn_float32, **FLOAT32, fix_gamma=False,
-         use_global_stats=True),
+    case(
+        "global_float32",
+        (2, 3, 2, 2),
+        3,
+        fn=bn_float32,
+        **FLOAT32,
+        fix_gamma=False,
+        use_global_stats=True,
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """Gradients of Concat (concat), to order 3."""
+
 from harness import Case, standard_tests
 
 
@@ -9,10 +10,16 @@ def cube(y):
 CASES = [
     Case("concat", lambda F, a, b: cube(F.concat(a, b, dim=1)), [(2, 3), (2, 2)]),
     Case("concat_axis0", lambda F, a, b: cube(F.Concat(a, b, dim=0)), [(1, 3), (2, 3)]),
-    Case("concat_negative", lambda F, a, b, c: cube(F.concat(a, b, c, dim=-1)),
-         [(2, 1, 2), (2, 1, 3), (2, 1, 1)]),
-    Case("concat_middle", lambda F, a, b, c: F.concat(a, b, dim=1) * F.concat(c, a, dim=1),
-         [(2, 1, 3), (2, 2, 3), (2, 2, 3)]),
+    Case(
+        "concat_negative",
+        lambda F, a, b, c: cube(F.concat(a, b, c, dim=-1)),
+        [(2, 1, 2), (2, 1, 3), (2, 1, 1)],
+    ),
+    Case(
+        "concat_middle",
+        lambda F, a, b, c: F.concat(a, b, dim=1) * F.concat(c, a, dim=1),
+        [(2, 1, 3), (2, 2, 3), (2, 2, 3)],
+    ),
     Case("concat_single", lambda F, a: cube(F.concat(a, dim=0)), [(3, 2)]),
     # The same input twice: both heads of _backward_Concat reach it.
     Case("concat_repeated", lambda F, a: cube(F.concat(a, a * a, dim=1)), [(2, 3)]),
@@ -21,4 +28,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

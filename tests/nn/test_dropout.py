@@ -9,6 +9,7 @@ back from the forward output (m = y/x, x kept away from 0):
     s1 = <ds0/dx, v>                    ds1/dz = 3*w*z^2*v*m    (the rule: d/dg = h*m)
     s2 = <ds1/dz, u>                    ds2/dz = 6*w*z*v*u*m    (third order)
 """
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -29,14 +30,16 @@ class DropoutBlock(mx.gluon.HybridBlock):
 
 def chain_of_derivatives(dropout, train_mode=True):
     rng = np.random.RandomState(0)
-    x, z, w, v, u = (mx.nd.array(rng.uniform(lo, 1.5, SHAPE), dtype="float64")
-                     for lo in (0.5, 0.5, -1.5, -1.5, -1.5))
+    x, z, w, v, u = (
+        mx.nd.array(rng.uniform(lo, 1.5, SHAPE), dtype="float64")
+        for lo in (0.5, 0.5, -1.5, -1.5, -1.5)
+    )
     for a in (x, z):
         a.attach_grad()
     mx.random.seed(11)
     with mx.autograd.record(train_mode=train_mode):
         y = dropout(x)
-        s0 = (y * z ** 3 * w).sum()
+        s0 = (y * z**3 * w).sum()
         (gx,) = mx.autograd.grad(s0, [x], create_graph=True, retain_graph=True)
         s1 = (gx * v).sum()
         (gz,) = mx.autograd.grad(s1, [z], create_graph=True, retain_graph=True)
@@ -45,14 +48,15 @@ def chain_of_derivatives(dropout, train_mode=True):
     x, z, w, v, u, y = (a.asnumpy() for a in (x, z, w, v, u, y))
     m = y / x
     assert (m == 0).any() and (m != 0).any(), "the mask should drop some entries, not all"
-    return m, [(gx, w * z ** 3 * m), (gz, 3 * w * z ** 2 * v * m), (hz, 6 * w * z * v * u * m)]
+    return m, [(gx, w * z**3 * m), (gz, 3 * w * z**2 * v * m), (hz, 6 * w * z * v * u * m)]
 
 
 def check(dropout, train_mode=True):
     m, pairs = chain_of_derivatives(dropout, train_mode)
     for order, (got, expected) in enumerate(pairs, 1):
-        np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-12, atol=0,
-                                   err_msg="order %d" % order)
+        np.testing.assert_allclose(
+            got.asnumpy(), expected, rtol=1e-12, atol=0, err_msg="order %d" % order
+        )
 
 
 ATTRS = [
@@ -100,6 +104,7 @@ def seeded(attrs):
     def fn(F, x):
         mx.random.seed(3)  # the same mask in this process and in the stock one
         return F.Dropout(x, **attrs) * x
+
     return fn
 
 
@@ -131,7 +136,7 @@ def predict_repro():
 
 
 def test_predict_mode_second_order_is_the_identity_every_run():
-    expected = (3 * np.array([.5, 1, 1.5], dtype="float32") ** 2).tolist()
+    expected = (3 * np.array([0.5, 1, 1.5], dtype="float32") ** 2).tolist()
     for _ in range(5):
         assert eval(predict_repro()) == expected
 
@@ -139,10 +144,15 @@ def test_predict_mode_second_order_is_the_identity_every_run():
 def test_predict_mode_second_order_in_fresh_processes():
     import subprocess
     import sys
-    expected = (3 * np.array([.5, 1, 1.5], dtype="float32") ** 2).tolist()
+
+    expected = (3 * np.array([0.5, 1, 1.5], dtype="float32") ** 2).tolist()
     for _ in range(2):
-        out = subprocess.run([sys.executable, "-c", PREDICT_REPRO], check=True,
-                             stdout=subprocess.PIPE, universal_newlines=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", PREDICT_REPRO],
+            check=True,
+            stdout=subprocess.PIPE,
+            universal_newlines=True,
+        ).stdout
         assert eval(out.strip().splitlines()[-1]) == expected
 
 
@@ -153,36 +163,39 @@ def test_predict_mode_to_order_3(attrs):
     mask holds whatever memory held)."""
     for _ in range(3):
         rng = np.random.RandomState(0)
-        x, z, w, v, u = (mx.nd.array(rng.uniform(lo, 1.5, SHAPE), dtype="float64")
-                         for lo in (0.5, 0.5, -1.5, -1.5, -1.5))
+        x, z, w, v, u = (
+            mx.nd.array(rng.uniform(lo, 1.5, SHAPE), dtype="float64")
+            for lo in (0.5, 0.5, -1.5, -1.5, -1.5)
+        )
         for a in (x, z):
             a.attach_grad()
         with mx.autograd.record(train_mode=False):
             y = mx.nd.Dropout(x, **attrs)
-            s0 = (y * z ** 3 * w).sum()
-            (gx,) = mx.autograd.grad(s0, [x], create_graph=True, retain_graph=True,
-                                     train_mode=False)
-            (gz,) = mx.autograd.grad((gx * v).sum(), [z], create_graph=True,
-                                     retain_graph=True, train_mode=False)
+            s0 = (y * z**3 * w).sum()
+            (gx,) = mx.autograd.grad(
+                s0, [x], create_graph=True, retain_graph=True, train_mode=False
+            )
+            (gz,) = mx.autograd.grad(
+                (gx * v).sum(), [z], create_graph=True, retain_graph=True, train_mode=False
+            )
             s2 = (gz * u).sum()
         (hz,) = mx.autograd.grad(s2, [z], train_mode=False)
         x, z, w, v, u = (a.asnumpy() for a in (x, z, w, v, u))
         np.testing.assert_array_equal(y.asnumpy(), x)
-        np.testing.assert_allclose(gz.asnumpy(), 3 * w * z ** 2 * v, rtol=1e-13)
+        np.testing.assert_allclose(gz.asnumpy(), 3 * w * z**2 * v, rtol=1e-13)
         np.testing.assert_allclose(hz.asnumpy(), 6 * w * z * v * u, rtol=1e-13)
 
 
 def test_p_zero_in_training_mode_is_the_identity():
     """p = 0 never writes the mask, in training mode too."""
-    z = mx.nd.array([.5, 1, 1.5], dtype="float64")
+    z = mx.nd.array([0.5, 1, 1.5], dtype="float64")
     x = z.copy()
     for a in (x, z):
         a.attach_grad()
     for _ in range(3):
         with mx.autograd.record():
             y = mx.nd.Dropout(x, p=0.0)
-            (gx,) = mx.autograd.grad((y * z ** 3).sum(), [x], create_graph=True,
-                                     retain_graph=True)
+            (gx,) = mx.autograd.grad((y * z**3).sum(), [x], create_graph=True, retain_graph=True)
             s = gx.sum()
         s.backward()
         np.testing.assert_array_equal(z.grad.asnumpy(), 3 * z.asnumpy() ** 2)
@@ -198,8 +211,9 @@ def test_predict_mode_through_a_hybridized_block():
         a.attach_grad()
     with mx.autograd.record(train_mode=False):
         y = block(x)
-        (gx,) = mx.autograd.grad((y * z ** 3).sum(), [x], create_graph=True,
-                                 retain_graph=True, train_mode=False)
+        (gx,) = mx.autograd.grad(
+            (y * z**3).sum(), [x], create_graph=True, retain_graph=True, train_mode=False
+        )
         s = gx.sum()
     s.backward(train_mode=False)
     np.testing.assert_allclose(z.grad.asnumpy(), 3 * z.asnumpy() ** 2, rtol=1e-14)

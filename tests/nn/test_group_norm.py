@@ -1,4 +1,5 @@
 """Gradients of GroupNorm, to order 3."""
+
 from harness import Case, standard_tests
 
 # Inputs (x, gamma, beta), gamma and beta of shape (num_groups,); gamma kept away from 0.
@@ -11,8 +12,13 @@ def gn(F, x, gamma, beta, **attrs):
 
 
 def case(name, shape, groups, constants=(), **attrs):
-    return Case(name, lambda F, *a: gn(F, *a, num_groups=groups, **attrs),
-                [shape, (groups,), (groups,)], constants=constants, **RANGES)
+    return Case(
+        name,
+        lambda F, *a: gn(F, *a, num_groups=groups, **attrs),
+        [shape, (groups,), (groups,)],
+        constants=constants,
+        **RANGES,
+    )
 
 
 CASES = [
@@ -26,4 +32,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

@@ -1,4 +1,5 @@
 """Gradients of LayerNorm, to order 3."""
+
 from harness import Case, standard_tests
 
 # Inputs (x, gamma, beta); gamma kept away from 0.
@@ -11,8 +12,13 @@ def ln(F, x, gamma, beta, **attrs):
 
 
 def case(name, shape, axis_len, constants=(), **attrs):
-    return Case(name, lambda F, *a: ln(F, *a, **attrs), [shape, (axis_len,), (axis_len,)],
-                constants=constants, **RANGES)
+    return Case(
+        name,
+        lambda F, *a: ln(F, *a, **attrs),
+        [shape, (axis_len,), (axis_len,)],
+        constants=constants,
+        **RANGES,
+    )
 
 
 CASES = [
@@ -28,4 +34,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

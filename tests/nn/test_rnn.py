@@ -16,23 +16,35 @@ MKL-DNN: float64 runs MXNet's native CPU kernels with MXNET_MKLDNN_ENABLED=1 or
 fused forward fails already in float32 (rnn-inl.h: in_data.size() ==
 num_inputs), so the float32 checks are skipped there.
 """
+
 import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import gluon
 from mxnet.gluon import rnn
 
-from harness import (MKLDNN_ENABLED, Case, check_above_first_order, context, hybridized,
-                     imperative, standard_tests)
+from harness import (
+    MKLDNN_ENABLED,
+    Case,
+    check_above_first_order,
+    context,
+    hybridized,
+    imperative,
+    standard_tests,
+)
 from mxnet_ho.test_utils import higher_order_grads
 
 T, N = 3, 2  # sequence length, batch
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
-CPU_KERNELS = pytest.mark.skipif(context().device_type != "cpu",
-                                 reason="about stock's CPU kernels")
-FLOAT32 = True if MKLDNN_ENABLED or context().device_type != "cpu" else (
-    "stock's fused float32 forward fails with MXNET_MKLDNN_ENABLED=0 "
-    "(rnn-inl.h: in_data.size() == num_inputs)")
+CPU_KERNELS = pytest.mark.skipif(context().device_type != "cpu", reason="about stock's CPU kernels")
+FLOAT32 = (
+    True
+    if MKLDNN_ENABLED or context().device_type != "cpu"
+    else (
+        "stock's fused float32 forward fails with MXNET_MKLDNN_ENABLED=0 "
+        "(rnn-inl.h: in_data.size() == num_inputs)"
+    )
+)
 
 
 def param_size(mode, inputs, hidden, layers, directions):
@@ -42,16 +54,23 @@ def param_size(mode, inputs, hidden, layers, directions):
     return directions * (first + (layers - 1) * deeper)
 
 
-def rnn_case(name, mode, inputs=2, hidden=3, layers=1, bidirectional=False,
-             state_outputs=False, **kwargs):
+def rnn_case(
+    name, mode, inputs=2, hidden=3, layers=1, bidirectional=False, state_outputs=False, **kwargs
+):
     d = 2 if bidirectional else 1
     states = [(layers * d, N, hidden)] * (2 if mode == "lstm" else 1)
     shapes = [(T, N, inputs), (param_size(mode, inputs, hidden, layers, d),)] + states
     outputs = (3 if mode == "lstm" else 2) if state_outputs else 1
 
     def fn(F, *xs):
-        out = F.RNN(*xs, state_size=hidden, num_layers=layers, mode=mode,
-                    bidirectional=bidirectional, state_outputs=state_outputs)
+        out = F.RNN(
+            *xs,
+            state_size=hidden,
+            num_layers=layers,
+            mode=mode,
+            bidirectional=bidirectional,
+            state_outputs=state_outputs,
+        )
         if outputs == 1:
             return out
         return F.concat(*[out[i].reshape((-1,)) for i in range(outputs)], dim=0)
@@ -63,13 +82,17 @@ def rnn_case(name, mode, inputs=2, hidden=3, layers=1, bidirectional=False,
 
 CASES = [
     rnn_case("lstm", "lstm"),
-    rnn_case("lstm_2layers_bidirectional_states", "lstm", layers=2, bidirectional=True,
-             state_outputs=True),
+    rnn_case(
+        "lstm_2layers_bidirectional_states",
+        "lstm",
+        layers=2,
+        bidirectional=True,
+        state_outputs=True,
+    ),
     rnn_case("gru", "gru", inputs=4),
     rnn_case("gru_2layers_states", "gru", layers=2, state_outputs=True),
     rnn_case("rnn_tanh_bidirectional_states", "rnn_tanh", bidirectional=True, state_outputs=True),
-    rnn_case("rnn_tanh_2layers_bidirectional", "rnn_tanh", inputs=3, layers=2,
-             bidirectional=True),
+    rnn_case("rnn_tanh_2layers_bidirectional", "rnn_tanh", inputs=3, layers=2, bidirectional=True),
     rnn_case("rnn_relu_2layers_states", "rnn_relu", layers=2, state_outputs=True),
 ]
 # The stock CPU kernel rounds rnn_relu's outputs through float32 (rnn_impl.h:
@@ -80,8 +103,9 @@ CASES = [
 RELU_CASES = [rnn_case("rnn_relu", "rnn_relu"), CASES.pop()]
 FIRST_ORDER_CASES = CASES + RELU_CASES
 
-test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = \
-    standard_tests(__file__, CASES, FIRST_ORDER_CASES)
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
+    __file__, CASES, FIRST_ORDER_CASES
+)
 
 
 @pytest.mark.parametrize("case", RELU_CASES, ids=repr)
@@ -95,14 +119,18 @@ def test_rnn_relu_order_3(case, hybridize):
 
 
 # -- Gluon's layers against the unfused cells and PyTorch ------------------------
-def gluon_layer(mode, layers, bidirectional, inputs=2, hidden=3, seed=0, dtype="float64",
-                dropout=0.0):
-    kwargs = dict(num_layers=layers, bidirectional=bidirectional, input_size=inputs,
-                  dropout=dropout)
-    layer = {"lstm": lambda: rnn.LSTM(hidden, **kwargs),
-             "gru": lambda: rnn.GRU(hidden, **kwargs),
-             "rnn_tanh": lambda: rnn.RNN(hidden, activation="tanh", **kwargs),
-             "rnn_relu": lambda: rnn.RNN(hidden, activation="relu", **kwargs)}[mode]()
+def gluon_layer(
+    mode, layers, bidirectional, inputs=2, hidden=3, seed=0, dtype="float64", dropout=0.0
+):
+    kwargs = dict(
+        num_layers=layers, bidirectional=bidirectional, input_size=inputs, dropout=dropout
+    )
+    layer = {
+        "lstm": lambda: rnn.LSTM(hidden, **kwargs),
+        "gru": lambda: rnn.GRU(hidden, **kwargs),
+        "rnn_tanh": lambda: rnn.RNN(hidden, activation="tanh", **kwargs),
+        "rnn_relu": lambda: rnn.RNN(hidden, activation="relu", **kwargs),
+    }[mode]()
     layer.initialize(ctx=context())
     layer.cast(dtype)
     rng = np.random.RandomState(seed)
@@ -120,8 +148,7 @@ def derivatives(fn, x, orders, seed=1, dtype="float64"):
     with mx.autograd.pause():
         shape = fn(*xs).shape
     cotangent = array(rng.uniform(-1, 1, shape), dtype=dtype)
-    directions = [[array(rng.uniform(-1, 1, x.shape), dtype=dtype)]
-                  for _ in range(max(orders))]
+    directions = [[array(rng.uniform(-1, 1, x.shape), dtype=dtype)] for _ in range(max(orders))]
     results = {}
     for k in orders:
         s, grads = higher_order_grads(fn, xs, k - 1, cotangent, directions)
@@ -131,14 +158,25 @@ def derivatives(fn, x, orders, seed=1, dtype="float64"):
 
 def assert_same(ours, reference, what):
     for k in ours:
-        np.testing.assert_allclose(ours[k][0], reference[k][0], rtol=1e-9, atol=1e-12,
-                                   err_msg="%s: S_%d" % (what, k - 1))
-        np.testing.assert_allclose(ours[k][1], reference[k][1], rtol=1e-9, atol=1e-12,
-                                   err_msg="%s: order %d derivative" % (what, k))
+        np.testing.assert_allclose(
+            ours[k][0], reference[k][0], rtol=1e-9, atol=1e-12, err_msg="%s: S_%d" % (what, k - 1)
+        )
+        np.testing.assert_allclose(
+            ours[k][1],
+            reference[k][1],
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg="%s: order %d derivative" % (what, k),
+        )
 
 
-LAYER_CASES = [("lstm", 1, False), ("lstm", 2, True), ("gru", 2, True), ("rnn_tanh", 2, False),
-               ("rnn_relu", 1, True)]
+LAYER_CASES = [
+    ("lstm", 1, False),
+    ("lstm", 2, True),
+    ("gru", 2, True),
+    ("rnn_tanh", 2, False),
+    ("rnn_relu", 1, True),
+]
 
 
 def layer_ids(case):
@@ -170,21 +208,28 @@ def test_layer_equals_unfused_cells(case, hybridize):
 def torch_layer(layer, mode, layers, bidirectional, inputs=2, hidden=3):
     torch = pytest.importorskip("torch")
     kwargs = dict(num_layers=layers, bidirectional=bidirectional)
-    module = {"lstm": lambda: torch.nn.LSTM(inputs, hidden, **kwargs),
-              "gru": lambda: torch.nn.GRU(inputs, hidden, **kwargs),
-              "rnn_tanh": lambda: torch.nn.RNN(inputs, hidden, nonlinearity="tanh", **kwargs),
-              "rnn_relu": lambda: torch.nn.RNN(inputs, hidden, nonlinearity="relu", **kwargs),
-              }[mode]().double()
+    module = {
+        "lstm": lambda: torch.nn.LSTM(inputs, hidden, **kwargs),
+        "gru": lambda: torch.nn.GRU(inputs, hidden, **kwargs),
+        "rnn_tanh": lambda: torch.nn.RNN(inputs, hidden, nonlinearity="tanh", **kwargs),
+        "rnn_relu": lambda: torch.nn.RNN(inputs, hidden, nonlinearity="relu", **kwargs),
+    }[mode]().double()
     params = {name: p.data().asnumpy() for name, p in layer.collect_params().items()}
     with torch.no_grad():
         for index in range(layers):
-            for side, suffix in (("l", ""), ("r", "_reverse"))[:2 if bidirectional else 1]:
-                for ours_kind, theirs in (("i2h_weight", "weight_ih"), ("h2h_weight", "weight_hh"),
-                                          ("i2h_bias", "bias_ih"), ("h2h_bias", "bias_hh")):
-                    value = next(v for k, v in params.items()
-                                 if k.endswith("_%s%d_%s" % (side, index, ours_kind)))
-                    getattr(module, "%s_l%d%s" % (theirs, index, suffix)).copy_(
-                        torch.tensor(value))
+            for side, suffix in (("l", ""), ("r", "_reverse"))[: 2 if bidirectional else 1]:
+                for ours_kind, theirs in (
+                    ("i2h_weight", "weight_ih"),
+                    ("h2h_weight", "weight_hh"),
+                    ("i2h_bias", "bias_ih"),
+                    ("h2h_bias", "bias_hh"),
+                ):
+                    value = next(
+                        v
+                        for k, v in params.items()
+                        if k.endswith("_%s%d_%s" % (side, index, ours_kind))
+                    )
+                    getattr(module, "%s_l%d%s" % (theirs, index, suffix)).copy_(torch.tensor(value))
     return torch, module
 
 
@@ -280,23 +325,32 @@ def test_weight_hvp_equals_unfused_cells(case, hybridize):
             layer.hybridize()
         _, got = functional.hvp(lambda *ps: mx.nd.sin(layer(x)).sum(), params, vs)
     for p, g, w in zip(layer.collect_params().values(), got, want):
-        np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-9, atol=1e-12,
-                                   err_msg=p.name)
+        np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-9, atol=1e-12, err_msg=p.name)
 
 
 @CPU_KERNELS
-@pytest.mark.xfail(strict=True, reason="stock's native (float64) kernel: with num_layers >= 2 "
-                   "and the data's gradient not asked for, the weight gradients come out wrong "
-                   "(first order, without mxnet-ho too)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="stock's native (float64) kernel: with num_layers >= 2 "
+    "and the data's gradient not asked for, the weight gradients come out wrong "
+    "(first order, without mxnet-ho too)",
+)
 def test_stock_first_order_weights_without_data_gradient():
     layer = gluon_layer("lstm", 2, False, seed=16)
     cells = layer._unfuse()
     x = mx.nd.array(np.random.RandomState(17).uniform(-1, 1, (T, N, 2)), dtype="float64")
     grads = []
     with context():
-        for run in (layer, lambda x: cells.unroll(
-                T, x, cells.begin_state(batch_size=N, dtype="float64"), layout="TNC",
-                merge_outputs=True)[0]):
+        for run in (
+            layer,
+            lambda x: cells.unroll(
+                T,
+                x,
+                cells.begin_state(batch_size=N, dtype="float64"),
+                layout="TNC",
+                merge_outputs=True,
+            )[0],
+        ):
             with mx.autograd.record():
                 loss = mx.nd.sin(run(x)).sum()
             loss.backward()
@@ -326,8 +380,9 @@ def second_order(fn, *arrays, train_mode=True):
     for x in xs:
         x.attach_grad()
     with mx.autograd.record(train_mode=train_mode):
-        grads = mx.autograd.grad(fn(*xs).sum(), xs, create_graph=True, retain_graph=True,
-                                 train_mode=train_mode)
+        grads = mx.autograd.grad(
+            fn(*xs).sum(), xs, create_graph=True, retain_graph=True, train_mode=train_mode
+        )
         total = sum((g * g).sum() for g in grads)
     total.backward()
     mx.nd.waitall()
@@ -352,8 +407,7 @@ def test_dropout_ignored_by_mkldnn_float32(hybridize):
     order equals the same layer's without dropout, checked here): the higher
     orders are then those of the layer without dropout."""
     x = np.random.RandomState(11).uniform(-1, 1, (T, N, 2))
-    cotangent = mx.nd.array(np.random.RandomState(12).uniform(-1, 1, (T, N, 6)),
-                            dtype="float32")
+    cotangent = mx.nd.array(np.random.RandomState(12).uniform(-1, 1, (T, N, 6)), dtype="float32")
     stock, results = {}, {}
     for p in (0.0, 0.5):
         layer = gluon_layer("lstm", 2, True, dtype="float32", dropout=p)
@@ -367,11 +421,13 @@ def test_dropout_ignored_by_mkldnn_float32(hybridize):
             y.backward(cotangent)  # stock's kernel
             stock[p] = xs.grad.asnumpy()
             results[p], _, _ = derivatives(layer, x, (2, 3), dtype="float32")
-    np.testing.assert_array_equal(stock[0.5], stock[0.0], err_msg="the premise: stock's first "
-                                  "order ignores the dropout")
+    np.testing.assert_array_equal(
+        stock[0.5], stock[0.0], err_msg="the premise: stock's first order ignores the dropout"
+    )
     for k in (2, 3):
-        np.testing.assert_array_equal(results[0.5][k][1], results[0.0][k][1],
-                                      err_msg="order %d" % k)
+        np.testing.assert_array_equal(
+            results[0.5][k][1], results[0.0][k][1], err_msg="order %d" % k
+        )
 
 
 @CPU_KERNELS
@@ -432,10 +488,12 @@ def test_symbolic_second_order_with_shapes(mode):
             a.attach_grad()
         with mx.autograd.record():
             out = fn(*arrays)
-            first = mx.autograd.grad((out * out).sum(), arrays, create_graph=True,
-                                     retain_graph=True)
+            first = mx.autograd.grad(
+                (out * out).sum(), arrays, create_graph=True, retain_graph=True
+            )
             total = sum((g * g).sum() for g in first)
         total.backward()
     for i, (g, a) in enumerate(zip(got, arrays)):
-        np.testing.assert_allclose(g.asnumpy(), a.grad.asnumpy(), rtol=1e-9, atol=1e-12,
-                                   err_msg="input %d" % i)
+        np.testing.assert_allclose(
+            g.asnumpy(), a.grad.asnumpy(), rtol=1e-9, atol=1e-12, err_msg="input %d" % i
+        )

@@ -1,6 +1,7 @@
 """CTCLoss is excluded (patches/nn_rnn_ctc.toml): its second order must keep
 MXNet's own error naming the backward operator, never return a value. (The
 fused RNN is differentiable to any order: tests/nn/test_rnn.py.)"""
+
 import mxnet as mx
 import numpy as np
 import pytest

@@ -1,5 +1,6 @@
 """Gradients of the reductions max, min, prod, nanprod, nansum, norm (and sum,
 mean with axis / keepdims / exclude) to order 3."""
+
 import numpy as np
 import pytest
 
@@ -9,54 +10,80 @@ from harness import Case, standard_tests
 POS = (0.5, 1.5)  # away from 0, where prod's and norm's gradients divide
 
 CASES = [
-    Case("sum_axis_keepdims", lambda F, x: F.broadcast_mul(F.sum(x, axis=1, keepdims=True), x),
-         [(2, 3)]),
+    Case(
+        "sum_axis_keepdims",
+        lambda F, x: F.broadcast_mul(F.sum(x, axis=1, keepdims=True), x),
+        [(2, 3)],
+    ),
     Case("sum_exclude", lambda F, x: F.sum(x, axis=(0, 2), exclude=True) ** 2, [(2, 3, 2)]),
     Case("sum_axis_alias", lambda F, x: F.sum_axis(x, axis=-1) ** 3, [(3, 2)]),
     Case("mean_neg_axis", lambda F, x: F.mean(x, axis=-2) ** 2, [(2, 3, 2)]),
-    Case("mean_exclude_keepdims",
-         lambda F, x: F.broadcast_mul(F.mean(x, axis=1, keepdims=True, exclude=True), x),
-         [(2, 3, 2)]),
+    Case(
+        "mean_exclude_keepdims",
+        lambda F, x: F.broadcast_mul(F.mean(x, axis=1, keepdims=True, exclude=True), x),
+        [(2, 3, 2)],
+    ),
     Case("max_axis", lambda F, x: F.max(x, axis=1) ** 2, [(3, 4)]),
     Case("max_all", lambda F, x: F.max(x) ** 3, [(2, 3)]),
-    Case("max_neg_axis_keepdims",
-         lambda F, x: F.broadcast_mul(F.max(x, axis=-1, keepdims=True), x), [(2, 3)]),
+    Case(
+        "max_neg_axis_keepdims",
+        lambda F, x: F.broadcast_mul(F.max(x, axis=-1, keepdims=True), x),
+        [(2, 3)],
+    ),
     Case("max_exclude", lambda F, x: F.max(x, axis=1, exclude=True) ** 2, [(2, 3, 2)]),
     Case("max_axis_alias", lambda F, x: F.max_axis(x, axis=0) ** 2, [(3, 2)]),
     Case("min_axis", lambda F, x: F.min(x, axis=0) ** 2, [(3, 4)]),
     Case("min_neg_axes", lambda F, x: F.min(x, axis=(-1, -3)) ** 3, [(2, 3, 2)]),
-    Case("min_exclude_keepdims",
-         lambda F, x: F.broadcast_mul(F.min(x, axis=0, keepdims=True, exclude=True), x),
-         [(3, 2)]),
+    Case(
+        "min_exclude_keepdims",
+        lambda F, x: F.broadcast_mul(F.min(x, axis=0, keepdims=True, exclude=True), x),
+        [(3, 2)],
+    ),
     Case("min_axis_alias", lambda F, x: F.min_axis(x, axis=1) ** 2, [(2, 3)]),
     Case("prod_axis", lambda F, x: F.prod(x, axis=1), [(2, 3)], *POS),
     Case("prod_all", lambda F, x: F.prod(x), [(5,)], *POS),
     Case("prod_signs", lambda F, x: F.prod(x, axis=0) ** 2, [(3, 2)], -1.5, 1.5, seed=3),
-    Case("prod_neg_axis_keepdims",
-         lambda F, x: F.broadcast_mul(F.prod(x, axis=-1, keepdims=True), x), [(2, 3)], *POS),
+    Case(
+        "prod_neg_axis_keepdims",
+        lambda F, x: F.broadcast_mul(F.prod(x, axis=-1, keepdims=True), x),
+        [(2, 3)],
+        *POS,
+    ),
     Case("prod_exclude", lambda F, x: F.prod(x, axis=1, exclude=True), [(2, 3, 2)], *POS),
     Case("nanprod_axis", lambda F, x: F.nanprod(x, axis=1), [(2, 3)], *POS),
-    Case("nanprod_exclude_keepdims",
-         lambda F, x: F.broadcast_mul(F.nanprod(x, axis=0, keepdims=True, exclude=True), x),
-         [(3, 2)], *POS),
+    Case(
+        "nanprod_exclude_keepdims",
+        lambda F, x: F.broadcast_mul(F.nanprod(x, axis=0, keepdims=True, exclude=True), x),
+        [(3, 2)],
+        *POS,
+    ),
     Case("nansum_axis", lambda F, x: F.nansum(x, axis=1) ** 3, [(2, 3)]),
-    Case("nansum_exclude_keepdims",
-         lambda F, x: F.broadcast_mul(F.nansum(x, axis=-1, keepdims=True, exclude=True), x),
-         [(2, 3)]),
+    Case(
+        "nansum_exclude_keepdims",
+        lambda F, x: F.broadcast_mul(F.nansum(x, axis=-1, keepdims=True, exclude=True), x),
+        [(2, 3)],
+    ),
     Case("norm_l2_all", lambda F, x: F.norm(x) ** 3, [(2, 3)], *POS),
     Case("norm_l2_axis", lambda F, x: F.norm(x, axis=1), [(3, 4)], -1.5, 1.5),
-    Case("norm_l2_neg_axis_keepdims",
-         lambda F, x: F.broadcast_mul(F.norm(x, ord=2, axis=-1, keepdims=True), x), [(2, 3)]),
+    Case(
+        "norm_l2_neg_axis_keepdims",
+        lambda F, x: F.broadcast_mul(F.norm(x, ord=2, axis=-1, keepdims=True), x),
+        [(2, 3)],
+    ),
     Case("norm_l2_two_axes", lambda F, x: F.norm(x, axis=(0, 2)), [(2, 3, 2)], -1.5, 1.5),
     Case("norm_l1_axis", lambda F, x: F.norm(x, ord=1, axis=0) ** 2, [(3, 2)], -1.5, 1.5),
-    Case("norm_l1_all_keepdims",
-         lambda F, x: F.broadcast_mul(F.norm(x, ord=1, keepdims=True), x), [(2, 3)]),
+    Case(
+        "norm_l1_all_keepdims",
+        lambda F, x: F.broadcast_mul(F.norm(x, ord=1, keepdims=True), x),
+        [(2, 3)],
+    ),
     Case("norm_l1_neg_axis", lambda F, x: F.norm(x, ord=1, axis=-1) ** 3, [(2, 3)], -1.5, 1.5),
 ]
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)
 
 
 def _second_order(fn, x, v):
@@ -100,7 +127,10 @@ def test_nan_reductions_ignore_nan():
         got = _second_order(f, x, v)
         xf = np.where(nan, fill, x)
         ref_op = {"nanprod": "prod", "nansum": "sum"}[op]
-        ref = _second_order(lambda a, ref_op=ref_op: getattr(mx.nd, ref_op)(a, axis=1) ** 3, xf,
-                            np.where(nan, 0.0, v))
+        ref = _second_order(
+            lambda a, ref_op=ref_op: getattr(mx.nd, ref_op)(a, axis=1) ** 3,
+            xf,
+            np.where(nan, 0.0, v),
+        )
         assert np.isfinite(got).all(), (op, got)
         np.testing.assert_allclose(got, np.where(nan, 0.0, ref), rtol=1e-12, atol=1e-14)

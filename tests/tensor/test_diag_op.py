@@ -1,4 +1,5 @@
 """Gradients of diag (construction from a vector, extraction of a diagonal), to order 3."""
+
 from harness import Case, standard_tests
 
 CASES = [
@@ -12,4 +13,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

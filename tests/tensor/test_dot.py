@@ -1,4 +1,5 @@
 """Gradients of dot (all transposes, 1-D and N-D) and batch_dot to order 3."""
+
 from harness import Case, standard_tests
 
 
@@ -33,4 +34,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

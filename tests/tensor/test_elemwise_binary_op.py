@@ -1,4 +1,5 @@
 """Gradients of binary arithmetic, elementwise and broadcast, to order 3."""
+
 from harness import Case, standard_tests
 
 POS = (0.5, 2.0)  # inputs kept away from 0 where the math needs it
@@ -19,8 +20,13 @@ CASES = [
     Case("broadcast_mul", lambda F, a, b: F.broadcast_mul(a, b), [(3, 1), (1, 4)]),
     Case("broadcast_mul_rank", lambda F, a, b: F.broadcast_mul(a, b) ** 2, [(5,), (2, 3, 5)]),
     Case("broadcast_div", lambda F, a, b: F.broadcast_div(a, b), [(3, 1), (1, 4)], *POS),
-    Case("broadcast_mod", lambda F, a, b: F.broadcast_mul(F.broadcast_mod(a, b), a),
-         [(3, 1), (1, 2)], (2.1, 0.6), (2.9, 0.9)),
+    Case(
+        "broadcast_mod",
+        lambda F, a, b: F.broadcast_mul(F.broadcast_mod(a, b), a),
+        [(3, 1), (1, 2)],
+        (2.1, 0.6),
+        (2.9, 0.9),
+    ),
     Case("broadcast_power", lambda F, a, b: F.broadcast_power(a, b), [(3, 1), (1, 4)], *POS),
     Case("broadcast_maximum", lambda F, a, b: F.broadcast_maximum(a, b) ** 2, [(3, 1), (3, 4)]),
     Case("broadcast_minimum", lambda F, a, b: F.broadcast_minimum(a, b) ** 2, [(1, 4), (3, 4)]),
@@ -30,4 +36,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

@@ -3,6 +3,7 @@
 Each case multiplies f(x) by x, so the head gradient reaching f's backward op
 depends on x and every part of the rule (d/dg and d/du) is exercised.
 """
+
 import math
 
 import numpy as np
@@ -32,8 +33,13 @@ CASES = [
     unary("relu", shape=(7,)),
     unary("sigmoid"),
     Case("hard_sigmoid", lambda F, x: x * F.hard_sigmoid(x), [(9,)], -4.0, 4.0),
-    Case("hard_sigmoid_attrs", lambda F, x: x * F.hard_sigmoid(x, alpha=0.5, beta=0.3), [(9,)],
-         -1.0, 2.0),
+    Case(
+        "hard_sigmoid_attrs",
+        lambda F, x: x * F.hard_sigmoid(x, alpha=0.5, beta=0.3),
+        [(9,)],
+        -1.0,
+        2.0,
+    ),
     unary("softsign", shape=(5,)),
     unary("abs", shape=(5,)),
     unary("sign", shape=(5,)),
@@ -83,7 +89,8 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)
 
 
 # --- a head gradient that is exactly zero ------------------------------------------
@@ -91,6 +98,7 @@ test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32
 # L = sum(x * f(x + a)): f's backward op receives the head g = x, exactly 0 at
 # x = 0. Then d2L/dx2 = 2 f'(x+a) + x f''(x+a), finite everywhere. MXNet's own
 # rules for these ops recover f' as (its output)/g, which is 0/0 there.
+
 
 def _sech2(t):
     return 1.0 / np.cosh(t) ** 2
@@ -102,13 +110,16 @@ def _sig(t):
 
 # name, shift a, f', f''
 ZERO_HEAD = [
-    ("sigmoid", 0.0, lambda t: _sig(t) * (1 - _sig(t)),
-     lambda t: _sig(t) * (1 - _sig(t)) * (1 - 2 * _sig(t))),
-    ("tan", 0.0, lambda t: 1 + np.tan(t) ** 2,
-     lambda t: 2 * np.tan(t) * (1 + np.tan(t) ** 2)),
+    (
+        "sigmoid",
+        0.0,
+        lambda t: _sig(t) * (1 - _sig(t)),
+        lambda t: _sig(t) * (1 - _sig(t)) * (1 - 2 * _sig(t)),
+    ),
+    ("tan", 0.0, lambda t: 1 + np.tan(t) ** 2, lambda t: 2 * np.tan(t) * (1 + np.tan(t) ** 2)),
     ("tanh", 0.0, _sech2, lambda t: -2 * np.tanh(t) * _sech2(t)),
     ("abs", 1.0, np.sign, lambda t: np.zeros_like(t)),
-    ("sqrt", 1.0, lambda t: 0.5 * t ** -0.5, lambda t: -0.25 * t ** -1.5),
+    ("sqrt", 1.0, lambda t: 0.5 * t**-0.5, lambda t: -0.25 * t**-1.5),
     ("cbrt", 1.0, lambda t: t ** (-2.0 / 3) / 3, lambda t: -2.0 / 9 * t ** (-5.0 / 3)),
 ]
 
@@ -145,7 +156,7 @@ def nth_derivative(f, x_np, order):
 
 def test_arcsinh_second_derivative_sign():
     # arcsinh''(x) = -x / (1 + x^2)^(3/2):  -0.35777... at 0.5
-    expected = -0.5 / (1 + 0.5 ** 2) ** 1.5
+    expected = -0.5 / (1 + 0.5**2) ** 1.5
     assert abs(expected + 0.358) < 1e-3
     got = nth_derivative(mx.nd.arcsinh, np.array([0.5]), 2)
     np.testing.assert_allclose(got, [expected], rtol=1e-12)
@@ -159,7 +170,7 @@ CATALAN = 0.915965594177219
 def test_gammaln_at_known_values():
     # gammaln'' = psi', gammaln''' = psi''
     x = np.array([1.0, 2.0, 0.5, 1.5, 0.25, -0.5])
-    pi2 = math.pi ** 2
+    pi2 = math.pi**2
     trigamma = [pi2 / 6, pi2 / 6 - 1, pi2 / 2, pi2 / 2 - 4, pi2 + 8 * CATALAN, pi2 / 2 + 4]
     np.testing.assert_allclose(nth_derivative(mx.nd.gammaln, x, 2), trigamma, rtol=1e-11)
     tetragamma = [-2 * ZETA3, 2 - 2 * ZETA3, -14 * ZETA3]
@@ -168,8 +179,12 @@ def test_gammaln_at_known_values():
 
 def test_gamma_at_known_values():
     # Gamma''(1) = g^2 + pi^2/6;  Gamma'''(1) = -(g^3 + g pi^2/2 + 2 zeta(3))
-    g, pi2 = EULER, math.pi ** 2
-    np.testing.assert_allclose(nth_derivative(mx.nd.gamma, np.array([1.0]), 2),
-                               [g ** 2 + pi2 / 6], rtol=1e-10)
-    np.testing.assert_allclose(nth_derivative(mx.nd.gamma, np.array([1.0]), 3),
-                               [-(g ** 3 + g * pi2 / 2 + 2 * ZETA3)], rtol=1e-10)
+    g, pi2 = EULER, math.pi**2
+    np.testing.assert_allclose(
+        nth_derivative(mx.nd.gamma, np.array([1.0]), 2), [g**2 + pi2 / 6], rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        nth_derivative(mx.nd.gamma, np.array([1.0]), 3),
+        [-(g**3 + g * pi2 / 2 + 2 * ZETA3)],
+        rtol=1e-10,
+    )

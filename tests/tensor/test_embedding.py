@@ -3,6 +3,7 @@
 Inputs (indices, weight): the indices are whole numbers, drawn with repeats so
 that rows of the weight gradient accumulate, and passed as constants.
 """
+
 from harness import Case, standard_tests
 
 
@@ -11,8 +12,15 @@ def case(name, index_shape, rows, cols, **attrs):
         y = F.Embedding(indices, weight, input_dim=rows, output_dim=cols, **attrs)
         return y * F.sin(y)  # a nonlinear head, so every order has terms
 
-    return Case(name, fn, [index_shape, (rows, cols)], low=(0, -1.0), high=(rows, 1.0),
-                integers=(0,), constants=(0,))
+    return Case(
+        name,
+        fn,
+        [index_shape, (rows, cols)],
+        low=(0, -1.0),
+        high=(rows, 1.0),
+        integers=(0,),
+        constants=(0,),
+    )
 
 
 CASES = [
@@ -24,4 +32,5 @@ CASES = [
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

@@ -5,6 +5,7 @@ f = sum(y^2), the Hessian applied to v is 2 J^T (J v) with J the Jacobian the
 stock kernel applies; the expected value is built from stock first-order
 gradients alone (one-hot heads give J's rows) and compared exactly with the
 second derivative autograd computes through mxnet-ho's rules."""
+
 import mxnet as mx
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
 """Gradients of the linalg operators with composable backward ops, to order 3."""
+
 from harness import Case, standard_tests
 
 POS = (0.5, 1.5)
@@ -33,29 +34,53 @@ CASES = [
     Case("gemm2_ta_tb_batch", gemm2(transpose_a=True, transpose_b=True), [(2, 3, 2), (2, 2, 3)]),
     Case("gemm2_axis", gemm2(axis=-3), [(2, 2, 3), (3, 2, 2)]),
     Case("gemm2_bilinear", lambda F, a, b: F.linalg.gemm2(a, b), [(2, 3), (3, 2)]),
-    Case("gemm", lambda F, a, b, c: F.linalg.gemm(a, b, c, alpha=0.6, beta=1.4) ** 2,
-         [(2, 3), (3, 2), (2, 2)]),
-    Case("gemm_ta_tb", lambda F, a, b, c: F.linalg.gemm(
-        a, b, c, transpose_a=True, transpose_b=True, beta=-0.5) ** 2, [(3, 2), (2, 3), (2, 2)]),
-    Case("gemm_tb_batch", lambda F, a, b, c: F.linalg.gemm(a, b, c, transpose_b=True) ** 2,
-         [(2, 2, 3), (2, 2, 3), (2, 2, 2)]),
-    Case("gemm_axis_ta", lambda F, a, b, c: F.linalg.gemm(
-        a, b, c, transpose_a=True, axis=0) ** 2, [(3, 2, 2), (3, 2, 2), (2, 2, 2)]),
+    Case(
+        "gemm",
+        lambda F, a, b, c: F.linalg.gemm(a, b, c, alpha=0.6, beta=1.4) ** 2,
+        [(2, 3), (3, 2), (2, 2)],
+    ),
+    Case(
+        "gemm_ta_tb",
+        lambda F, a, b, c: (
+            F.linalg.gemm(a, b, c, transpose_a=True, transpose_b=True, beta=-0.5) ** 2
+        ),
+        [(3, 2), (2, 3), (2, 2)],
+    ),
+    Case(
+        "gemm_tb_batch",
+        lambda F, a, b, c: F.linalg.gemm(a, b, c, transpose_b=True) ** 2,
+        [(2, 2, 3), (2, 2, 3), (2, 2, 2)],
+    ),
+    Case(
+        "gemm_axis_ta",
+        lambda F, a, b, c: F.linalg.gemm(a, b, c, transpose_a=True, axis=0) ** 2,
+        [(3, 2, 2), (3, 2, 2), (2, 2, 2)],
+    ),
     Case("gemm_c_squared", lambda F, a, b, c: F.linalg.gemm(a, b, c * c), [(2, 2), (2, 2), (2, 2)]),
     Case("trmm", trmm(), [(3, 3), (3, 2)]),
     Case("trmm_upper_transpose", trmm(lower=False, transpose=True, alpha=1.5), [(3, 3), (3, 2)]),
     Case("trmm_rightside", trmm(rightside=True), [(3, 3), (2, 3)]),
-    Case("trmm_rightside_transpose_batch", trmm(rightside=True, transpose=True, lower=False),
-         [(2, 3, 3), (2, 2, 3)]),
+    Case(
+        "trmm_rightside_transpose_batch",
+        trmm(rightside=True, transpose=True, lower=False),
+        [(2, 3, 3), (2, 2, 3)],
+    ),
     Case("trsm", trsm(), [(3, 3), (3, 2)]),
-    Case("trsm_upper_transpose_alpha", trsm(lower=False, transpose=True, alpha=0.8),
-         [(3, 3), (3, 2)]),
+    Case(
+        "trsm_upper_transpose_alpha", trsm(lower=False, transpose=True, alpha=0.8), [(3, 3), (3, 2)]
+    ),
     Case("trsm_rightside", trsm(rightside=True, alpha=1.3), [(3, 3), (2, 3)]),
-    Case("trsm_rightside_transpose_batch", trsm(rightside=True, transpose=True, lower=False),
-         [(2, 3, 3), (2, 2, 3)]),
+    Case(
+        "trsm_rightside_transpose_batch",
+        trsm(rightside=True, transpose=True, lower=False),
+        [(2, 3, 3), (2, 2, 3)],
+    ),
     Case("syrk", lambda F, a: F.linalg.syrk(a) ** 2, [(2, 3)]),
-    Case("syrk_transpose_alpha", lambda F, a: F.linalg.syrk(a, transpose=True, alpha=0.7) ** 2,
-         [(3, 2)]),
+    Case(
+        "syrk_transpose_alpha",
+        lambda F, a: F.linalg.syrk(a, transpose=True, alpha=0.7) ** 2,
+        [(3, 2)],
+    ),
     Case("syrk_batch", lambda F, a: F.linalg.syrk(a, alpha=1.2) * F.linalg.syrk(a), [(2, 2, 3)]),
     Case("sumlogdiag", lambda F, a: F.linalg.sumlogdiag(a) ** 2, [(3, 3)], *POS),
     Case("sumlogdiag_batch", lambda F, a: F.linalg.sumlogdiag(a * a), [(2, 3, 3)], *POS),
@@ -65,33 +90,50 @@ CASES = [
     Case("potrf_upper", lambda F, a: F.linalg.potrf(spd(F, a), lower=False) ** 2, [(3, 3)]),
     Case("potrf_batch", lambda F, a, w: F.linalg.potrf(spd(F, a)) * w, [(2, 3, 3), (2, 3, 3)]),
     Case("potri", lambda F, a: F.sin(F.linalg.potri(F.linalg.potrf(spd(F, a)))), [(3, 3)]),
-    Case("potri_upper", lambda F, a: F.linalg.potri(F.linalg.potrf(spd(F, a), lower=False),
-                                                    lower=False) ** 2, [(3, 3)]),
+    Case(
+        "potri_upper",
+        lambda F, a: F.linalg.potri(F.linalg.potrf(spd(F, a), lower=False), lower=False) ** 2,
+        [(3, 3)],
+    ),
     # LQ factorization (A = L Q, m <= n) and symmetric eigendecomposition
     # (A = U^T diag(lam) U); eigenvectors enter squared, which their sign does not change
-    Case("gelqf", lambda F, a: F.sum(F.sin(F.linalg.gelqf(a)[0])) * F.sum(
-        F.linalg.gelqf(a)[1] ** 2), [(2, 3)]),
+    Case(
+        "gelqf",
+        lambda F, a: F.sum(F.sin(F.linalg.gelqf(a)[0])) * F.sum(F.linalg.gelqf(a)[1] ** 2),
+        [(2, 3)],
+    ),
     Case("gelqf_l_only", lambda F, a: F.linalg.gelqf(a)[1] ** 3, [(3, 3)]),
     Case("gelqf_q_only_batch", lambda F, a: F.sin(F.linalg.gelqf(a)[0]), [(2, 2, 4)]),
-    Case("syevd", lambda F, a, w: F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[0] ** 2 * w) +
-         F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[1] ** 3), [(3, 3), (3, 3)]),
-    Case("syevd_values_only", lambda F, a: F.sin(F.linalg.syevd(
-        F.linalg.syrk(a))[1]), [(3, 3)]),
+    Case(
+        "syevd",
+        lambda F, a, w: (
+            F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[0] ** 2 * w)
+            + F.sum(F.linalg.syevd(a + F.swapaxes(a, 0, 1))[1] ** 3)
+        ),
+        [(3, 3), (3, 3)],
+    ),
+    Case("syevd_values_only", lambda F, a: F.sin(F.linalg.syevd(F.linalg.syrk(a))[1]), [(3, 3)]),
     Case("potri_of_triangular", lambda F, t: F.linalg.potri(shifted(F, t * t)) ** 2, [(2, 3, 3)]),
     Case("inverse_batch", lambda F, a: F.linalg.inverse(shifted(F, a)) ** 2, [(2, 2, 2)]),
     Case("extractdiag", lambda F, a: F.linalg.extractdiag(a) ** 3, [(3, 3)]),
-    Case("extractdiag_offset", lambda F, a: F.linalg.extractdiag(a, offset=-1) ** 3,
-         [(2, 3, 3)]),
+    Case("extractdiag_offset", lambda F, a: F.linalg.extractdiag(a, offset=-1) ** 3, [(2, 3, 3)]),
     Case("makediag", lambda F, a: F.linalg.makediag(a) ** 3, [(3,)]),
     Case("makediag_offset", lambda F, a: F.linalg.makediag(a, offset=1) ** 3, [(2, 2)]),
     Case("extracttrian", lambda F, a: F.linalg.extracttrian(a) ** 3, [(3, 3)]),
-    Case("extracttrian_upper_offset",
-         lambda F, a: F.linalg.extracttrian(a, offset=1, lower=False) ** 3, [(2, 3, 3)]),
+    Case(
+        "extracttrian_upper_offset",
+        lambda F, a: F.linalg.extracttrian(a, offset=1, lower=False) ** 3,
+        [(2, 3, 3)],
+    ),
     Case("maketrian", lambda F, a: F.linalg.maketrian(a) ** 3, [(6,)]),
-    Case("maketrian_upper_offset",
-         lambda F, a: F.linalg.maketrian(a, offset=-1, lower=False) ** 3, [(2, 3)]),
+    Case(
+        "maketrian_upper_offset",
+        lambda F, a: F.linalg.maketrian(a, offset=-1, lower=False) ** 3,
+        [(2, 3)],
+    ),
 ]
 
 
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
-    __file__, CASES)
+    __file__, CASES
+)

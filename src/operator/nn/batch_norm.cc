@@ -71,8 +71,8 @@ Grads TrainingGrad(const Backward& n) {
   Expr hb = AlongChannel(n.head(2, beta), like);
   Grads d = NormalizationGrads(g, x, w, n.head(0), hw, hb, mean, n.scalar("eps", 1e-3));
   Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(d[2], axis);
-  return {d[0], zeros_like(n.in(1)), zeros_like(n.in(2)), d[1], d_gamma, zeros_like(beta),
-          zeros_like(n.in(6)), zeros_like(n.in(7))};
+  return {d[0],    zeros_like(n.in(1)), zeros_like(n.in(2)), d[1],
+          d_gamma, zeros_like(beta),    zeros_like(n.in(6)), zeros_like(n.in(7))};
 }
 
 // Global statistics: with s = (moving_var + eps)^(-1/2),
@@ -91,8 +91,8 @@ Grads GlobalStatsGrad(const Backward& n) {
   Expr hx = n.head(0);
   Expr d_g = (hx * w + hw * (x - AlongChannel(moving_mean, like))) * s + hb;
   Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(hx * g * s, axis);
-  return {d_g, zeros_like(n.in(1)), zeros_like(n.in(2)), g * hw * s, d_gamma, zeros_like(beta),
-          zeros_like(moving_mean), zeros_like(moving_var)};
+  return {d_g,     zeros_like(n.in(1)), zeros_like(n.in(2)),     g * hw * s,
+          d_gamma, zeros_like(beta),    zeros_like(moving_mean), zeros_like(moving_var)};
 }
 
 }  // namespace
@@ -105,9 +105,9 @@ Grads GlobalStatsGrad(const Backward& n) {
 Expr PredictMode(const Expr& gamma) {  // run_mode.h
   Expr row = apply("reshape", {ones_like(gamma)}, {{"shape", "(1, -1)"}});
   Expr rows = apply("Concat", {row, row}, {{"num_args", "2"}, {"dim", "0"}});
-  Expr normalized = apply("BatchNorm", {rows, ones_like(gamma), zeros_like(gamma),
-                                        zeros_like(gamma), ones_like(gamma)},
-                          {{"fix_gamma", "True"}, {"eps", "0.001"}});
+  Expr normalized = apply(
+      "BatchNorm", {rows, ones_like(gamma), zeros_like(gamma), zeros_like(gamma), ones_like(gamma)},
+      {{"fix_gamma", "True"}, {"eps", "0.001"}});
   return apply("mean", {normalized}) > 0.5;
 }
 

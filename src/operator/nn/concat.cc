@@ -11,9 +11,7 @@
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // (gx_0..gx_{k-1}) = slices of g along dim; inputs (g, x_0..x_{k-1}) in this MKL-DNN build:
 // d/dg = concat(h_0..h_{k-1}, dim), unused outputs as zeros_like(x_i); d/dx_i = 0

@@ -7,9 +7,9 @@ namespace op {
 namespace {
 
 // Every attribute of Convolution except no_bias.
-const std::vector<std::string> kConvKeys = {"kernel", "stride",    "dilate",     "pad",
-                                            "num_filter", "num_group", "workspace",
-                                            "cudnn_tune", "cudnn_off", "layout"};
+const std::vector<std::string> kConvKeys = {"kernel",     "stride",    "dilate",    "pad",
+                                            "num_filter", "num_group", "workspace", "cudnn_tune",
+                                            "cudnn_off",  "layout"};
 
 }  // namespace
 

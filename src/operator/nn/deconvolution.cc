@@ -12,7 +12,7 @@ namespace {
 
 // Every attribute of Deconvolution except no_bias.
 const std::vector<std::string> kDeconvKeys = {
-    "kernel",    "stride",    "dilate",    "pad",        "adj",       "target_shape",
+    "kernel",     "stride",    "dilate",    "pad",        "adj",       "target_shape",
     "num_filter", "num_group", "workspace", "cudnn_tune", "cudnn_off", "layout"};
 
 }  // namespace

@@ -27,8 +27,8 @@ Expr Dropped(const Backward& n, const Expr& g, const Expr& mask) {
   if (n.attr("mode", "training") == "always") return g * mask;
   // (1, .., 1), then m's shape: 1 in predict mode
   Expr corner = apply("sum", {mask}, {{"keepdims", "True"}});
-  Expr predict = apply("reshape_like", {PredictMode(apply("reshape", {corner}, {{"shape", "(-1,)"}})),
-                                        corner});
+  Expr predict = apply("reshape_like",
+                       {PredictMode(apply("reshape", {corner}, {{"shape", "(-1,)"}})), corner});
   // a select, not arithmetic: the unwritten m may hold NaN or infinities
   return g * apply("where", {broadcast_like(predict, mask), ones_like(mask), mask});
 }

@@ -25,7 +25,7 @@ namespace op {
 namespace {
 
 const std::vector<std::string> kPoolingKeys = {
-    "kernel", "pool_type", "global_pool", "cudnn_off", "pooling_convention",
+    "kernel", "pool_type", "global_pool", "cudnn_off",         "pooling_convention",
     "stride", "pad",       "p_value",     "count_include_pad", "layout"};
 
 // --- attributes ------------------------------------------------------------------
@@ -99,8 +99,9 @@ Expr OneHotKernel(const Expr& like, const Windows& w) {
   const int k = w.size();
   Expr flat = apply("tile", {apply("sum", {like})}, {{"reps", Tuple(std::vector<int>{k * k})}});
   Expr index = apply("_contrib_arange_like", {flat});
-  Expr eye = apply("_equal_scalar", {apply("_mod_scalar", {index}, {{"scalar", std::to_string(k + 1)}})},
-                   {{"scalar", "0"}});
+  Expr eye =
+      apply("_equal_scalar", {apply("_mod_scalar", {index}, {{"scalar", std::to_string(k + 1)}})},
+            {{"scalar", "0"}});
   std::vector<int> shape = {k, 1};
   shape.insert(shape.end(), w.kernel.begin(), w.kernel.end());
   return apply("reshape", {eye}, {{"shape", Tuple(shape)}});
@@ -118,8 +119,8 @@ Expr PadEndForFull(Expr planes, const Windows& w) {
     const int extra = w.stride[d] - 1;
     if (extra == 0) continue;
     const std::string axis = std::to_string(2 + d);
-    Expr zero = apply("slice_axis", {zeros_like(planes)},
-                      {{"axis", axis}, {"begin", "0"}, {"end", "1"}});
+    Expr zero =
+        apply("slice_axis", {zeros_like(planes)}, {{"axis", axis}, {"begin", "0"}, {"end", "1"}});
     Expr zeros = apply("repeat", {zero}, {{"repeats", std::to_string(extra)}, {"axis", axis}});
     planes = apply("Concat", {planes, zeros}, {{"num_args", "2"}, {"dim", axis}});
   }
@@ -131,9 +132,8 @@ Expr PadEndForFull(Expr planes, const Windows& w) {
 // convention over z extended at the end).
 Expr Unfold(const Expr& z, const Expr& one_hot, const Windows& w) {
   Expr planes = w.valid ? Planes(z) : PadEndForFull(Planes(z), w);
-  AttrList conv = {{"kernel", Tuple(w.kernel)},
-                   {"num_filter", std::to_string(w.size())},
-                   {"no_bias", "True"}};
+  AttrList conv = {
+      {"kernel", Tuple(w.kernel)}, {"num_filter", std::to_string(w.size())}, {"no_bias", "True"}};
   conv.emplace_back("stride", Tuple(w.stride));
   conv.emplace_back("pad", Tuple(w.pad));
   return apply("Convolution", {planes, one_hot}, conv);
@@ -186,8 +186,9 @@ Grads PoolingGrad(const Backward& n) {
     const Windows w(n);
     // same (1-D only) fails in stock shape inference before any gradient exists
     if (n.attr("pooling_convention", "valid") == "same" && !w.global)
-      throw std::runtime_error("mxnet-ho: _backward_Pooling (max) with pooling_convention=same "
-                               "is not supported; use valid or full");
+      throw std::runtime_error(
+          "mxnet-ho: _backward_Pooling (max) with pooling_convention=same "
+          "is not supported; use valid or full");
     grads = {MaxSelect(x, y, h, w), zeros_like(x), zeros_like(y)};
   } else if (type == "lp") {
     const double p = n.scalar("p_value", 1.0);

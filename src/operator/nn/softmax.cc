@@ -84,9 +84,13 @@ Grads SoftmaxCrossEntropyGrad(const Backward& n) {
 
 // gx = y*(g - Σ g*y)/T: d/dg = y*(h - Σ h*y)/T; d/dy = (h*(g - Σ g*y) - g*Σ h*y)/T;
 // d/dx = d/dlength = 0
-MXNET_HO_GRADIENT(_backward_softmax).set_rule([](const Backward& n) { return SoftmaxGrad(n, 1.0); });
+MXNET_HO_GRADIENT(_backward_softmax).set_rule([](const Backward& n) {
+  return SoftmaxGrad(n, 1.0);
+});
 // gx = -y*(g - Σ g*y)/T: d/dg = -y*(h - Σ h*y)/T; d/dy = -(h*(g - Σ g*y) - g*Σ h*y)/T
-MXNET_HO_GRADIENT(_backward_softmin).set_rule([](const Backward& n) { return SoftmaxGrad(n, -1.0); });
+MXNET_HO_GRADIENT(_backward_softmin).set_rule([](const Backward& n) {
+  return SoftmaxGrad(n, -1.0);
+});
 // gx = (g - e^y*Σ g)/T: d/dg = (h - Σ h*e^y)/T; d/dy = -h*e^y*Σ g/T
 MXNET_HO_GRADIENT(_backward_log_softmax).set_rule(LogSoftmaxGrad);
 // gx = g*(p - onehot(label)), p = softmax(x, -1): d/dg = Σ h*p - Σ pick(h, label);

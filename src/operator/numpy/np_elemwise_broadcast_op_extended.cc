@@ -20,7 +20,6 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-
 // ln 2 as the stock ldexp kernels use it: computed in single precision
 // (log(2.0f)), also for float64 data. The derivative of 2^b uses the exact ln 2.
 const double kStockLn2 = static_cast<double>(std::log(2.0f));
@@ -39,8 +38,7 @@ Grads Arctan2Grad(const Backward& n) {
   Expr g_over_r4 = g / square(r2);
   Expr diff = square(a) - square(b);  // a^2 - b^2
   Expr ab2 = 2.0 * a * b;
-  return {(ha * b - hb * a) / r2,
-          sum_to(g_over_r4 * (hb * diff - ha * ab2), a),
+  return {(ha * b - hb * a) / r2, sum_to(g_over_r4 * (hb * diff - ha * ab2), a),
           sum_to(g_over_r4 * (ha * diff + hb * ab2), b)};
 }
 
@@ -49,9 +47,7 @@ Grads LdexpGrad(const Backward& n) {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
   Expr p = pow(2.0, b);
   Expr inner = ha + hb * a * kStockLn2;  // h_a + h_b*a*ln2
-  return {p * inner,
-          sum_to(hb * g * p * kStockLn2, a),
-          sum_to(g * p * kLn2 * inner, b)};
+  return {p * inner, sum_to(hb * g * p * kStockLn2, a), sum_to(g * p * kLn2 * inner, b)};
 }
 
 // (ga, gb) = (g*c(a, b), 0) with c the slope of copysign in a (+-1)

@@ -33,9 +33,7 @@ struct Join {
   std::function<Expr(const Expr&)> piece;
   std::string axis;
   std::function<Expr(const Expr&)> space = [](const Expr& y) { return y; };
-  std::function<Expr(const Expr&, const Expr&)> back = [](const Expr& r, const Expr&) {
-    return r;
-  };
+  std::function<Expr(const Expr&, const Expr&)> back = [](const Expr& r, const Expr&) { return r; };
 };
 
 Expr AtLeast2d(const Expr& x) { return apply("_npi_vstack", {x}, {{"num_args", "1"}}); }
@@ -71,7 +69,8 @@ Grads JoinAdjoint(const Backward& n, const std::string& name, const Join& join) 
   const long first = zero.front(), last = zero.back();
   if (last - first + 1 != static_cast<long>(zero.size()))
     throw std::runtime_error(
-        "mxnet-ho: the gradient of " + name + "'s backward op with unused pieces that are "
+        "mxnet-ho: the gradient of " + name +
+        "'s backward op with unused pieces that are "
         "not contiguous (their shapes are unknown) is not supported; differentiate with "
         "respect to the inputs together");
   Expr z = zeros_like(space);
@@ -84,8 +83,7 @@ Grads JoinAdjoint(const Backward& n, const std::string& name, const Join& join) 
   if (last + 1 < k) {
     std::vector<Expr> parts = {z};
     for (const Expr& p : pieces(last + 1, k)) parts.push_back(p);
-    terms.push_back(
-        FlipAll(apply("slice_like", {FlipAll(Concatenate(parts, join.axis)), space})));
+    terms.push_back(FlipAll(apply("slice_like", {FlipAll(Concatenate(parts, join.axis)), space})));
   }
   Expr sum = terms[0];
   for (size_t i = 1; i < terms.size(); ++i) sum = sum + terms[i];
@@ -126,10 +124,9 @@ MXNET_HO_GRADIENT(_backward_np_hstack).set_rule([](const Backward& n) -> Grads {
 // (gx_i) = the pieces of g along axis 2 made of atleast_3d(x_i):
 // d/dg = concatenate(reshape(atleast_2d(h_i), (0, 0, -1, -2)), axis=2)
 MXNET_HO_GRADIENT(_backward_np_dstack).set_rule([](const Backward& n) -> Grads {
-  Join join{[](const Expr& h) {
-              return apply("reshape", {AtLeast2d(h)}, {{"shape", "(0, 0, -1, -2)"}});
-            },
-            "2"};
+  Join join{
+      [](const Expr& h) { return apply("reshape", {AtLeast2d(h)}, {{"shape", "(0, 0, -1, -2)"}}); },
+      "2"};
   return JoinAdjoint(n, "np.dstack", join);
 });
 
@@ -161,7 +158,8 @@ MXNET_HO_GRADIENT(_np_moveaxis).keeps_stock().set_rule([](const Backward& n) -> 
 
 // gx = flip(g, axis): d/dg = flip(h, axis)
 MXNET_HO_GRADIENT(_backward_npi_flip).set_rule([](const Backward& n) -> Grads {
-  return linear_adjoint(n, [&](const Expr& h) { return apply("_npi_flip", {h}, n.attrs({"axis"})); });
+  return linear_adjoint(n,
+                        [&](const Expr& h) { return apply("_npi_flip", {h}, n.attrs({"axis"})); });
 });
 
 // gx = g with pad_width cut off (mode=constant, the only mode stock differentiates):

@@ -32,20 +32,17 @@ MXNET_HO_GRADIENT(_backward_np_average).broadcasting().set_rule([](const Backwar
   keep.emplace_back("keepdims", "1");
   Expr w = n.in(3), ha = n.head(0, a), hw = n.head(1, w);
   Expr g = stock_gradient_of(np_sum(a, axis), {n.in(0)}, 0);  // B(g)
-  Expr wf = w * ones_like(a);                                  // w in a's shape
+  Expr wf = w * ones_like(a);                                 // w in a's shape
   Expr W = np_sum(wf, keep);
-  Expr centered = a - np_sum(a * wf, keep) / W;                // a - M
+  Expr centered = a - np_sum(a * wf, keep) / W;  // a - M
   Expr hwf = hw * ones_like(a);
   Expr H = np_sum(hwf, keep);
   Expr per_elem = ha * wf + hwf * centered;
   Expr T = np_sum(per_elem, keep);
   Expr g_over_W = g / W;
-  return {np_sum(per_elem / W, axis),
-          zeros_like(n.in(5)),
-          g_over_W * (hwf - H * wf / W),
-          sum_to(g_over_W * (ha - (H * centered + T) / W), w),
-          zeros_like(n.in(4)),
-          zeros_like(n.in(5))};
+  return {np_sum(per_elem / W, axis),    zeros_like(n.in(5)),
+          g_over_W * (hwf - H * wf / W), sum_to(g_over_W * (ha - (H * centered + T) / W), w),
+          zeros_like(n.in(4)),           zeros_like(n.in(5))};
 });
 
 }  // namespace op

@@ -49,10 +49,9 @@ MXNET_HO_GRADIENT(_backward_np_where_lscalar).set_rule([](const Backward& n) -> 
 // else sum_to(where(c, g, 0), x): d/dg = where(c, 0, h) resp. where(c, h, 0); d/dc = 0
 MXNET_HO_GRADIENT(_backward_np_where_rscalar).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), cond = n.in(1), h = n.head(0);
-  Expr same_size = apply("_npi_equal", {apply("_np_sum", {ones_like(h)}),
-                                        apply("_np_sum", {ones_like(g)})});
-  Expr routed = apply("_npi_where", {same_size,
-                                     keep_elsewhere(cond, h), keep_where(cond, h)});
+  Expr same_size =
+      apply("_npi_equal", {apply("_np_sum", {ones_like(h)}), apply("_np_sum", {ones_like(g)})});
+  Expr routed = apply("_npi_where", {same_size, keep_elsewhere(cond, h), keep_where(cond, h)});
   return {routed, zeros_like(cond)};
 });
 

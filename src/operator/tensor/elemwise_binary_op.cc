@@ -13,14 +13,10 @@ namespace op {
 namespace {
 
 // (ga, gb) = (g, g)
-Grads AddGrad(const Backward& n) {
-  return {n.head(0) + n.head(1)};
-}
+Grads AddGrad(const Backward& n) { return {n.head(0) + n.head(1)}; }
 
 // (ga, gb) = (g, -g)
-Grads SubGrad(const Backward& n) {
-  return {n.head(0) - n.head(1)};
-}
+Grads SubGrad(const Backward& n) { return {n.head(0) - n.head(1)}; }
 
 // (ga, gb) = (g*[a>=b], g*[a<b]), the tie going to a as in the stock kernel
 Grads MaximumGrad(const Backward& n) {
@@ -48,8 +44,7 @@ Grads HypotGrad(const Backward& n) {
   Expr r = hypot(a, b);
   Expr g_over_r3 = g / pow(r, 3.0);
   Expr cross = ha * b - hb * a;  // (h_a*b - h_b*a)
-  return {(ha * a + hb * b) / r,
-          sum_to(g_over_r3 * b * cross, a),
+  return {(ha * a + hb * b) / r, sum_to(g_over_r3 * b * cross, a),
           sum_to(-(g_over_r3 * a * cross), b)};
 }
 
@@ -63,8 +58,7 @@ Grads MulGrad(const Backward& n) {
 Grads DivGrad(const Backward& n) {
   Expr g = n.in(0), a = n.in(1), b = n.in(2), ha = n.head(0), hb = n.head(1);
   Expr g_over_b2 = g / square(b);
-  return {(ha - hb * a / b) / b,
-          sum_to(-(hb * g_over_b2), a),
+  return {(ha - hb * a / b) / b, sum_to(-(hb * g_over_b2), a),
           sum_to(g_over_b2 * (2.0 * hb * a / b - ha), b)};
 }
 

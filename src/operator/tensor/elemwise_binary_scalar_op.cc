@@ -7,10 +7,7 @@
 
 namespace mxnet_ho {
 namespace op {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 // gx = g*s: d/dg = h*s
 MXNET_HO_GRADIENT(_backward_mul_scalar).set_rule([](const Backward& n) -> Grads {

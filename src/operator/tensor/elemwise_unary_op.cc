@@ -60,7 +60,8 @@ MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain(SigmoidSlope));
 // gx = g*alpha*[0 < alpha*x+beta < 1]: d/dg = h*alpha*[0 < alpha*x+beta < 1]; d/dx = 0
 MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grads {
   Expr x = n.in(1);
-  const double alpha = single_precision(n.scalar("alpha", 0.2)), beta = single_precision(n.scalar("beta", 0.5));
+  const double alpha = single_precision(n.scalar("alpha", 0.2)),
+               beta = single_precision(n.scalar("beta", 0.5));
   Expr z = alpha * x + beta;
   return {n.head(0) * ((z > 0.0) * (z < 1.0)) * alpha, zeros_like(x)};
 });
@@ -69,9 +70,7 @@ MXNET_HO_GRADIENT(_backward_hard_sigmoid).set_rule([](const Backward& n) -> Grad
 MXNET_HO_GRADIENT(_backward_softsign).set_rule(Chain(SoftsignSlope));
 
 // gx = g*sign(x): d/dg = h*sign(x); d/dx = 0
-MXNET_HO_GRADIENT(_backward_abs).set_rule(Chain([](const Expr& x) {
-  return Constant(sign(x));
-}));
+MXNET_HO_GRADIENT(_backward_abs).set_rule(Chain([](const Expr& x) { return Constant(sign(x)); }));
 
 // gx = 0: d/dg = 0; d/dx = 0
 MXNET_HO_GRADIENT(_backward_sign).set_rule([](const Backward& n) -> Grads {
@@ -173,9 +172,7 @@ MXNET_HO_GRADIENT(_backward_rcbrt).set_rule(Chain([](const Expr& x) {
 // ---- trigonometric ------------------------------------------------------------
 
 // gx = g*cos x: d/dg = h*cos x; d/dx = -h*g*sin x
-MXNET_HO_GRADIENT(_backward_sin).set_rule(Chain([](const Expr& x) {
-  return Of(cos(x), -sin(x));
-}));
+MXNET_HO_GRADIENT(_backward_sin).set_rule(Chain([](const Expr& x) { return Of(cos(x), -sin(x)); }));
 
 // gx = -g*sin x: d/dg = -h*sin x; d/dx = -h*g*cos x
 MXNET_HO_GRADIENT(_backward_cos).set_rule(Chain([](const Expr& x) {

@@ -22,8 +22,7 @@ MXNET_HO_GRADIENT(_backward_take).set_rule([](const Backward& n) -> Grads {
 // gx = scatter-add of g at idx along axis: d/dg = pick(h, idx, axis, keepdims, mode); d/didx = 0
 MXNET_HO_GRADIENT(_backward_pick).set_rule([](const Backward& n) -> Grads {
   Expr idx = n.in(1);
-  return {apply("pick", {n.head(0), idx}, n.attrs({"axis", "keepdims", "mode"})),
-          zeros_like(idx)};
+  return {apply("pick", {n.head(0), idx}, n.attrs({"axis", "keepdims", "mode"})), zeros_like(idx)};
 });
 
 }  // namespace op

@@ -69,8 +69,8 @@ MXNET_HO_GRADIENT(_backward_linalg_trsm).set_rule([](const Backward& n) -> Grads
 MXNET_HO_GRADIENT(_backward_linalg_syrk).set_rule([](const Backward& n) -> Grads {
   Expr g = n.in(0), a = n.in(1), h = n.head(0);
   const bool t = n.flag("transpose");
-  AttrList q = with_attr(with_attr(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"),
-                         "transpose_b", t ? "0" : "1");
+  AttrList q = with_attr(with_attr(n.attrs({"alpha"}), "transpose_a", t ? "1" : "0"), "transpose_b",
+                         t ? "0" : "1");
   Expr h_a = gemm2(h, a, q), a_h = gemm2(a, h, q);
   return {h_a + a_h, stock_gradient_of(h_a, {g}, 1) + stock_gradient_of(a_h, {g}, 0)};
 });
@@ -126,8 +126,10 @@ Expr triangular_part(const Expr& x, int offset, bool lower) {
 
 // The attributes of _linalg_trsm and _linalg_trmm.
 AttrList TriangularOpAttrs(bool transpose, bool rightside, bool lower, double alpha = 1.0) {
-  return {{"transpose", transpose ? "True" : "False"}, {"rightside", rightside ? "True" : "False"},
-          {"lower", lower ? "True" : "False"}, {"alpha", std::to_string(alpha)}};
+  return {{"transpose", transpose ? "True" : "False"},
+          {"rightside", rightside ? "True" : "False"},
+          {"lower", lower ? "True" : "False"},
+          {"alpha", std::to_string(alpha)}};
 }
 
 // op(T)^-1 x, or x op(T)^-1 (rightside), for triangular T; times alpha
@@ -178,7 +180,8 @@ Expr LQGrad(const Expr& dq, const Expr& dl, const Expr& q, const Expr& l) {
 // eigenvalues closer than 1e-30, where the derivative is ~1e30 either way.)
 Expr EigenGrad(const Expr& du, const Expr& dl, const Expr& u, const Expr& l) {
   Expr k = gemm2(du, u, {{"transpose_b", "1"}}) - gemm2(u, du, {{"transpose_b", "1"}});
-  Expr li = apply("expand_dims", {l}, {{"axis", "-1"}}), lj = apply("expand_dims", {l}, {{"axis", "-2"}});
+  Expr li = apply("expand_dims", {l}, {{"axis", "-1"}}),
+       lj = apply("expand_dims", {l}, {{"axis", "-2"}});
   // 2 max(L_i - L_j, eps) inside `part` (i > j, or i < j with the roles swapped:
   // K and L_i - L_j are antisymmetric), 1 elsewhere: the triangle drops those
   // quotients, and 1 keeps their derivatives finite in float32
@@ -186,7 +189,8 @@ Expr EigenGrad(const Expr& du, const Expr& dl, const Expr& u, const Expr& l) {
     Expr floored = apply("_maximum_scalar", {gap}, {{"scalar", "1e-30"}});
     return 2.0 * floored * part + (1.0 - part);
   };
-  Expr below = triangular_part(ones_like(k), -1, true), above = triangular_part(ones_like(k), 1, false);
+  Expr below = triangular_part(ones_like(k), -1, true),
+       above = triangular_part(ones_like(k), 1, false);
   Expr y = triangular_part(k / denominator(apply("broadcast_sub", {li, lj}), below), -1, true) +
            triangular_part(-k / denominator(apply("broadcast_sub", {lj, li}), above), 1, false) +
            apply("_linalg_makediag", {dl});

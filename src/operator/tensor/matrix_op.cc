@@ -33,9 +33,8 @@ MXNET_HO_GRADIENT(_backward_tile).set_rule([](const Backward& n) -> Grads {
 
 // gx = sum of g over the repeats: d/dg = repeat(h, repeats, axis)
 MXNET_HO_GRADIENT(_backward_repeat).set_rule([](const Backward& n) -> Grads {
-  return linear_adjoint(n, [&](const Expr& h) {
-    return apply("repeat", {h}, n.attrs({"repeats", "axis"}));
-  });
+  return linear_adjoint(
+      n, [&](const Expr& h) { return apply("repeat", {h}, n.attrs({"repeats", "axis"})); });
 });
 
 // (gx_0..gx_{k-1}) = slices of g along axis:

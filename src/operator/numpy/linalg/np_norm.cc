@@ -47,8 +47,8 @@ MXNET_HO_GRADIENT(_backward_npi_norm).set_rule([](const Backward& n) -> Grads {
   } else {
     throw std::runtime_error(
         "mxnet-ho: _backward_npi_norm has no rule for the spectral (ord=2/-2 over two axes) "
-        "and nuclear matrix norms (flag=" + std::to_string(static_cast<int>(flag)) +
-        ", ord=" + std::to_string(ord) + ")");
+        "and nuclear matrix norms (flag=" +
+        std::to_string(static_cast<int>(flag)) + ", ord=" + std::to_string(ord) + ")");
   }
   return grads;
 });
