@@ -92,14 +92,13 @@ def _wrap_cached_op(cached_op_class, lib):
 
     def __init__(self, sym, *args, **kwargs):
         extended = _with_random_outputs(lib, sym) if _returns_draws else None
-        if extended is None:
-            init(self, sym, *args, **kwargs)
-        else:
-            init(self, extended, *args, **kwargs)
-            visible, total = len(sym.list_outputs()), len(extended.list_outputs())
-            _drawn_outputs[self.handle.value] = (visible, total - visible)
+        graph = sym if extended is None else extended
+        init(self, graph, *args, **kwargs)
+        if extended is not None:
+            visible = len(sym.list_outputs())
+            _drawn_outputs[self.handle.value] = (visible, len(extended.list_outputs()) - visible)
         # A graph the rule cannot read keeps stock behaviour (its clear error).
-        lib.MXHORememberCachedOp(self.handle, (sym if extended is None else extended).handle)
+        lib.MXHORememberCachedOp(self.handle, graph.handle)
 
     def __call__(self, *args, **kwargs):
         shown = _drawn_outputs.get(self.handle.value)
