@@ -357,6 +357,7 @@ WORKERS = {
     "mx_wgan_plain": lambda r: mx_wgan("plain", r),
     "mx_wgan_gp": lambda r: mx_wgan("gp", r),
     "mx_wgan_gp_hybrid": lambda r: mx_wgan("gp", r, hybridize=True),
+    "mx_wgan_plain_hybrid": lambda r: mx_wgan("plain", r, hybridize=True),
     "mx_wgan_gp_compiled": lambda r: mx_wgan("gp_compiled", r),
     "torch_wgan_plain": lambda r: torch_wgan("plain", r),
     "torch_wgan_gp": lambda r: torch_wgan("gp", r),
@@ -401,12 +402,105 @@ def measure(worker, repeat, threads, stock=False):
     return statistics.median(values)
 
 
+# (row name, worker, reference name, reference worker); a worker named with a
+# trailing "@stock" runs with MXNET_HO_DISABLE=1.
+ROWS = [
+    (
+        "first-order training step, hybridized mlp",
+        "first_order_mlp",
+        "stock MXNet",
+        "first_order_mlp@stock",
+    ),
+    (
+        "first-order training step, hybridized cnn",
+        "first_order_cnn",
+        "stock MXNet",
+        "first_order_cnn@stock",
+    ),
+    (
+        "HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)",
+        "mx_hvp",
+        "mxnet-ho gradient",
+        "mx_grad",
+    ),
+    (
+        "WGAN-GP critic step / plain step (mxnet-ho)",
+        "mx_wgan_gp",
+        "plain critic step",
+        "mx_wgan_plain",
+    ),
+    (
+        "WGAN-GP critic step, plain hybridize() vs imperative",
+        "mx_wgan_gp_hybrid",
+        "imperative",
+        "mx_wgan_gp",
+    ),
+    (
+        "WGAN-GP critic step / plain step, hybridized (mxnet-ho)",
+        "mx_wgan_gp_hybrid",
+        "plain critic step, hybridized",
+        "mx_wgan_plain_hybrid",
+    ),
+    (
+        "WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative",
+        "mx_wgan_gp_compiled",
+        "imperative",
+        "mx_wgan_gp",
+    ),
+    ("HVP, MLP 784-256-256-10 tanh", "mx_hvp", "PyTorch CPU", "torch_hvp"),
+    ("HVP / gradient (PyTorch CPU)", "torch_hvp", "PyTorch gradient", "torch_grad"),
+    ("WGAN-GP critic step", "mx_wgan_gp", "PyTorch CPU", "torch_wgan_gp"),
+    ("WGAN-GP critic step, plain hybridize()", "mx_wgan_gp_hybrid", "PyTorch CPU", "torch_wgan_gp"),
+    (
+        "WGAN-GP critic step, one cached graph",
+        "mx_wgan_gp_compiled",
+        "PyTorch CPU",
+        "torch_wgan_gp",
+    ),
+    (
+        "HVP, MLP, one cached graph (compiled.Loss.hvp)",
+        "mx_compiled_hvp",
+        "PyTorch CPU",
+        "torch_hvp",
+    ),
+    (
+        "WGAN-GP critic step, torch.compile",
+        "torch_wgan_gp_compiled",
+        "PyTorch eager",
+        "torch_wgan_gp",
+    ),
+    (
+        "WGAN-GP critic step / plain step (PyTorch CPU)",
+        "torch_wgan_gp",
+        "PyTorch plain step",
+        "torch_wgan_plain",
+    ),
+    (
+        "gradient penalty, 2-layer LSTM, fused layer",
+        "mx_lstm_gp_fused",
+        "unrolled cells",
+        "mx_lstm_gp_unrolled",
+    ),
+    (
+        "gradient penalty, 2-layer LSTM, fused layer",
+        "mx_lstm_gp_fused",
+        "PyTorch CPU",
+        "torch_lstm_gp",
+    ),
+    ("import mxnet", "import", "MXNET_HO_DISABLE=1", "import@stock"),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=20, help="timed steps per process")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="times every measurement is taken, interleaved"
+    )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", metavar="WORD", help="rows whose name contains WORD")
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--markdown", metavar="PATH")
     args = parser.parse_args()
@@ -418,94 +512,67 @@ def main():
         have_torch = False
         print("PyTorch is not installed (pip install torch==2.13.0): PyTorch rows are skipped")
 
-    rows, notes = [], []
+    rows = [r for r in ROWS if have_torch or not any(w.startswith("torch") for w in r[1::2])]
+    if args.only:
+        rows = [r for r in rows if args.only in r[0]]
+    workers = []
+    for r in rows:
+        workers += [w for w in r[1::2] if w not in workers]
 
-    def note(text):
-        notes.append(text)
-        print(text, flush=True)
+    # Every round takes every measurement once, in the same order, so that a slow
+    # spell of the machine spreads over all rows instead of falling on one.
+    seconds = {w: [] for w in workers}
+    failed = {}
+    for round_ in range(args.rounds):
+        for w in workers:
+            if w in failed:
+                continue
+            name, _, stock = w.partition("@")
+            value = measure(name, args.repeat, args.threads, stock=bool(stock))
+            if isinstance(value, str):
+                failed[w] = value
+            else:
+                seconds[w].append(value)
+        print("round %d of %d done" % (round_ + 1, args.rounds), flush=True)
 
-    def row(name, ours, ref_name, ref):
-        rows.append(
-            {"name": name, "ours_s": ours, "ref": ref_name, "ref_s": ref, "ratio": ours / ref}
+    results, notes = [], []
+    for name, ours, ref_name, ref in rows:
+        if ours in failed or ref in failed:
+            w = ours if ours in failed else ref
+            notes.append("%s (%s): %s" % (name, w, failed[w]))
+            continue
+        ratios = [a / b for a, b in zip(seconds[ours], seconds[ref])]
+        results.append(
+            {
+                "name": name,
+                "ours_s": statistics.median(seconds[ours]),
+                "ref": ref_name,
+                "ref_s": statistics.median(seconds[ref]),
+                "ratio": statistics.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+            }
         )
-        print(
-            "%-52s %9.4f s  vs %-22s %9.4f s  ratio %.2f" % (name, ours, ref_name, ref, ours / ref),
-            flush=True,
-        )
-
-    m = lambda w, stock=False: measure(w, args.repeat, args.threads, stock)  # noqa: E731
-    for model in ("mlp", "cnn"):
-        w = "first_order_" + model
-        row(
-            "first-order training step, hybridized %s" % model,
-            m(w),
-            "stock MXNet",
-            m(w, stock=True),
-        )
-    mx_grad, mx_hvp_t = m("mx_grad"), m("mx_hvp")
-    row(
-        "HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)", mx_hvp_t, "mxnet-ho gradient", mx_grad
-    )
-    gp, plain = m("mx_wgan_gp"), m("mx_wgan_plain")
-    row("WGAN-GP critic step / plain step (mxnet-ho)", gp, "plain critic step", plain)
-    gp_hybrid, gp_compiled = m("mx_wgan_gp_hybrid"), m("mx_wgan_gp_compiled")
-    row("WGAN-GP critic step, plain hybridize() vs imperative", gp_hybrid, "imperative", gp)
-    row(
-        "WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative",
-        gp_compiled,
-        "imperative",
-        gp,
-    )
-    if have_torch:
-        t_grad, t_hvp = m("torch_grad"), m("torch_hvp")
-        row("HVP, MLP 784-256-256-10 tanh", mx_hvp_t, "PyTorch CPU", t_hvp)
-        row("HVP / gradient (PyTorch CPU)", t_hvp, "PyTorch gradient", t_grad)
-        t_gp, t_plain = m("torch_wgan_gp"), m("torch_wgan_plain")
-        row("WGAN-GP critic step", gp, "PyTorch CPU", t_gp)
-        row("WGAN-GP critic step, plain hybridize()", gp_hybrid, "PyTorch CPU", t_gp)
-        row("WGAN-GP critic step, one cached graph", gp_compiled, "PyTorch CPU", t_gp)
-        row(
-            "HVP, MLP, one cached graph (compiled.Loss.hvp)",
-            m("mx_compiled_hvp"),
-            "PyTorch CPU",
-            t_hvp,
-        )
-        t_compiled = m("torch_wgan_gp_compiled")
-        if isinstance(t_compiled, str):
-            note("WGAN-GP critic step with torch.compile (PyTorch CPU): %s" % t_compiled)
-        else:
-            row("WGAN-GP critic step, torch.compile", t_compiled, "PyTorch eager", t_gp)
-        row("WGAN-GP critic step / plain step (PyTorch CPU)", t_gp, "PyTorch plain step", t_plain)
-    lstm_fused = m("mx_lstm_gp_fused")
-    row(
-        "gradient penalty, 2-layer LSTM, fused layer",
-        lstm_fused,
-        "unrolled cells",
-        m("mx_lstm_gp_unrolled"),
-    )
-    if have_torch:
-        row(
-            "gradient penalty, 2-layer LSTM, fused layer",
-            lstm_fused,
-            "PyTorch CPU",
-            m("torch_lstm_gp"),
-        )
-    row("import mxnet", m("import"), "MXNET_HO_DISABLE=1", m("import", stock=True))
 
     table = [
-        "| benchmark | ours (s) | reference | reference (s) | ratio |",
-        "|---|---:|---|---:|---:|",
+        "| benchmark | ours (s) | reference | reference (s) | ratio (median) | ratio range |",
+        "|---|---:|---|---:|---:|---:|",
     ]
     table += [
-        "| %s | %.4f | %s | %.4f | %.2f |"
-        % (r["name"], r["ours_s"], r["ref"], r["ref_s"], r["ratio"])
-        for r in rows
+        "| %s | %.4f | %s | %.4f | %.2f | %.2f-%.2f |"
+        % (r["name"], r["ours_s"], r["ref"], r["ref_s"], r["ratio"], r["ratio_min"], r["ratio_max"])
+        for r in results
     ]
     table += [""] + ["* %s" % n for n in notes] if notes else []
+    table += [
+        "",
+        "%d rounds, each measurement a median of %d steps after warm-up, %d threads"
+        % (args.rounds, args.repeat, args.threads),
+    ]
     print("\n".join(table))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+            json.dump(results, f, indent=1)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write("\n".join(table) + "\n")

@@ -251,16 +251,6 @@ Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
 
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
-std::runtime_error WhileLoopRefused(const NodePtr& node) {
-  return std::runtime_error(
-      "mxnet-ho: no gradient of order 2 or more through _while_loop (node " +
-      bridge::NodeName(node) +
-      "): the number of iterations it ran is decided by its data at "
-      "run time and kept only in its op state, so it cannot be unrolled (and the rows of its "
-      "outputs past the last iteration are left unwritten); use contrib.foreach over a fixed "
-      "length, or run the block without hybridize() (the loop is then a Python loop)");
-}
-
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
   const std::string op = bridge::OpName(node);
   if (op == "SwapAxis") return {SwapAxisTwin(node, in[0])};
@@ -268,7 +258,6 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
-  if (op == "_while_loop") throw WhileLoopRefused(node);
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
@@ -276,6 +265,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
 
 std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length);
 std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in);
+std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in);
 
 // The block's forward graph rebuilt on `inputs` (the _CachedOp node's inputs).
 class Recomputation {
@@ -356,6 +346,7 @@ class Recomputation {
     if (op == "_foreach")
       return Keep(node, inputs, ForeachTwin(node, inputs, Length(node, 0, "_foreach")));
     if (op == "_cond") return Keep(node, inputs, CondTwin(node, inputs));
+    if (op == "_while_loop") return Keep(node, inputs, WhileLoopTwin(node, inputs));
     Keep(node, inputs, StatelessTwin(node, inputs));
   }
   // The dtype of a node's data (inferred over the graph from the dtypes of the
@@ -476,11 +467,10 @@ std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, 
   return result;
 }
 
-// The outputs of subgraph i of a control-flow node, recomputed on the node's
-// inputs at `locs`.
-std::vector<Expr> Branch(const NodePtr& node, size_t i, const std::vector<Expr>& in,
-                         const std::vector<long>& locs) {
-  const bridge::SymbolGraph graph = bridge::ReadSubgraph(node, i);
+// The outputs of `graph` (subgraph i of a control-flow node), recomputed on the
+// node's inputs at `locs`.
+std::vector<Expr> Branch(const NodePtr& node, const bridge::SymbolGraph& graph, size_t i,
+                         const std::vector<Expr>& in, const std::vector<long>& locs) {
   if (graph.inputs.size() != locs.size())
     throw Unsupported(node, "its subgraph " + std::to_string(i) + " takes " +
                                 std::to_string(graph.inputs.size()) + " inputs for " +
@@ -491,6 +481,11 @@ std::vector<Expr> Branch(const NodePtr& node, size_t i, const std::vector<Expr>&
   std::vector<Expr> outs;
   for (const Entry& e : graph.outputs) outs.emplace_back(branch.value(e), false);
   return outs;
+}
+
+std::vector<Expr> Branch(const NodePtr& node, size_t i, const std::vector<Expr>& in,
+                         const std::vector<long>& locs) {
+  return Branch(node, bridge::ReadSubgraph(node, i), i, in, locs);
 }
 
 // _cond(pred; then; else) = then(inputs) where pred(inputs) != 0, else else(inputs):
@@ -507,6 +502,47 @@ std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in) {
   for (size_t k = 0; k < then.size(); ++k)
     outs.push_back(apply("_npi_where", {taken, then[k], otherwise[k]}));
   return outs;
+}
+
+// _while_loop(cond; func; inputs) for at most max_iterations steps: while
+// cond(vars) != 0, func(vars) = (out_0..out_{k-1}, vars'). Unrolled to
+// max_iterations steps, each one masked by whether the loop was still running:
+// running_t = running_{t-1} * (cond(vars_t) != 0), vars_{t+1} = where(running_t,
+// vars', vars_t), output row t = where(running_t, out_t, 0). The values of the
+// steps taken are the forward's; the rows past the last one (left unwritten by
+// the forward kernel) are zeros, and no gradient reaches the steps not taken.
+std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const long steps = IntAttr(node, "max_iterations", 0);
+  const long num_out_data = IntAttr(node, "num_out_data", 0);
+  const std::vector<long> cond_locs = IntsAttr(node, "cond_input_locs");
+  const std::vector<long> func_locs = IntsAttr(node, "func_input_locs");
+  const std::vector<long> var_locs = IntsAttr(node, "func_var_locs");
+  const bridge::SymbolGraph cond = bridge::ReadSubgraph(node, 0);
+  const bridge::SymbolGraph func = bridge::ReadSubgraph(node, 1);
+  if (func.outputs.size() != num_out_data + var_locs.size())
+    throw Unsupported(node, "its loop body gives " + std::to_string(func.outputs.size()) +
+                                " outputs for " + std::to_string(num_out_data) + " outputs and " +
+                                std::to_string(var_locs.size()) + " loop variables");
+  std::vector<Expr> vars = in;  // the node's inputs, loop variables updated in place
+  std::vector<std::vector<Expr>> rows(num_out_data);
+  std::vector<Expr> running;  // running_t, step by step
+  for (long t = 0; t < steps; ++t) {
+    const Expr go = apply("_not_equal_scalar", {Branch(node, cond, 0, vars, cond_locs).at(0)},
+                          {{"scalar", "0"}});
+    running.push_back(t == 0 ? go : running.back() * go);
+    const std::vector<Expr> body = Branch(node, func, 1, vars, func_locs);
+    for (long k = 0; k < num_out_data; ++k)
+      rows[k].push_back(apply("_npi_where", {running.back(), body[k], zeros_like(body[k])}));
+    for (size_t j = 0; j < var_locs.size(); ++j) {
+      Expr& var = vars.at(func_locs.at(var_locs[j]));
+      var = apply("_npi_where", {running.back(), body[num_out_data + j], var});
+    }
+  }
+  std::vector<Expr> result;
+  for (const std::vector<Expr>& outs : rows)
+    result.push_back(apply("stack", outs, {{"axis", "0"}, {"num_args", Str(steps)}}));
+  for (long loc : var_locs) result.push_back(vars.at(func_locs.at(loc)));
+  return result;
 }
 
 // d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
@@ -601,11 +637,14 @@ MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
   return twin_vjp(n, CondTwin(n.node(), inputs), inputs);
 });
 
-// first order stock (_backward_while_loop); higher orders refused: the number of iterations is
-// decided at run time and kept only in the op state
+// y = while_loop(cond; func; vars) unrolled to max_iterations steps, step t masked by running_t
+// = prod_{s<=t} (cond(vars_s) != 0): vars_{t+1} = where(running_t, func(vars_t), vars_t), output
+// row t = where(running_t, out_t, 0). Gradient: vjp of the unrolled loop (first order: stock
+// _backward_while_loop)
 MXNET_HO_GRADIENT(_while_loop).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
-  throw WhileLoopRefused(n.node());
+  const std::vector<Expr> inputs = n.inputs();
+  return twin_vjp(n, WhileLoopTwin(n.node(), inputs), inputs);
 });
 
 Entries RandomOutputs(const Entries& outputs) {
