@@ -13,8 +13,7 @@ differences at orders 2 and 3, imperative and hybridized, float64), and one
 hybridized while_loop on inputs that take different numbers of steps. Stock
 _cond fails in float64 when hybridized (its type inference expects float32), so
 cond is checked in float32: the hybridized derivatives against the imperative
-ones (a Python branch over
-ops the rule tests check), at orders 2 and 3.
+ones (a Python branch over ops the rule tests check), at orders 2 and 3.
 """
 
 import os
