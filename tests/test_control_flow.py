@@ -64,6 +64,23 @@ def single_step(F, x, h):
     return F.broadcast_add(outs * outs, F.expand_dims(states[0], 0))
 
 
+def nested_loops(F, x, w):
+    """A foreach over axis 0 whose body runs a foreach over the next axis: the
+    inner loop's length is known only through the outer one's. (A while_loop in
+    a foreach body fails stock's shape inference of the forward pass.)"""
+
+    def outer(xt, states):
+        def inner(xs, st):
+            h = F.tanh(xs * w + st[0])
+            return h, [h]
+
+        outs, st = F.contrib.foreach(inner, xt, [states[0]])
+        return outs.sum(axis=0), [F.sin(st[0]) * 0.5]
+
+    outs, st = F.contrib.foreach(outer, x, [F.zeros_like(w)])
+    return F.concat(outs.reshape((-1,)), st[0], dim=0)
+
+
 def counted_loop(F, x, w):
     """Three steps of at most five, a counter among the loop variables, one free
     variable (w); rows past the third are left unwritten by stock's kernels
@@ -112,6 +129,7 @@ CASES = [
     Case("foreach_rnn", rnn_loop, [(4, 2, 3), (2, 3), (3, 3)]),
     Case("foreach_two_streams", two_streams, [(3, 4), (3, 4), (4,), (4,)]),
     Case("foreach_one_step", single_step, [(1, 5), (5,)]),
+    Case("foreach_nested", nested_loops, [(3, 2, 4), (4,)]),
     Case("while_counted", counted_loop, [(6,), (6,)]),
     Case("while_growing", growing_loop, [(3,), (3,)], low=0.3, high=0.5),
     Case("while_idle", idle_loop, [(2, 3), (2, 3)]),
@@ -214,6 +232,55 @@ def growing_state(xs):
     while (s * s).sum() < 4:
         s = s * 1.4 + 0.1 * np.sin(w * s)
     return s
+
+
+# -- a fused LSTM in a loop body --------------------------------------------------------
+class LstmInLoop(mx.gluon.HybridBlock):
+    """rnn.LSTM run on each slice of x (axis 0) by a foreach, its states carried:
+    the layer's sequence length is known only through the loop's shapes."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = mx.gluon.rnn.LSTM(4, input_size=3)
+
+    def hybrid_forward(self, F, x):
+        def body(xt, states):
+            out, new = self.lstm(xt, states)
+            return out.sum(axis=0), new
+
+        zeros = [F.zeros((1, 1, 4), dtype="float64") for _ in range(2)]
+        outs, (h, c) = F.contrib.foreach(body, x, zeros)
+        return F.concat(outs.reshape((-1,)), h.reshape((-1,)), c.reshape((-1,)), dim=0)
+
+
+def test_lstm_in_loop_body_hybridized_equals_imperative():
+    rng = np.random.RandomState(6)
+    x = [mx.nd.array(rng.uniform(-1, 1, (2, 5, 1, 3)), dtype="float64")]
+    cotangent = mx.nd.array(rng.uniform(-1, 1, (2 * 4 + 8,)), dtype="float64")
+    directions = [[mx.nd.array(rng.uniform(-1, 1, (2, 5, 1, 3)), dtype="float64")]] * 3
+    weights = None
+    results = []
+    with context():
+        for hybridize in (False, True):
+            block = LstmInLoop()
+            block.initialize()
+            block.cast("float64")
+            params = block.collect_params().values()
+            if weights is None:
+                weights = [rng.uniform(-0.5, 0.5, p.shape) for p in params]
+            for p, w in zip(params, weights):
+                p.set_data(mx.nd.array(w, dtype="float64"))
+            if hybridize:
+                block.hybridize()
+            results.append(
+                {k: higher_order_grads(block, x, k - 1, cotangent, directions) for k in (2, 3)}
+            )
+    imperative, hybridized_ = results
+    for k in (2, 3):
+        np.testing.assert_allclose(
+            hybridized_[k][1][0], imperative[k][1][0], rtol=1e-10, atol=1e-14
+        )
+        assert np.abs(imperative[k][1][0]).max() > 1e-3  # not a vacuous zero
 
 
 def first_order_of_inlined_blocks():

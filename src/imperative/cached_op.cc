@@ -263,9 +263,16 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
                     "hold, and mxnet-ho has no stateless twin for it");
 }
 
-std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length);
-std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in);
-std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in);
+// The shapes of a node's inputs, one per input (empty where unknown): what a
+// loop body or branch learns of its own inputs' shapes from the graph around it.
+using InputShapes = std::vector<std::vector<long>>;
+
+std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length,
+                              const InputShapes& shapes);
+std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in,
+                           const InputShapes& shapes);
+std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in,
+                                const InputShapes& shapes);
 
 // The block's forward graph rebuilt on `inputs` (the _CachedOp node's inputs).
 class Recomputation {
@@ -273,8 +280,17 @@ class Recomputation {
   // `cached_op`: the recorded _CachedOp node, whose outputs past the block's
   // own hold what the forward pass drew (ExposeRandomOutputs); null for a
   // graph that returns no draws (a control-flow body).
-  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs, const NodePtr& cached_op)
+  // `shapes`: those of the graph's inputs where no array was recorded for them
+  // (a loop body's, from the graph around the loop).
+  Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs, const NodePtr& cached_op,
+                const InputShapes& shapes = {})
       : graph_(graph), inputs_(inputs) {
+    for (size_t k = 0; k < graph.inputs.size(); ++k) {
+      std::vector<long> shape;
+      if (!bridge::RecordedShape(inputs.at(k), &shape))
+        shape = k < shapes.size() ? shapes[k] : std::vector<long>();
+      if (!shape.empty()) known_.emplace_back(bridge::NodeName(graph.inputs[k]), shape);
+    }
     if (cached_op)
       for (uint32_t k = 0; k < graph.outputs.size(); ++k)
         drawn_.emplace(KeyOf(graph.outputs[k]), Entry{cached_op, k, 0});
@@ -344,9 +360,10 @@ class Recomputation {
     if (op == "RNN")
       return Keep(node, inputs, RnnTwin(node, inputs, Length(node, 0, "RNN"), Kernel(node)));
     if (op == "_foreach")
-      return Keep(node, inputs, ForeachTwin(node, inputs, Length(node, 0, "_foreach")));
-    if (op == "_cond") return Keep(node, inputs, CondTwin(node, inputs));
-    if (op == "_while_loop") return Keep(node, inputs, WhileLoopTwin(node, inputs));
+      return Keep(node, inputs,
+                  ForeachTwin(node, inputs, Length(node, 0, "_foreach"), ShapesOf(node)));
+    if (op == "_cond") return Keep(node, inputs, CondTwin(node, inputs, ShapesOf(node)));
+    if (op == "_while_loop") return Keep(node, inputs, WhileLoopTwin(node, inputs, ShapesOf(node)));
     Keep(node, inputs, StatelessTwin(node, inputs));
   }
   // The dtype of a node's data (inferred over the graph from the dtypes of the
@@ -367,19 +384,18 @@ class Recomputation {
   // the data a _foreach iterates over): MXNet's shape inference over the graph
   // from the shapes of the arrays the _CachedOp node was called with.
   long Length(const NodePtr& node, size_t i, const char* what) {
-    std::vector<std::pair<std::string, std::vector<long>>> known;
-    for (size_t k = 0; k < graph_.inputs.size(); ++k) {
-      std::vector<long> shape;
-      if (bridge::RecordedShape(inputs_.at(k), &shape))
-        known.emplace_back(bridge::NodeName(graph_.inputs[k]), shape);
-    }
-    const std::vector<long> shape = bridge::InferShape(bridge::Inputs(node).at(i), known);
+    const std::vector<long> shape = bridge::InferShape(bridge::Inputs(node).at(i), known_);
     if (shape.empty())
       throw Unsupported(node, std::string("the length it runs over is unknown, so ") + what +
                                   " cannot be unrolled (the block's input arrays were not "
-                                  "recorded, their shapes do not determine it, or the node "
-                                  "is nested in another loop body)");
+                                  "recorded, or their shapes do not determine it)");
     return shape[0];
+  }
+  // The shapes of a node's inputs, inferred as Length's.
+  InputShapes ShapesOf(const NodePtr& node) const {
+    InputShapes shapes;
+    for (const Entry& e : bridge::Inputs(node)) shapes.push_back(bridge::InferShape(e, known_));
+    return shapes;
   }
   // The node that computes all outputs of `node`: its own gradient applies.
   void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
@@ -416,6 +432,7 @@ class Recomputation {
 
   const bridge::SymbolGraph& graph_;
   const Entries& inputs_;
+  KnownShapes known_;  // the shapes of the graph's inputs (by name) that are known
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, Rebuilt> rebuilt_;
@@ -423,12 +440,23 @@ class Recomputation {
   std::map<EntryKey, Entry> drawn_;  // graph entry -> the _CachedOp output holding it
 };
 
+// The shapes autograd recorded for a node's inputs (empty where none).
+InputShapes RecordedShapes(const NodePtr& node) {
+  InputShapes shapes;
+  for (const Entry& e : bridge::Inputs(node)) {
+    shapes.emplace_back();
+    if (!bridge::RecordedShape(e, &shapes.back())) shapes.back().clear();
+  }
+  return shapes;
+}
+
 // _foreach(body; data..., states..., remains...): for t < length, the body on
 // (data_j[t], states, remains) at the locations in_data_locs, in_state_locs and
 // remain_locs of its inputs gives (out_0..out_{k-1}, states'); the outputs are the
 // out_j stacked along axis 0, then the last states. Unrolled: the body recomputed
 // once per step.
-std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length) {
+std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length,
+                              const InputShapes& shapes) {
   const std::vector<long> data_locs = IntsAttr(node, "in_data_locs");
   const std::vector<long> state_locs = IntsAttr(node, "in_state_locs");
   const std::vector<long> remain_locs = IntsAttr(node, "remain_locs");
@@ -446,6 +474,15 @@ std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, 
     slices.emplace_back();
     for (long t = 0; t < length; ++t) slices.back().push_back(output(pieces, t));
   }
+  InputShapes body_shapes(in.size());  // a step of the data, the states, the remains
+  for (size_t j = 0; j < in.size() && j < shapes.size(); ++j) {
+    const long loc = j < nd        ? data_locs[j]
+                     : j < nd + ns ? state_locs[j - nd]
+                                   : remain_locs[j - nd - ns];
+    body_shapes.at(loc) = j < nd && !shapes[j].empty()
+                              ? std::vector<long>(shapes[j].begin() + 1, shapes[j].end())
+                              : shapes[j];
+  }
   std::vector<Expr> states(in.begin() + nd, in.begin() + nd + ns);
   std::vector<std::vector<Expr>> outs(num_out_data);
   for (long t = 0; t < length; ++t) {
@@ -454,7 +491,7 @@ std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, 
     for (size_t j = 0; j < ns; ++j) step.at(state_locs[j]) = states[j].entry();
     for (size_t j = 0; j < remain_locs.size(); ++j)
       step.at(remain_locs[j]) = in[nd + ns + j].entry();
-    const Recomputation iteration(body, step, nullptr);
+    const Recomputation iteration(body, step, nullptr, body_shapes);
     std::vector<Expr> values;
     for (const Entry& e : body.outputs) values.emplace_back(iteration.value(e), false);
     for (long k = 0; k < num_out_data; ++k) outs[k].push_back(values.at(k));
@@ -470,31 +507,39 @@ std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, 
 // The outputs of `graph` (subgraph i of a control-flow node), recomputed on the
 // node's inputs at `locs`.
 std::vector<Expr> Branch(const NodePtr& node, const bridge::SymbolGraph& graph, size_t i,
-                         const std::vector<Expr>& in, const std::vector<long>& locs) {
+                         const std::vector<Expr>& in, const std::vector<long>& locs,
+                         const InputShapes& shapes) {
   if (graph.inputs.size() != locs.size())
     throw Unsupported(node, "its subgraph " + std::to_string(i) + " takes " +
                                 std::to_string(graph.inputs.size()) + " inputs for " +
                                 std::to_string(locs.size()) + " locations");
   Entries args;
-  for (long loc : locs) args.push_back(in.at(loc).entry());
-  const Recomputation branch(graph, args, nullptr);
+  InputShapes arg_shapes;
+  for (long loc : locs) {
+    args.push_back(in.at(loc).entry());
+    arg_shapes.push_back(static_cast<size_t>(loc) < shapes.size() ? shapes[loc]
+                                                                  : std::vector<long>());
+  }
+  const Recomputation branch(graph, args, nullptr, arg_shapes);
   std::vector<Expr> outs;
   for (const Entry& e : graph.outputs) outs.emplace_back(branch.value(e), false);
   return outs;
 }
 
 std::vector<Expr> Branch(const NodePtr& node, size_t i, const std::vector<Expr>& in,
-                         const std::vector<long>& locs) {
-  return Branch(node, bridge::ReadSubgraph(node, i), i, in, locs);
+                         const std::vector<long>& locs, const InputShapes& shapes) {
+  return Branch(node, bridge::ReadSubgraph(node, i), i, in, locs, shapes);
 }
 
 // _cond(pred; then; else) = then(inputs) where pred(inputs) != 0, else else(inputs):
 // both branches recomputed, joined by where (its gradient passes each branch
 // only the part of the head its selection took, zeros to the other)
-std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in) {
-  const Expr pred = Branch(node, 0, in, IntsAttr(node, "cond_input_locs")).at(0);
-  const std::vector<Expr> then = Branch(node, 1, in, IntsAttr(node, "then_input_locs"));
-  const std::vector<Expr> otherwise = Branch(node, 2, in, IntsAttr(node, "else_input_locs"));
+std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in,
+                           const InputShapes& shapes) {
+  const Expr pred = Branch(node, 0, in, IntsAttr(node, "cond_input_locs"), shapes).at(0);
+  const std::vector<Expr> then = Branch(node, 1, in, IntsAttr(node, "then_input_locs"), shapes);
+  const std::vector<Expr> otherwise =
+      Branch(node, 2, in, IntsAttr(node, "else_input_locs"), shapes);
   if (then.size() != otherwise.size())
     throw Unsupported(node, "its branches give different numbers of outputs");
   const Expr taken = apply("_not_equal_scalar", {pred}, {{"scalar", "0"}});
@@ -511,7 +556,8 @@ std::vector<Expr> CondTwin(const NodePtr& node, const std::vector<Expr>& in) {
 // vars', vars_t), output row t = where(running_t, out_t, 0). The values of the
 // steps taken are the forward's; the rows past the last one (left unwritten by
 // the forward kernel) are zeros, and no gradient reaches the steps not taken.
-std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in) {
+std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in,
+                                const InputShapes& shapes) {
   const long steps = IntAttr(node, "max_iterations", 0);
   const long num_out_data = IntAttr(node, "num_out_data", 0);
   const std::vector<long> cond_locs = IntsAttr(node, "cond_input_locs");
@@ -527,10 +573,11 @@ std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in
   std::vector<std::vector<Expr>> rows(num_out_data);
   std::vector<Expr> running;  // running_t, step by step
   for (long t = 0; t < steps; ++t) {
-    const Expr go = apply("_not_equal_scalar", {Branch(node, cond, 0, vars, cond_locs).at(0)},
-                          {{"scalar", "0"}});
+    const Expr go =
+        apply("_not_equal_scalar", {Branch(node, cond, 0, vars, cond_locs, shapes).at(0)},
+              {{"scalar", "0"}});
     running.push_back(t == 0 ? go : running.back() * go);
-    const std::vector<Expr> body = Branch(node, func, 1, vars, func_locs);
+    const std::vector<Expr> body = Branch(node, func, 1, vars, func_locs, shapes);
     for (long k = 0; k < num_out_data; ++k)
       rows[k].push_back(apply("_npi_where", {running.back(), body[k], zeros_like(body[k])}));
     for (size_t j = 0; j < var_locs.size(); ++j) {
@@ -626,7 +673,7 @@ MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grad
   // ops is recorded op by op): the vjp of its twin on the node's inputs (the
   // stock gradient keeps every input).
   const std::vector<Expr> inputs = n.inputs();
-  return twin_vjp(n, ForeachTwin(n.node(), inputs, shape[0]), inputs);
+  return twin_vjp(n, ForeachTwin(n.node(), inputs, shape[0], RecordedShapes(n.node())), inputs);
 });
 
 // y = where(pred(x) != 0, then(x), else(x)), both branches recomputed: the gradient passes each
@@ -634,7 +681,7 @@ MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grad
 MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   const std::vector<Expr> inputs = n.inputs();
-  return twin_vjp(n, CondTwin(n.node(), inputs), inputs);
+  return twin_vjp(n, CondTwin(n.node(), inputs, RecordedShapes(n.node())), inputs);
 });
 
 // y = while_loop(cond; func; vars) unrolled to max_iterations steps, step t masked by running_t
@@ -644,7 +691,7 @@ MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
 MXNET_HO_GRADIENT(_while_loop).keeps_stock().set_rule([](const Backward& n) -> Grads {
   if (!creating_graph()) return n.stock();
   const std::vector<Expr> inputs = n.inputs();
-  return twin_vjp(n, WhileLoopTwin(n.node(), inputs), inputs);
+  return twin_vjp(n, WhileLoopTwin(n.node(), inputs, RecordedShapes(n.node())), inputs);
 });
 
 Entries RandomOutputs(const Entries& outputs) {
