@@ -253,8 +253,10 @@ __attribute__((visibility("default"))) int MXHOSymbolGrad(
     for (uint32_t k = 0, at = 0; k < num_shapes; at += shape_ndims[k++])
       shapes.emplace_back(shape_names[k],
                           std::vector<long>(shape_dims + at, shape_dims + at + shape_ndims[k]));
-    *out = mxnet_ho::bridge::NewSymbol(
-        mxnet_ho::op::SymbolGradient(mxnet_ho::bridge::ReadSymbol(symbol), names, heads, shapes));
+    const Entries grads =
+        mxnet_ho::op::SymbolGradient(mxnet_ho::bridge::ReadSymbol(symbol), names, heads, shapes);
+    mxnet_ho::bridge::DistinguishTiedNodes(grads);
+    *out = mxnet_ho::bridge::NewSymbol(grads);
     return 0;
   } catch (const std::exception& e) {
     t_error = e.what();

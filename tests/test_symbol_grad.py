@@ -228,3 +228,16 @@ def test_readme_wgan_gp_module():
         assert np.allclose(got[p.name][0].asnumpy(), p.grad().asnumpy(), rtol=1e-10, atol=1e-13), (
             p.name
         )
+
+
+def test_backward_nodes_of_different_forward_nodes_stay_apart():
+    """sum(a) + sum(b): both stock backward nodes read the same head with the same
+    attributes; only their forward nodes (control dependencies) tell them apart,
+    which MXNet's common-expression elimination ignores (bound: the two became
+    one, with one shape, and binding failed)."""
+    a, b = mx.sym.var("a"), mx.sym.var("b")
+    ga, gb = grad(mx.sym.sum(a) + mx.sym.sum(b) + mx.sym.sum(mx.sym.sin(a)), [a, b])
+    av, bv = RNG.randn(2, 3), RNG.randn(3)
+    got_a, got_b = evaluate(mx.sym.Group([ga, gb]), a=av, b=bv)
+    assert np.allclose(got_a, 1 + np.cos(av), rtol=1e-13)
+    assert np.array_equal(got_b, np.ones(3))

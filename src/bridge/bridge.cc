@@ -19,6 +19,7 @@
 #include <mxnet/op_attr_types.h>
 #include <nnvm/op.h>
 #include <nnvm/symbolic.h>
+#include <atomic>
 
 // The MXNet C API entry points we use (declared here rather than by including
 // both c_api.h headers, whose handle typedefs collide).
@@ -32,6 +33,7 @@ int MXSymbolCreateVariable(const char* name, void** out);
 int MXSymbolCompose(void* sym, const char* name, uint32_t num_args, const char** keys, void** args);
 int MXSymbolFree(void* symbol);
 int MXSymbolGetAttr(void* symbol, const char* key, const char** out, int* success);
+int MXSymbolSetAttr(void* symbol, const char* key, const char* value);
 int MXSymbolListAttrShallow(void* symbol, uint32_t* out_size, const char*** out);
 int MXSymbolSaveToJSON(void* symbol, const char** out_json);
 int MXSymbolListAuxiliaryStates(void* symbol, uint32_t* out_size, const char*** out);
@@ -595,6 +597,27 @@ const std::vector<NodePtr>& ControlDeps(const NodePtr& node) { return ControlDep
 
 void SetControlDeps(const NodePtr& node, const std::vector<NodePtr>& deps) {
   ControlDepsAt(node) = deps;
+}
+
+void DistinguishTiedNodes(const Entries& outputs) {
+  std::unordered_map<const nnvm::Node*, bool> seen;
+  std::vector<NodePtr> stack;
+  for (const Entry& e : outputs) stack.push_back(e.node);
+  static std::atomic<size_t> ties{0};  // unique in the process: graphs share nodes
+  while (!stack.empty()) {
+    const NodePtr node = stack.back();
+    stack.pop_back();
+    if (!node || !seen.emplace(node.get(), true).second) continue;
+    for (const Entry& e : Inputs(node)) stack.push_back(e.node);
+    for (const NodePtr& dep : ControlDeps(node)) stack.push_back(dep);
+    if (!OpOf(node) || ControlDeps(node).empty()) continue;
+    // Through the C API, which also parses the attributes again (a hidden
+    // "__...__" key, which parameter parsers skip). A node MXNet refuses keeps
+    // its attributes as they were.
+    NodeView view(node);
+    const std::string tie = std::to_string(++ties);  // (a shared node is marked again)
+    if (MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.c_str()) != 0) continue;
+  }
 }
 
 std::string Attr(const NodePtr& node, const std::string& key, const std::string& fallback) {

@@ -75,6 +75,14 @@ void SetInput(const NodePtr& node, size_t i, const Entry& entry);
 // its shapes (and, for legacy ops, its state) from.
 const std::vector<NodePtr>& ControlDeps(const NodePtr& node);
 void SetControlDeps(const NodePtr& node, const std::vector<NodePtr>& deps);
+// Gives every node of the graph that is tied to a forward node (control
+// dependencies: a stock backward op reads its shapes there) an attribute
+// "__mxnet_ho_tie__" unique to it. MXNet's common-expression elimination (graph
+// executor and CachedOp) compares op, attributes and inputs but not control
+// dependencies, so two backward nodes of different forward nodes that read the
+// same head (the _backward_sum of sum(a) + sum(b)) would become one, with one
+// forward node's shapes (docs/BINARY-FACTS.md).
+void DistinguishTiedNodes(const Entries& outputs);
 // The node's attribute `key` as the user wrote it, or `fallback`.
 std::string Attr(const NodePtr& node, const std::string& key, const std::string& fallback);
 // All user-visible attributes of the node (MXNet's parsed dict).

@@ -278,9 +278,12 @@ void set_backward_mode(bool create_graph, bool train) {
 
 namespace {
 thread_local const KnownShapes* t_known_shapes = nullptr;
+thread_local bool t_building_symbol = false;
 }  // namespace
 void set_known_shapes(const KnownShapes* shapes) { t_known_shapes = shapes; }
 const KnownShapes* known_shapes() { return t_known_shapes; }
+void set_building_symbol(bool on) { t_building_symbol = on; }
+bool building_symbol() { return t_building_symbol; }
 bool creating_graph() { return t_mode.create_graph; }
 bool training() { return t_mode.train; }
 

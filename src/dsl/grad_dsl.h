@@ -135,6 +135,11 @@ bool training();
 using KnownShapes = std::vector<std::pair<std::string, std::vector<long>>>;
 void set_known_shapes(const KnownShapes* shapes);
 const KnownShapes* known_shapes();
+// Whether mxnet_ho.symbol.grad is building the gradient: a graph meant to be
+// differentiated again, so a stateful op's rule gives its twin's vjp where it
+// can (control flow) rather than stock's stateful backward node.
+void set_building_symbol(bool on);
+bool building_symbol();
 
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.

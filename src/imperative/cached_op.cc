@@ -658,6 +658,19 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
   return result;
 }
 
+// _cond and _while_loop in mxnet_ho.symbol.grad: their twins read the node's
+// outputs, whose shapes MXNet's shape inference leaves unknown in a symbol (an
+// executor then runs with dynamic shapes, which cannot run the twins' backward
+// ops), and stock's backward kernels need the op state only an executor's own
+// backward pass records ("We didn't record the computation for iteration 0").
+std::runtime_error NoSymbolicGradient(const NodePtr& node) {
+  return std::runtime_error("mxnet-ho: no symbolic gradient through " + bridge::OpName(node) +
+                            " (node " + bridge::NodeName(node) +
+                            "): MXNet infers no shapes for its outputs in a symbol, and its "
+                            "stock backward kernel runs only in an executor's own backward "
+                            "pass; run it in a hybridized block, where every order works");
+}
+
 }  // namespace
 
 // y = foreach(body; data, states, remains) unrolled over the length T of its data (recorded, or
@@ -665,30 +678,46 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
 // states_{t+1}); outputs stack(out_t), states_T. Gradient: vjp of the unrolled body (first order:
 // stock _backward_foreach)
 MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grads {
-  if (!creating_graph()) return n.stock();
-  std::vector<long> shape;
-  if (!bridge::RecordedShape(bridge::Inputs(n.node()).at(0), &shape))
-    throw Unsupported(n.node(), "the length of its data is unknown (no array autograd recorded)");
+  const KnownShapes* symbolic = known_shapes();
+  if (building_symbol() && symbolic == nullptr)
+    throw std::runtime_error(
+        "mxnet-ho: a symbolic gradient through _foreach (node " + bridge::NodeName(n.node()) +
+        ") unrolls the loop over the length of its data, which a symbol does not carry: give "
+        "the shapes of the symbol's inputs, mxnet_ho.symbol.grad(..., shapes={name: shape}) "
+        "(stock's backward kernel needs the iterations only an executor's own backward pass "
+        "records)");
+  if (!creating_graph() && symbolic == nullptr) return n.stock();
+  InputShapes shapes = RecordedShapes(n.node());
+  if (symbolic != nullptr)
+    for (size_t j = 0; j < shapes.size(); ++j)
+      if (shapes[j].empty())
+        shapes[j] = bridge::InferShape(bridge::Inputs(n.node()).at(j), *symbolic);
+  if (shapes.at(0).empty())
+    throw Unsupported(n.node(),
+                      "the length of its data is unknown (no array autograd recorded, and "
+                      "the shapes given to mxnet_ho.symbol.grad do not determine it)");
   // A forward op recorded by itself (a hybridized block of at most inline_limit
-  // ops is recorded op by op): the vjp of its twin on the node's inputs (the
-  // stock gradient keeps every input).
+  // ops is recorded op by op), or a symbol's: the vjp of its twin on the node's
+  // inputs (the stock gradient keeps every input).
   const std::vector<Expr> inputs = n.inputs();
-  return twin_vjp(n, ForeachTwin(n.node(), inputs, shape[0], RecordedShapes(n.node())), inputs);
+  return twin_vjp(n, ForeachTwin(n.node(), inputs, shapes[0][0], shapes), inputs);
 });
 
 // y = where(pred(x) != 0, then(x), else(x)), both branches recomputed: the gradient passes each
 // branch its selected part of the head, zeros to the other (first order: stock _backward_cond)
 MXNET_HO_GRADIENT(_cond).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  if (building_symbol()) throw NoSymbolicGradient(n.node());
   if (!creating_graph()) return n.stock();
   const std::vector<Expr> inputs = n.inputs();
   return twin_vjp(n, CondTwin(n.node(), inputs, RecordedShapes(n.node())), inputs);
 });
 
-// y = while_loop(cond; func; vars) unrolled to max_iterations steps, step t masked by running_t
-// = prod_{s<=t} (cond(vars_s) != 0): vars_{t+1} = where(running_t, func(vars_t), vars_t), output
-// row t = where(running_t, out_t, 0). Gradient: vjp of the unrolled loop (first order: stock
+// y = while_loop(cond; func; vars) unrolled to max_iterations steps, step t masked by running_t =
+// prod_{s<=t} (cond(vars_s) != 0): vars_{t+1} = where(running_t, func(vars_t), vars_t), output row
+// t = where(running_t, out_t, 0). Gradient: vjp of the unrolled loop (first order: stock
 // _backward_while_loop)
 MXNET_HO_GRADIENT(_while_loop).keeps_stock().set_rule([](const Backward& n) -> Grads {
+  if (building_symbol()) throw NoSymbolicGradient(n.node());
   if (!creating_graph()) return n.stock();
   const std::vector<Expr> inputs = n.inputs();
   return twin_vjp(n, WhileLoopTwin(n.node(), inputs, RecordedShapes(n.node())), inputs);

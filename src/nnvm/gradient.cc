@@ -38,9 +38,15 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
     xs.emplace_back(Entry{*found, 0, 0}, false);
   }
   Entries grads;
-  struct ShapesInScope {  // the rules see `shapes` while this gradient is built
-    explicit ShapesInScope(const KnownShapes* s) { set_known_shapes(s); }
-    ~ShapesInScope() { set_known_shapes(nullptr); }
+  struct SymbolInScope {  // the rules see `shapes` while this gradient is built
+    explicit SymbolInScope(const KnownShapes* s) {
+      set_known_shapes(s);
+      set_building_symbol(true);
+    }
+    ~SymbolInScope() {
+      set_known_shapes(nullptr);
+      set_building_symbol(false);
+    }
   } scope(shapes.empty() ? nullptr : &shapes);
   try {
     for (const Expr& g : vjp(ys, xs, heads)) grads.push_back(g.entry());
