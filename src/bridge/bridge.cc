@@ -19,7 +19,6 @@
 #include <mxnet/op_attr_types.h>
 #include <nnvm/op.h>
 #include <nnvm/symbolic.h>
-#include <atomic>
 
 // The MXNet C API entry points we use (declared here rather than by including
 // both c_api.h headers, whose handle typedefs collide).
@@ -603,7 +602,6 @@ void DistinguishTiedNodes(const Entries& outputs) {
   std::unordered_map<const nnvm::Node*, bool> seen;
   std::vector<NodePtr> stack;
   for (const Entry& e : outputs) stack.push_back(e.node);
-  static std::atomic<size_t> ties{0};  // unique in the process: graphs share nodes
   while (!stack.empty()) {
     const NodePtr node = stack.back();
     stack.pop_back();
@@ -611,12 +609,15 @@ void DistinguishTiedNodes(const Entries& outputs) {
     for (const Entry& e : Inputs(node)) stack.push_back(e.node);
     for (const NodePtr& dep : ControlDeps(node)) stack.push_back(dep);
     if (!OpOf(node) || ControlDeps(node).empty()) continue;
+    // Named by the nodes it is tied to (distinct while they live, and a graph
+    // keeps them alive), so backward nodes of one forward node may still merge.
+    std::ostringstream tie;
+    for (const NodePtr& dep : ControlDeps(node)) tie << static_cast<const void*>(dep.get()) << ' ';
     // Through the C API, which also parses the attributes again (a hidden
     // "__...__" key, which parameter parsers skip). A node MXNet refuses keeps
     // its attributes as they were.
     NodeView view(node);
-    const std::string tie = std::to_string(++ties);  // (a shared node is marked again)
-    if (MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.c_str()) != 0) continue;
+    if (MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.str().c_str()) != 0) continue;
   }
 }
 

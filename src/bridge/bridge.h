@@ -77,7 +77,7 @@ const std::vector<NodePtr>& ControlDeps(const NodePtr& node);
 void SetControlDeps(const NodePtr& node, const std::vector<NodePtr>& deps);
 // Gives every node of the graph that is tied to a forward node (control
 // dependencies: a stock backward op reads its shapes there) an attribute
-// "__mxnet_ho_tie__" unique to it. MXNet's common-expression elimination (graph
+// "__mxnet_ho_tie__" naming the nodes it is tied to. MXNet's common-expression elimination (graph
 // executor and CachedOp) compares op, attributes and inputs but not control
 // dependencies, so two backward nodes of different forward nodes that read the
 // same head (the _backward_sum of sum(a) + sum(b)) would become one, with one
