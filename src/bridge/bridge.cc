@@ -611,13 +611,15 @@ void DistinguishTiedNodes(const Entries& outputs) {
     if (!OpOf(node) || ControlDeps(node).empty()) continue;
     // Named by the nodes it is tied to (distinct while they live, and a graph
     // keeps them alive), so backward nodes of one forward node may still merge.
-    std::ostringstream tie;
-    for (const NodePtr& dep : ControlDeps(node)) tie << static_cast<const void*>(dep.get()) << ' ';
+    std::string
+        tie;  // (std::to_string: an ostringstream needs a newer libstdc++ than manylinux2014)
+    for (const NodePtr& dep : ControlDeps(node))
+      tie += std::to_string(reinterpret_cast<std::uintptr_t>(dep.get())) + " ";
     // Through the C API, which also parses the attributes again (a hidden
     // "__...__" key, which parameter parsers skip). A node MXNet refuses keeps
     // its attributes as they were.
     NodeView view(node);
-    if (MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.str().c_str()) != 0) continue;
+    if (MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.c_str()) != 0) continue;
   }
 }
 
