@@ -611,8 +611,8 @@ void DistinguishTiedNodes(const Entries& outputs) {
     if (!OpOf(node) || ControlDeps(node).empty()) continue;
     // Named by the nodes it is tied to (distinct while they live, and a graph
     // keeps them alive), so backward nodes of one forward node may still merge.
-    std::string
-        tie;  // (std::to_string: an ostringstream needs a newer libstdc++ than manylinux2014)
+    // (std::to_string: an ostringstream needs a newer libstdc++ than manylinux2014.)
+    std::string tie;
     for (const NodePtr& dep : ControlDeps(node))
       tie += std::to_string(reinterpret_cast<std::uintptr_t>(dep.get())) + " ";
     // Through the C API, which also parses the attributes again (a hidden
