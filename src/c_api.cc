@@ -1,4 +1,5 @@
 // The C entry points the Python package calls through ctypes.
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -153,20 +154,74 @@ __attribute__((visibility("default"))) int MXHOGradientPriority(const char* op_n
   return op ? mxnet_ho::bridge::GradientPriority(op) : -1;
 }
 
-// Builds `op` with the given attributes over placeholder inputs, applies its
-// current FGradient to placeholder head gradients and returns, as JSON, the
-// op nodes of the resulting gradient graph: {"nodes": [{"op", "attrs"}]},
+// "name=3,2,4;name2=5" -> {(name, (3, 2, 4)), (name2, (5,))}.
+mxnet_ho::op::KnownShapes ParseShapes(const std::string& spec) {
+  mxnet_ho::op::KnownShapes shapes;
+  size_t at = 0;
+  while (at < spec.size()) {
+    const size_t end = std::min(spec.find(';', at), spec.size());
+    const std::string item = spec.substr(at, end - at);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) throw std::runtime_error("bad shape spec " + item);
+    std::vector<long> dims;
+    for (size_t d = eq + 1; d < item.size();) {
+      const size_t comma = std::min(item.find(',', d), item.size());
+      dims.push_back(std::stol(item.substr(d, comma - d)));
+      d = comma + 1;
+    }
+    shapes.emplace_back(item.substr(0, eq), dims);
+    at = end + 1;
+  }
+  return shapes;
+}
+
+// A probe builds a gradient as a higher-order pass does (under create_graph:
+// keeps_stock rules give their composed form), with the shapes of some
+// placeholders known (a fused RNN's sequence length, a loop's data).
+struct ProbeScope {
+  explicit ProbeScope(const mxnet_ho::op::KnownShapes* shapes) {
+    mxnet_ho::op::set_backward_mode(true, true);
+    mxnet_ho::op::set_known_shapes(shapes->empty() ? nullptr : shapes);
+  }
+  ~ProbeScope() {
+    mxnet_ho::op::set_backward_mode(false, true);
+    mxnet_ho::op::set_known_shapes(nullptr);
+  }
+};
+
+// The gradient graph of `node` (its op nodes and theirs, as JSON) built by its
+// current FGradient on placeholder head gradients: {"nodes": [{"op", "attrs"}]},
 // or {"error": "..."}.
+const char* ProbeNode(const NodePtr& node, const char* shape_spec) {
+  const mxnet_ho::op::KnownShapes shapes = ParseShapes(shape_spec ? shape_spec : "");
+  const ProbeScope scope(&shapes);
+  Entries grads = mxnet_ho::bridge::CallGradient(node, PlaceholderHeads(node));
+  return Result(GradientGraphJson(node, grads));
+}
+
+// The gradient graph of `op` built with the given attributes over placeholder
+// inputs (named input0, input1, ...; `shape_spec` may give their shapes).
 __attribute__((visibility("default"))) const char* MXHOProbe(const char* op_name, uint32_t n,
-                                                             const char** keys,
-                                                             const char** values) {
+                                                             const char** keys, const char** values,
+                                                             const char* shape_spec) {
   if (!g_checked) return Result("{\"error\":\"the self-check has not passed\"}");
   try {
     mxnet_ho::bridge::AttrList attrs;
     for (uint32_t i = 0; i < n; ++i) attrs.emplace_back(keys[i], values[i]);
-    NodePtr node = mxnet_ho::bridge::MakePlaceholderNode(op_name, attrs);
-    Entries grads = mxnet_ho::bridge::CallGradient(node, PlaceholderHeads(node));
-    return Result(GradientGraphJson(node, grads));
+    return ProbeNode(mxnet_ho::bridge::MakePlaceholderNode(op_name, attrs), shape_spec);
+  } catch (const std::exception& e) {
+    return Result("{\"error\":" + JsonString(e.what()) + "}");
+  }
+}
+
+// The same for the node computing output 0 of a symbol (ops that need a real
+// graph around them: control flow with its subgraphs); `shape_spec` names the
+// symbol's variables.
+__attribute__((visibility("default"))) const char* MXHOProbeSymbol(void* symbol_handle,
+                                                                   const char* shape_spec) {
+  if (!g_checked) return Result("{\"error\":\"the self-check has not passed\"}");
+  try {
+    return ProbeNode(mxnet_ho::bridge::ReadSymbolOutputs(symbol_handle).at(0).node, shape_spec);
   } catch (const std::exception& e) {
     return Result("{\"error\":" + JsonString(e.what()) + "}");
   }

@@ -117,6 +117,17 @@ def test_arithmetic_families_close_at_any_order(data):
     assert not by_name["_backward_sum"]["stock_fgradient"]
 
 
+def test_recurrent_layers_and_control_flow_close_at_any_order(data):
+    """The fused RNN (its rule keeps the stock kernel for a first order, so the
+    probe must build the gradient as a higher-order pass does) and the three
+    control-flow ops (probed on a symbol with subgraphs): order inf now, 1 in
+    stock (whose backward ops have no FGradient)."""
+    by_name = {op["name"]: op for op in data["ops"]}
+    for name in ("RNN", "_npx_rnn", "_foreach", "_cond", "_while_loop"):
+        assert by_name[name]["order"] == "inf", (name, by_name[name])
+        assert by_name[name]["stock_order"] == "1", name
+
+
 def test_closure_order_is_distance_to_a_non_differentiable_op():
     rows = {
         "a": {"fgradient": True, "error": None, "children": ["b"]},

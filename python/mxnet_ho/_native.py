@@ -32,7 +32,10 @@ def _declare(lib):
         ctypes.c_uint32,
         ctypes.POINTER(ctypes.c_char_p),
         ctypes.POINTER(ctypes.c_char_p),
+        ctypes.c_char_p,
     ]
+    lib.MXHOProbeSymbol.restype = ctypes.c_char_p
+    lib.MXHOProbeSymbol.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     return lib
 
 
@@ -101,12 +104,29 @@ def gradient_priority(op_name):
     return load().MXHOGradientPriority(op_name.encode())
 
 
-def probe(op_name, attrs=None):
+def _shape_spec(shapes):
+    return ";".join(
+        "%s=%s" % (name, ",".join(str(d) for d in shape)) for name, shape in (shapes or {}).items()
+    ).encode()
+
+
+def probe(op_name, attrs=None, shapes=None):
     """The op nodes of `op_name`'s gradient graph, built by its current FGradient
-    over placeholder inputs: a dict with "nodes" or "error"."""
+    over placeholder inputs (input0, input1, ...; `shapes` may give some of their
+    shapes) as a higher-order pass builds it: a dict with "nodes" or "error"."""
     import json
 
     attrs = attrs or {}
     keys = (ctypes.c_char_p * len(attrs))(*[k.encode() for k in attrs])
     values = (ctypes.c_char_p * len(attrs))(*[str(v).encode() for v in attrs.values()])
-    return json.loads(load().MXHOProbe(op_name.encode(), len(attrs), keys, values).decode())
+    result = load().MXHOProbe(op_name.encode(), len(attrs), keys, values, _shape_spec(shapes))
+    return json.loads(result.decode())
+
+
+def probe_symbol(symbol, shapes=None):
+    """The same for the node computing output 0 of an MXNet Symbol (`shapes`:
+    those of some of its variables, by name)."""
+    import json
+
+    result = load().MXHOProbeSymbol(symbol.handle, _shape_spec(shapes))
+    return json.loads(result.decode())

@@ -4,7 +4,8 @@
 
 prints one JSON object per line: {"op", "fgradient", "priority", "children",
 "attrs", "error"}. "stock" loads and self-checks the native library without
-registering anything; "patched" registers mxnet-ho's rules first. Before each
+registering anything; "patched" registers mxnet-ho's rules first. Gradients are
+built as a higher-order pass builds them (create_graph). Before each
 probe it prints {"probing": op}, so that the parent can tell which op brought
 the process down, should a stock gradient function crash on placeholders.
 """
@@ -44,7 +45,11 @@ PROBE_ATTRS = {
     "LeakyReLU": {"act_type": "leaky"},
     "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
-    "RNN": {"state_size": "2", "num_layers": "1", "mode": "rnn_tanh"},
+    # Every mode, two layers, both directions: the union of their gradient graphs.
+    "RNN": [
+        {"state_size": "2", "num_layers": "2", "bidirectional": "True", "mode": mode}
+        for mode in ("lstm", "gru", "rnn_tanh", "rnn_relu")
+    ],
     "Reshape": {"shape": "(-1,)"},
     "SliceChannel": {"num_outputs": "2"},
     "UpSampling": {"scale": "2", "sample_type": "nearest", "num_args": "1"},
@@ -99,13 +104,42 @@ PROBE_ATTRS = {
     "_npi_full_like": {"fill_value": "1"},
 }
 
+PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
+
+# The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
+# which a higher-order pass reads off the recorded arrays).
+PROBE_SHAPES = {"RNN": {"input0": (3, 2, 4)}, "_npx_rnn": {"input0": (3, 2, 4)}}
+
+
+def _control_flow_symbols():
+    """Ops that need a real graph around them (their subgraphs): {op: (symbol
+    whose output 0 is such a node, the shapes of its variables)}, each body
+    made of a few differentiable ops, every input a variable (the probe reads
+    the whole graph below the node)."""
+    import mxnet as mx
+
+    F = mx.sym
+    x, h, w, i = F.var("x"), F.var("h"), F.var("w"), F.var("i")
+    outs, _ = F.contrib.foreach(lambda xt, s: (F.tanh(xt * w + s[0]), [xt * s[0]]), x, [h])
+    _, loop_vars = F.contrib.while_loop(
+        cond=lambda i, s: i < 3,
+        func=lambda i, s: ([F.sin(s) * w], [i + 1, F.tanh(s * w)]),
+        loop_vars=[i, h],
+        max_iterations=4,
+    )
+    branch = F.contrib.cond(F.sum(h) > 0, lambda: F.sin(h) * w, lambda: F.exp(w) * h)
+    shapes = {"x": (3, 2), "h": (2,), "w": (2,), "i": (1,)}
+    return {
+        "_foreach": (outs, shapes),
+        "_while_loop": (loop_vars[1], shapes),
+        "_cond": (branch, shapes),
+    }
+
+
 # Ops whose FGradient needs real graph context that placeholders cannot give.
 NOT_PROBED = {
     "_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
     "_backward_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
-    "_foreach": "a control-flow subgraph: its gradient needs the subgraph",
-    "_while_loop": "a control-flow subgraph: its gradient needs the subgraph",
-    "_cond": "a control-flow subgraph: its gradient needs the subgraph",
     "Custom": "a Python custom op: its gradient needs the registered class",
 }
 
@@ -135,6 +169,8 @@ def main(argv):
     import mxnet  # noqa: F401
 
     from mxnet.base import _LIB, check_call, py_str
+
+    symbols = _control_flow_symbols()
     import ctypes
 
     size = ctypes.c_uint()
@@ -172,10 +208,20 @@ def main(argv):
             row["error"] = NOT_PROBED.get(op, "probing it crashed the process")
             emit(row)
             continue
-        attrs = dict(PROBE_ATTRS.get(op, found_attrs.get(op, {})))
-        row["attrs"] = attrs
+        attr_sets = PROBE_ATTRS.get(op, found_attrs.get(op, {}))
+        attr_sets = attr_sets if isinstance(attr_sets, list) else [attr_sets]
+        row["attrs"] = attr_sets[0]
         emit({"probing": op})
-        result = _native.probe(op, attrs)
+        if op in symbols:
+            result = _native.probe_symbol(*symbols[op])
+        else:
+            result = {"nodes": []}
+            for attrs in attr_sets:
+                one = _native.probe(op, dict(attrs), PROBE_SHAPES.get(op))
+                if "error" in one:
+                    result = one
+                    break
+                result["nodes"] += one["nodes"]
         if "error" in result and op in found_children:
             result = {"nodes": [{"op": c, "attrs": {}} for c in found_children[op]]}
         if "error" in result:

@@ -6,7 +6,10 @@ gradient graph contains only differentiable operators ("inf" when every
 operator reachable by repeated differentiation has an FGradient).
 
 Each operator's gradient graph is built through the operator's own FGradient
-on placeholder inputs (in a child process, see _probe.py); an operator's order
+on placeholder inputs (in a child process, see _probe.py) as a higher-order pass
+builds it (under create_graph, where rules that keep the stock kernel for a
+first-order pass give their composed form; control-flow ops on a small symbol
+with their subgraphs); an operator's order
 is the length of the shortest chain "op -> an op of its gradient graph -> ..."
 that ends at an operator without FGradient. An operator whose graph could not be
 built is counted as differentiable once (order 1) and listed with the reason.
