@@ -36,11 +36,6 @@ __all__ = ["Graph", "Loss", "Model"]
 _FLAGS = (("static_alloc", True), ("static_shape", True))
 
 
-def _flat_dot(a, b):
-    """<a, b> as one number: a dot of the flattened arrays (multi-threaded)."""
-    return mx.sym.dot(mx.sym.reshape(a, (-1,)), mx.sym.reshape(b, (-1,)))
-
-
 class Graph:
     """Runs a Symbol as one CachedOp: the parameters of `block` (by their names)
     at their current values, every other input by keyword.
@@ -171,12 +166,10 @@ class Loss(_Compiled):
         self._check_like(v, params, "v")
 
         def build():
+            # H v = d <grad, v> / d params: v enters as the head gradient of the
+            # gradients (no inner product to form and differentiate)
             tangents = [mx.sym.var("v%d" % i) for i in range(len(params))]
-            inner = None
-            for g, t in zip(self._grads(), tangents):
-                term = _flat_dot(g, t)
-                inner = term if inner is None else inner + term
-            return self._grad(inner, [p.name for p in params])
+            return self._grad(self._grads(), [p.name for p in params], head_grads=tangents)
 
         values = {"data": data, "label": label}
         values.update({"v%d" % i: a for i, a in enumerate(v)})
@@ -226,7 +219,7 @@ class Model(_Compiled):
         def build():
             u = mx.sym.var("u")
             (vjp,) = self._grad(self._block(self._data), ["data"], head_grads=u)
-            return self._grad(_flat_dot(vjp, mx.sym.var("v")), ["u"])
+            return self._grad(vjp, ["u"], head_grads=mx.sym.var("v"))
 
         out_shape = self._block(data).shape
         u = mx.nd.zeros(out_shape, ctx=data.context, dtype=data.dtype)

@@ -417,8 +417,11 @@ BilinearGrads bilinear(const Bilinear& f, const Expr& g, const Expr& a, const Ex
                        const Expr& ha, const Expr& hb, const Expr* hc) {
   const bool use_a = !is_zeros(ha), use_b = !is_zeros(hb);
   const bool use_c = hc != nullptr && !is_zeros(*hc);
-  const Expr* bias_a = use_c && f.bias_with == 0 ? hc : nullptr;
-  const Expr* bias_b = use_c && f.bias_with == 1 ? hc : nullptr;
+  // S h_c rides in the product named by bias_with, or in the other one where
+  // only that one is built anyway (no product of zeros just for the bias).
+  const bool c_with_a = f.bias_with == 0 ? use_a || !use_b : !use_b && use_a;
+  const Expr* bias_a = use_c && c_with_a ? hc : nullptr;
+  const Expr* bias_b = use_c && !c_with_a ? hc : nullptr;
   auto adjoint = [&](const Expr& product, size_t input) {
     return f.adjoint ? f.adjoint(product, g, input) : stock_gradient_of(product, {g}, input);
   };

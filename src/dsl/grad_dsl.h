@@ -167,8 +167,9 @@ class Backward;
 //
 // Layers whose y = B(a, b) + S c add a bias c (gc = S^T g) get d/dg += S h_c,
 // computed inside one of the two products: `bias_with` names which (0: B(h_a, b),
-// 1: B(a, h_b)); that product is built, with zeros for its own head, even when
-// only h_c is nonzero.
+// 1: B(a, h_b)), unless its own head is zero and the other's is not (then the
+// other carries it); where only h_c is nonzero, the product named is built with
+// zeros for its own head.
 struct Bilinear {
   // B(x, y) as one forward node, plus `bias` (null for none) where it carries one.
   std::function<Expr(const Expr& x, const Expr& y, const Expr* bias)> product;

@@ -55,6 +55,13 @@ CASES = [
         [(1, 2, 3, 4), (2, 2, 2, 2)],
         constants=(1,),
     ),
+    # with a bias: its head rides in conv(hx, w), dW's product being unused
+    Case(
+        "conv2d_weight_constant_bias",
+        conv(kernel=(2, 2), num_filter=2),
+        [(1, 2, 3, 4), (2, 2, 2, 2), (2,)],
+        constants=(1,),
+    ),
     Case(
         "conv2d_data_constant",
         conv(kernel=(2, 2), num_filter=2),

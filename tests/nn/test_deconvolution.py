@@ -73,6 +73,12 @@ CASES = [
         constants=(1,),
     ),
     Case(
+        "deconv2d_weight_constant_bias",
+        deconv(kernel=(2, 2), num_filter=2),
+        [(1, 2, 3, 2), (2, 2, 2, 2), (2,)],
+        constants=(1,),
+    ),
+    Case(
         "deconv2d_data_constant",
         deconv(kernel=(2, 2), num_filter=2),
         [(1, 2, 3, 2), (2, 2, 2, 2), (2,)],

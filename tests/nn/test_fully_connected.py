@@ -43,6 +43,22 @@ CASES = [
         ),
         [(2, 4), (3, 4), (3,), (2, 3), (2,)],
     ),
+    # the data as a constant (a network's first layer): dx's head is unused and
+    # the bias head rides in FC(x, h_W)
+    Case(
+        "bias_data_constant",
+        lambda F, x, w, b: F.FullyConnected(x, w, b, num_hidden=3) ** 2,
+        [(2, 4), (3, 4), (3,)],
+        constants=(0,),
+    ),
+    Case(
+        "two_layers_data_constant",
+        lambda F, x, w1, b1, w2, b2: F.FullyConnected(
+            F.tanh(F.FullyConnected(x, w1, b1, num_hidden=3)), w2, b2, num_hidden=2
+        ),
+        [(2, 4), (3, 4), (3,), (2, 3), (2,)],
+        constants=(0,),
+    ),
     Case(
         "two_layers_no_flatten",
         lambda F, x, w1, w2: F.FullyConnected(
