@@ -128,6 +128,39 @@ def test_recurrent_layers_and_control_flow_close_at_any_order(data):
         assert by_name[name]["stock_order"] == "1", name
 
 
+def test_a_rule_refusing_under_create_graph_is_reported_not_crashed():
+    """A probe whose rule throws as a higher-order pass would (here: RNN without
+    its sequence length, foreach without its data's length) comes back as an
+    error naming the op, in the same process; the tool counts such an op
+    differentiable once (test_closure_order_is_distance_to_a_non_differentiable_op)."""
+    script = textwrap.dedent("""
+        import json
+        import mxnet_ho  # noqa: F401
+        from mxnet_ho import _native, _probe
+        attrs = {"state_size": "2", "num_layers": "1", "mode": "lstm"}
+        foreach, shapes = _probe._control_flow_symbols()["_foreach"]
+        print(json.dumps([
+            _native.probe("RNN", attrs),
+            _native.probe("RNN", attrs, {"input0": (3, 2, 4)}),
+            _native.probe_symbol(foreach),
+            _native.probe_symbol(foreach, shapes),
+        ]))
+        """)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
+    assert result.returncode == 0, result.stderr
+    rnn, rnn_shaped, foreach, foreach_shaped = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "RNN" in rnn["error"] and "sequence length" in rnn["error"], rnn
+    assert "_foreach" in foreach["error"] and "length" in foreach["error"], foreach
+    # Given the shapes, the same probes build the unrolled graphs.
+    assert "tanh" in {node["op"] for node in rnn_shaped["nodes"]}, rnn_shaped
+    assert "tanh" in {node["op"] for node in foreach_shaped["nodes"]}, foreach_shaped
+
+
 def test_closure_order_is_distance_to_a_non_differentiable_op():
     rows = {
         "a": {"fgradient": True, "error": None, "children": ["b"]},
