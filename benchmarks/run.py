@@ -1,7 +1,11 @@
 """Side-by-side benchmarks of mxnet-ho: one run, same model, batch, dtype (float32)
 and thread count on both sides; median of repeated runs after warm-up; ratios.
 
-    python benchmarks/run.py [--repeat N] [--threads N] [--json PATH] [--markdown PATH]
+    python benchmarks/run.py [--repeat N] [--rounds R] [--threads N] [--only WORD]
+                             [--json PATH] [--markdown PATH]
+
+Every round takes every measurement once, in the same order; each row reports
+the median of its per-round ratios and their range.
 
 Each measurement runs in its own process (stock MXNet is mxnet-ho's process
 with MXNET_HO_DISABLE=1, which loads nothing of mxnet-ho). Rows:
