@@ -24,6 +24,17 @@ def run_tool(*args):
     )
 
 
+def run_python(script, **env):
+    """`script` run by this Python in a child process (a crash fails the case)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        env=dict(os.environ, **env),
+    )
+
+
 @pytest.fixture(scope="module")
 def data():
     result = run_tool("--json", "--check")
@@ -75,21 +86,10 @@ def test_reported_orders_hold_in_stock_and_patched_mxnet(data):
                 (g,) = mx.autograd.grad(g.sum(), [x], create_graph=True, retain_graph=True)
         print(g.asnumpy().tolist())
         """)
-    patched = subprocess.run(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        universal_newlines=True,
-    )
+    patched = run_python(script)
     assert patched.returncode == 0, patched.stderr
     assert patched.stdout.strip() == "[24.0, 24.0]"  # d^4/dx^4 x^4
-    stock = subprocess.run(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        universal_newlines=True,
-        env=dict(os.environ, MXNET_HO_DISABLE="1"),
-    )
+    stock = run_python(script, MXNET_HO_DISABLE="1")
     assert stock.returncode != 0
     assert "FGradient" in stock.stderr or "_backward_mul" in stock.stderr, stock.stderr
 
@@ -146,12 +146,7 @@ def test_a_rule_refusing_under_create_graph_is_reported_not_crashed():
             _native.probe_symbol(foreach, shapes),
         ]))
         """)
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        universal_newlines=True,
-    )
+    result = run_python(script)
     assert result.returncode == 0, result.stderr
     rnn, rnn_shaped, foreach, foreach_shaped = json.loads(result.stdout.strip().splitlines()[-1])
     assert "RNN" in rnn["error"] and "sequence length" in rnn["error"], rnn
