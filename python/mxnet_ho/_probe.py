@@ -108,7 +108,8 @@ PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
-PROBE_SHAPES = {"RNN": {"input0": (3, 2, 4)}, "_npx_rnn": {"input0": (3, 2, 4)}}
+PROBE_SHAPES = {"RNN": {"input0": (3, 2, 4)}}
+PROBE_SHAPES["_npx_rnn"] = PROBE_SHAPES["RNN"]
 
 
 def _control_flow_symbols():
@@ -169,8 +170,6 @@ def main(argv):
     import mxnet  # noqa: F401
 
     from mxnet.base import _LIB, check_call, py_str
-
-    symbols = _control_flow_symbols()
     import ctypes
 
     size = ctypes.c_uint()
@@ -178,6 +177,7 @@ def main(argv):
     check_call(_LIB.MXListAllOpNames(ctypes.byref(size), ctypes.byref(names)))
     all_ops = sorted(py_str(names[i]) for i in range(size.value))
 
+    symbols = _control_flow_symbols()
     # Forward ops first, so backward ops are met with the attributes their
     # forward graphs give them.
     queue = [op for op in all_ops if not op.startswith("_backward")]

@@ -616,10 +616,10 @@ void DistinguishTiedNodes(const Entries& outputs) {
     for (const NodePtr& dep : ControlDeps(node))
       tie += std::to_string(reinterpret_cast<std::uintptr_t>(dep.get())) + " ";
     // Through the C API, which also parses the attributes again (a hidden
-    // "__...__" key, which parameter parsers skip). A node MXNet refuses keeps
-    // its attributes as they were.
+    // "__...__" key, which parameter parsers skip). A node MXNet refuses (its
+    // return code ignored) keeps its attributes as they were.
     NodeView view(node);
-    if (MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.c_str()) != 0) continue;
+    MXSymbolSetAttr(view.handle(), "__mxnet_ho_tie__", tie.c_str());
   }
 }
 
@@ -790,10 +790,10 @@ int InferType(const Entry& e, const std::vector<std::pair<std::string, int>>& kn
   return out_size == 1 ? out_types[0] : -1;
 }
 
-std::vector<long> InferShape(const Entry& e,
-                             const std::vector<std::pair<std::string, std::vector<long>>>& known) {
+std::vector<std::vector<long>> InferShapes(
+    const Entries& entries, const std::vector<std::pair<std::string, std::vector<long>>>& known) {
   nnvm::Symbol symbol;
-  symbol.outputs.push_back(e);
+  symbol.outputs = entries;
   const std::unordered_set<std::string> present = InputNames(&symbol);
   std::vector<const char*> keys;
   std::vector<uint32_t> offsets{0};
@@ -813,11 +813,21 @@ std::vector<long> InferShape(const Entry& e,
                                     &out_size, &out_ndim, &out_data, &aux_size, &aux_ndim,
                                     &aux_data, &complete),
         "inferring shapes");
-  if (out_size != 1 || out_ndim[0] <= 0) return {};
-  std::vector<long> shape(out_data[0], out_data[0] + out_ndim[0]);
-  for (long d : shape)
-    if (d <= 0) return {};
-  return shape;
+  std::vector<std::vector<long>> shapes(entries.size());
+  if (out_size != entries.size()) return shapes;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    if (out_ndim[k] <= 0) continue;
+    std::vector<long> shape(out_data[k], out_data[k] + out_ndim[k]);
+    bool known_dims = true;
+    for (long d : shape) known_dims = known_dims && d > 0;
+    if (known_dims) shapes[k] = shape;
+  }
+  return shapes;
+}
+
+std::vector<long> InferShape(const Entry& e,
+                             const std::vector<std::pair<std::string, std::vector<long>>>& known) {
+  return InferShapes({e}, known).at(0);
 }
 
 SymbolGraph ReadSubgraph(const NodePtr& node, size_t i) {

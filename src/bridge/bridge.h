@@ -115,6 +115,9 @@ int InferType(const Entry& e, const std::vector<std::pair<std::string, int>>& kn
 // partial shape inference. Empty where it cannot be inferred.
 std::vector<long> InferShape(const Entry& e,
                              const std::vector<std::pair<std::string, std::vector<long>>>& known);
+// The same for several entries of one graph, in one inference.
+std::vector<std::vector<long>> InferShapes(
+    const Entries& entries, const std::vector<std::pair<std::string, std::vector<long>>>& known);
 
 // --- hybridized graphs (CachedOp) -------------------------------------------
 // A hybridized block runs as one `_CachedOp` node whose attrs.parsed holds the

@@ -284,13 +284,7 @@ class Recomputation {
   // (a loop body's, from the graph around the loop).
   Recomputation(const bridge::SymbolGraph& graph, const Entries& inputs, const NodePtr& cached_op,
                 const InputShapes& shapes = {})
-      : graph_(graph), inputs_(inputs) {
-    for (size_t k = 0; k < graph.inputs.size(); ++k) {
-      std::vector<long> shape;
-      if (!bridge::RecordedShape(inputs.at(k), &shape))
-        shape = k < shapes.size() ? shapes[k] : std::vector<long>();
-      if (!shape.empty()) known_.emplace_back(bridge::NodeName(graph.inputs[k]), shape);
-    }
+      : graph_(graph), inputs_(inputs), given_shapes_(shapes) {
     if (cached_op)
       for (uint32_t k = 0; k < graph.outputs.size(); ++k)
         drawn_.emplace(KeyOf(graph.outputs[k]), Entry{cached_op, k, 0});
@@ -384,7 +378,7 @@ class Recomputation {
   // the data a _foreach iterates over): MXNet's shape inference over the graph
   // from the shapes of the arrays the _CachedOp node was called with.
   long Length(const NodePtr& node, size_t i, const char* what) {
-    const std::vector<long> shape = bridge::InferShape(bridge::Inputs(node).at(i), known_);
+    const std::vector<long> shape = bridge::InferShape(bridge::Inputs(node).at(i), Known());
     if (shape.empty())
       throw Unsupported(node, std::string("the length it runs over is unknown, so ") + what +
                                   " cannot be unrolled (the block's input arrays were not "
@@ -392,10 +386,22 @@ class Recomputation {
     return shape[0];
   }
   // The shapes of a node's inputs, inferred as Length's.
-  InputShapes ShapesOf(const NodePtr& node) const {
-    InputShapes shapes;
-    for (const Entry& e : bridge::Inputs(node)) shapes.push_back(bridge::InferShape(e, known_));
-    return shapes;
+  InputShapes ShapesOf(const NodePtr& node) {
+    return bridge::InferShapes(bridge::Inputs(node), Known());
+  }
+  // The shapes of the graph's inputs (by name) that are known: recorded, else
+  // given; read once, and only by a graph holding an op that needs them.
+  const KnownShapes& Known() {
+    if (!known_read_) {
+      for (size_t k = 0; k < graph_.inputs.size(); ++k) {
+        std::vector<long> shape;
+        if (!bridge::RecordedShape(inputs_.at(k), &shape))
+          shape = k < given_shapes_.size() ? given_shapes_[k] : std::vector<long>();
+        if (!shape.empty()) known_.emplace_back(bridge::NodeName(graph_.inputs[k]), shape);
+      }
+      known_read_ = true;
+    }
+    return known_;
   }
   // The node that computes all outputs of `node`: its own gradient applies.
   void KeepNode(const NodePtr& node, const std::vector<Expr>& inputs, const Expr& first) {
@@ -432,7 +438,9 @@ class Recomputation {
 
   const bridge::SymbolGraph& graph_;
   const Entries& inputs_;
-  KnownShapes known_;  // the shapes of the graph's inputs (by name) that are known
+  InputShapes given_shapes_;
+  KnownShapes known_;  // Known()
+  bool known_read_ = false;
   std::vector<NodePtr> order_;
   std::map<EntryKey, Entry> values_;
   std::map<const nnvm::Node*, Rebuilt> rebuilt_;
@@ -688,10 +696,11 @@ MXNET_HO_GRADIENT(_foreach).keeps_stock().set_rule([](const Backward& n) -> Grad
         "records)");
   if (!creating_graph() && symbolic == nullptr) return n.stock();
   InputShapes shapes = RecordedShapes(n.node());
-  if (symbolic != nullptr)
+  if (symbolic != nullptr) {
+    const InputShapes inferred = bridge::InferShapes(bridge::Inputs(n.node()), *symbolic);
     for (size_t j = 0; j < shapes.size(); ++j)
-      if (shapes[j].empty())
-        shapes[j] = bridge::InferShape(bridge::Inputs(n.node()).at(j), *symbolic);
+      if (shapes[j].empty()) shapes[j] = inferred[j];
+  }
   if (shapes.at(0).empty())
     throw Unsupported(n.node(),
                       "the length of its data is unknown (no array autograd recorded, and "
