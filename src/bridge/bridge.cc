@@ -49,6 +49,7 @@ int MXNDArrayCreateEx(const uint32_t* shape, uint32_t ndim, int dev_type, int de
 int MXNDArrayFree(void* handle);
 int MXNDArrayGetShapeEx(void* handle, int* out_dim, const int** out_pdata);
 int MXNDArrayGetData(void* handle, void** out_pdata);
+int MXNDArrayWaitToRead(void* handle);
 int MXImperativeInvokeEx(void* creator, int num_inputs, void** inputs, int* num_outputs,
                          void*** outputs, int num_params, const char** param_keys,
                          const char** param_vals, const int** out_stypes);
@@ -377,6 +378,10 @@ std::string CheckRecordedArrays() {
   if (raw[1] - raw[0] != static_cast<ptrdiff_t>(sizeof(mxnet::NDArray)))
     return "AGInfo::outputs of a one-output node is not one NDArray of " +
            std::to_string(sizeof(mxnet::NDArray)) + " bytes";
+  // Reading the data pointer allocates a delay-allocated array that the engine
+  // has not yet computed, racing the engine's own allocation (then the two
+  // reads below can see different buffers): wait for exp first.
+  Check(MXNDArrayWaitToRead(y), "waiting for exp");
   void *recorded = nullptr, *returned = nullptr;
   Check(MXNDArrayGetData(RecordedArray(out.node, 0), &recorded), "reading a recorded array");
   Check(MXNDArrayGetData(y, &returned), "reading an array");
