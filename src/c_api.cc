@@ -19,6 +19,8 @@ thread_local std::string t_result;
 thread_local std::string t_error;
 bool g_checked = false;
 bool g_active = false;
+// The ops (by identity: an alias names the same op) given a rule of mxnet-ho's.
+std::unordered_set<const nnvm::Op*> g_rule_ops;
 
 const char* Result(std::string text) {
   t_result = std::move(text);
@@ -128,7 +130,17 @@ __attribute__((visibility("default"))) int MXHOActivate() {
         entry->set_stock(std::move(stock));
       }
       mxnet_ho::bridge::RegisterGradient(op, *entry);
+      g_rule_ops.insert(op);
       ++count;
+    }
+    // Every other op with a gradient keeps stock's, which then skips zero heads
+    // of higher-order passes (the user's Custom ops run their backward as ever).
+    for (const std::string& name : mxnet_ho::bridge::AllOpNames()) {
+      const nnvm::Op* op = mxnet_ho::bridge::FindOp(name);
+      const int priority = op ? mxnet_ho::bridge::GradientPriority(op) : 0;
+      if (priority <= 0 || priority >= mxnet_ho::bridge::kPriority || name == "Custom") continue;
+      mxnet_ho::bridge::RegisterGradient(
+          op, mxnet_ho::op::SkippingZeroHeads(mxnet_ho::bridge::CurrentGradient(op)));
     }
     g_active = true;
     return count;
@@ -145,6 +157,12 @@ __attribute__((visibility("default"))) const char* MXHORuleOps() {
   std::vector<std::string> names;
   for (const auto* entry : mxnet_ho::op::GradientRegistry()) names.push_back(entry->op());
   return Result(JoinLines(names));
+}
+
+// 1 where the op (or the op it aliases) has one of mxnet-ho's rules, else 0.
+__attribute__((visibility("default"))) int MXHOHasRule(const char* op_name) {
+  if (!g_active) return 0;
+  return g_rule_ops.count(mxnet_ho::bridge::FindOp(op_name)) ? 1 : 0;
 }
 
 // -1: no such op; 0: no FGradient; else the priority it is registered at.

@@ -1,4 +1,4 @@
-"""Zero gradients a rule hands back (issue #10, item 1).
+"""Zero gradients a rule hands back (issue #10, item 1), and zero heads (issue #11).
 
 relu's second derivative is zero. When a rule answered it with zeros_like, the
 stock gradient of the op before it (relu itself, or `+ 0`) saw only zero heads
@@ -6,6 +6,11 @@ and answered zeros_like of *its* input, the FullyConnected output, which was
 never kept: the next backward segfaulted in SetDependency. Each case runs in
 its own process, so a crash fails it by name; values are checked against
 closed forms computed with NumPy.
+
+The zeros a rule hands back also reach forward ops whose stock gradients do not
+look at their heads (Convolution's runs its backward kernel on zeros): those
+gradients skip zero heads of higher-order passes, so a gradient penalty's final
+pass runs one weight-gradient kernel per layer, no more.
 """
 
 import subprocess
@@ -101,6 +106,62 @@ for make in (lambda: gluon.rnn.RNNCell(5, activation="relu", input_size=4),
     assert any(np.abs(g).max() > 0 for g in grads)
 """,
 }
+
+
+# The final pass of a gradient penalty through conv -> leaky -> conv -> leaky ->
+# dense (imperative and plainly hybridized, float64): each `_backward_Convolution`
+# of the input gradient contributes its weight gradient through one backward
+# kernel (of conv(h_x, w) at g); the forward convolutions get only zero heads
+# (the input gradient reads the activations for their signs only) and run none.
+KERNELS_ON_ZERO_HEADS = r"""
+nn = gluon.nn
+def critic():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3, strides=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2D(6, 3, strides=2, padding=1), nn.LeakyReLU(0.2), nn.Dense(1))
+    net.initialize(mx.init.Normal(0.5)); net.cast("float64")
+    return net
+def count(table, op):
+    rows = [line.split() for line in table.splitlines() if line.split()[:1] == [op]]
+    return int(rows[0][1]) if rows else 0
+x0 = nd.array(rng.normal(size=(3, 1, 8, 8)), dtype="float64")
+results = []
+for hybridize in (False, True):
+    mx.random.seed(0)
+    net = critic()
+    net(x0)
+    if hybridize:
+        net.hybridize()
+    x = x0.copy(); x.attach_grad()
+    with autograd.record():
+        (g,) = autograd.grad(net(x).sum(), [x], create_graph=True, retain_graph=True)
+        penalty = (g ** 2).sum()
+    mx.nd.waitall()
+    mx.profiler.set_config(profile_all=True, aggregate_stats=True, filename=PROFILE)
+    mx.profiler.set_state("run")
+    penalty.backward()
+    mx.nd.waitall()
+    mx.profiler.set_state("stop")
+    table = mx.profiler.dumps(reset=True)
+    assert count(table, "_backward_Convolution") == 2, (hybridize, table)
+    results.append([p.grad().asnumpy() for p in net.collect_params().values()])
+# the weights' gradients (the biases' are zero: g sees them only through signs)
+assert all(np.abs(a).max() > 0 for a in results[0][0::2])
+for a, b in zip(*results):
+    assert np.isfinite(a).all() and np.allclose(a, b, rtol=1e-10, atol=0)
+"""
+
+
+def test_final_pass_runs_no_kernel_on_zero_heads(tmp_path):
+    prelude = PRELUDE + "PROFILE = %r\n" % str(tmp_path / "profile.json")
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + KERNELS_ON_ZERO_HEADS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

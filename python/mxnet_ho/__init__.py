@@ -35,7 +35,7 @@ def patched_ops() -> _List[str]:
     """The backward operators whose FGradient mxnet-ho registered, sorted."""
     if not is_enabled():
         return []
-    return sorted(op for op in _native.rule_ops() if _native.gradient_priority(op) > 10)
+    return sorted(op for op in _native.rule_ops() if _native.has_rule(op))
 
 
 if not _disabled_by_environment():

@@ -26,6 +26,8 @@ def _declare(lib):
     lib.MXHORuleOps.restype = ctypes.c_char_p
     lib.MXHOGradientPriority.restype = ctypes.c_int
     lib.MXHOGradientPriority.argtypes = [ctypes.c_char_p]
+    lib.MXHOHasRule.restype = ctypes.c_int
+    lib.MXHOHasRule.argtypes = [ctypes.c_char_p]
     lib.MXHOProbe.restype = ctypes.c_char_p
     lib.MXHOProbe.argtypes = [
         ctypes.c_char_p,
@@ -97,6 +99,12 @@ def is_active():
 def rule_ops():
     """Every op mxnet-ho has a rule for (present in this MXNet or not)."""
     return [name for name in load().MXHORuleOps().decode().split("\n") if name]
+
+
+def has_rule(op_name):
+    """Whether the op's FGradient is one of mxnet-ho's rules (every other op with
+    a gradient keeps stock's, which skips the zero heads of higher-order passes)."""
+    return load().MXHOHasRule(op_name.encode()) == 1
 
 
 def gradient_priority(op_name):

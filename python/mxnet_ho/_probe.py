@@ -2,10 +2,13 @@
 
     python -m mxnet_ho._probe {stock|patched} [--skip OP,OP...]
 
-prints one JSON object per line: {"op", "fgradient", "priority", "children",
-"attrs", "error"}. "stock" loads and self-checks the native library without
-registering anything; "patched" registers mxnet-ho's rules first. Gradients are
-built as a higher-order pass builds them (create_graph). Before each
+prints one JSON object per line: {"op", "fgradient", "priority", "rule",
+"children", "attrs", "error"} ("rule": the FGradient registered is one of
+mxnet-ho's rules; every other op with a gradient keeps stock's, wrapped so that
+it skips the zero heads of higher-order passes). "stock" loads and self-checks
+the native library without registering anything; "patched" registers
+mxnet-ho's rules first. Gradients are built as a higher-order pass builds them
+(create_graph). Before each
 probe it prints {"probing": op}, so that the parent can tell which op brought
 the process down, should a stock gradient function crash on placeholders.
 """
@@ -197,6 +200,7 @@ def main(argv):
             "op": op,
             "fgradient": priority > 0,
             "priority": priority,
+            "rule": _native.has_rule(op),
             "children": [],
             "attrs": {},
             "error": None,

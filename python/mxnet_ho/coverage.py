@@ -162,7 +162,7 @@ def collect():
                 "family": family_of.get(op, _guess_family(op)),
                 "stock_fgradient": bool(s and s["fgradient"]),
                 "fgradient": bool(p and p["fgradient"]),
-                "patched_by_mxnet_ho": bool(p and p["priority"] > 10),
+                "patched_by_mxnet_ho": bool(p and p.get("rule")),
                 "stock_order": _fmt(stock_order.get(op, 0)),
                 "order": _fmt(patched_order.get(op, 0)),
                 "gradient_ops": p["children"] if p else [],

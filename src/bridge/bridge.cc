@@ -26,6 +26,7 @@ extern "C" {
 int MXGetVersion(int* out);
 const char* MXGetLastError();
 int NNGetOpHandle(const char* op_name, void** op_out);
+int NNListAllOpNames(uint32_t* out_size, const char*** out_array);
 int MXSymbolCreateAtomicSymbol(void* creator, uint32_t num_param, const char** keys,
                                const char** vals, void** out);
 int MXSymbolCreateVariable(const char* name, void** out);
@@ -490,6 +491,13 @@ const nnvm::Op* FindOp(const std::string& name) {
   return static_cast<const nnvm::Op*>(LookupOpHandle(name));
 }
 
+std::vector<std::string> AllOpNames() {
+  uint32_t n = 0;
+  const char** names = nullptr;
+  Check(NNListAllOpNames(&n, &names), "listing the operators");
+  return std::vector<std::string>(names, names + n);
+}
+
 int GradientPriority(const nnvm::Op* op) {
   const GradientMap& map = GradientAttr();
   const GradientSlots& slots = map.*Get(GradientSlotsTag());
@@ -732,6 +740,12 @@ bool RecordedTypeAndDevice(const Entry& e, int* dtype, int* dev_type) {
       MXNDArrayGetContext(array, dev_type, &dev_id) != 0 || *dev_type <= 0)
     return false;
   return true;
+}
+
+bool RecordedArrayDropped(const Entry& e) {
+  void* array = RecordedArray(e.node, e.index);
+  int dtype = -1;
+  return array != nullptr && (MXNDArrayGetDType(array, &dtype) != 0 || dtype < 0);
 }
 
 namespace {

@@ -41,6 +41,8 @@ int MXNetVersion();
 // --- the operator registry ------------------------------------------------
 // nullptr when no operator has that name.
 const nnvm::Op* FindOp(const std::string& name);
+// The names of every registered operator.
+std::vector<std::string> AllOpNames();
 // Whether the op has an FGradient registered at any priority, and at which.
 int GradientPriority(const nnvm::Op* op);  // 0 when none
 // Install `fn` as the op's FGradient above the stock priority.
@@ -103,6 +105,10 @@ bool RecordedShape(const Entry& e, std::vector<long>* shape);
 // The dtype (mshadow's flag: 0 float32, 1 float64, ...) and device type (1 CPU,
 // 2 GPU) of that recorded array: false where the array itself was not kept.
 bool RecordedTypeAndDevice(const Entry& e, int* dtype, int* dev_type);
+// Whether autograd recorded `e.node` but kept no array for output `e.index` (its
+// consumers' gradients did not read it): a node of a backward pass reading `e`
+// would read an unallocated array. False for a node holding no recording.
+bool RecordedArrayDropped(const Entry& e);
 // Whether MXNet runs its fused RNN on MKL-DNN for float32 CPU arrays: the binary
 // has MKL-DNN, and neither MXNET_MKLDNN_ENABLED nor MXNET_USE_MKLDNN_RNN turns
 // it off (values MXNet would read as off, or cannot be sure of, count as off).

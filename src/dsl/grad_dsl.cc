@@ -216,25 +216,77 @@ Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs,
 }
 
 namespace {
-// The zeros a rule hands back to MXNet (see returned_zeros) are _npi_full_like(x, 0).
+// The zeros a rule hands back to MXNet: _npi_full_like(x, 0), not zeros_like.
+// Stock's gradient of a forward op that sees only zeros_like/_zeros heads
+// answers zeros_like(its own inputs) (MakeZeroGradNodes), and under create_graph
+// an input may not have been kept when the op was recorded (its usual gradient
+// did not need it), so that node would read an unallocated array and the
+// backward pass segfault (nd.relu after FullyConnected: relu keeps its output,
+// not the FullyConnected output it would take zeros_like of). MXNet does not
+// recognise these zeros (nor leaves them out of its sums); mxnet-ho does, and
+// only a higher-order pass holds one.
 const char kReturnedZerosOp[] = "_npi_full_like";
 
-bool IsZeroEntry(const Entry& e) {
-  const std::string op = bridge::OpName(e.node);
-  if (op == kReturnedZerosOp) return bridge::Attr(e.node, "fill_value", "") == "0";
-  return op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros";
+bool IsReturnedZeros(const Entry& e) {
+  return bridge::OpName(e.node) == kReturnedZerosOp &&
+         bridge::Attr(e.node, "fill_value", "") == "0";
 }
 
-// Zeros shaped like `x`, for a gradient a rule returns to MXNet. Not zeros_like:
-// a forward op's stock gradient that sees only zeros_like/_zeros heads answers
-// zeros_like(its own inputs) (MakeZeroGradNodes), and under create_graph those
-// inputs were never kept when the op was recorded (its usual gradient did not
-// need them), so that node reads an unallocated array and the backward pass
-// segfaults (nd.relu after FullyConnected: relu keeps its output, not the
-// FullyConnected output it would take zeros_like of). A zero MXNet does not
-// recognise makes that gradient run its ordinary kernel on zeros instead.
-Entry returned_zeros(const Entry& x) {
+// MXNet's sums of gradients (exec::AggregateGradient), whose terms may all be zeros.
+bool IsGradientSum(const std::string& op) {
+  return op == "add_n" || op == "ElementWiseSum" || op == "_grad_add";
+}
+
+// A zero, or a sum MXNet made of zeros: `own` is set where one of them is
+// mxnet-ho's (a higher-order pass).
+bool IsZeroEntry(const Entry& e, bool* own, int depth = 0) {
+  const std::string op = bridge::OpName(e.node);
+  if (IsReturnedZeros(e)) {
+    *own = true;
+    return true;
+  }
+  if (op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros") return true;
+  if (!IsGradientSum(op) || depth > 8) return false;
+  for (const Entry& term : bridge::Inputs(e.node))
+    if (!IsZeroEntry(term, own, depth + 1)) return false;
+  return true;
+}
+
+bool IsZeroEntry(const Entry& e) {
+  bool own = false;
+  return IsZeroEntry(e, &own);
+}
+
+// Zeros shaped like `x` that MXNet does not recognise as zeros.
+Entry unrecognised_zeros(const Entry& x) {
   return Make(kReturnedZerosOp, {Expr(x, false)}, {{"fill_value", "0"}}, false).entry();
+}
+
+// Zeros shaped like `x`, for a gradient a rule returns to MXNet. Where x is a
+// variable (a parameter, an input), no gradient function ever sees them, only
+// MXNet's sum of x's gradient terms: there zeros_like, which that sum leaves out.
+Entry returned_zeros(const Entry& x) {
+  if (!bridge::OpOf(x.node) && !bridge::RecordedArrayDropped(x))
+    return Make("zeros_like", {Expr(x, false)}, {}, false).entry();
+  return unrecognised_zeros(x);
+}
+
+// Whether a gradient node may read every input of `node`: not where autograd
+// recorded the node without keeping one of them.
+bool InputsReadable(const NodePtr& node) {
+  for (const Entry& input : bridge::Inputs(node))
+    if (bridge::RecordedArrayDropped(input)) return false;
+  return true;
+}
+
+// Zero heads for a stock gradient that must not see zeros it recognises: for
+// those it answers zeros_like of its node's inputs (MakeZeroGradNodes), which
+// reads an input autograd did not keep (see returned_zeros); with these its
+// ordinary backward node runs on zeros.
+Entries NotZerosToMXNet(const Entries& heads) {
+  Entries result;
+  for (const Entry& h : heads) result.push_back(IsReturnedZeros(h) ? h : unrecognised_zeros(h));
+  return result;
 }
 }  // namespace
 
@@ -352,6 +404,19 @@ Grads Backward::stock() const {
   Grads grads;
   for (const Entry& e : (*stock_)(node_, heads_)) grads.emplace_back(e, broadcasting_);
   return grads;
+}
+
+std::optional<Expr> Backward::same_kernel(const std::vector<Expr>& heads, size_t forward_output,
+                                          const std::string& forward_op) const {
+  std::vector<NodePtr> tie = bridge::ControlDeps(node_);
+  const NodePtr& producer = bridge::Inputs(node_).at(forward_output).node;
+  if (tie.empty() && bridge::OpName(producer) == forward_op) tie = {producer};
+  if (tie.empty()) return std::nullopt;
+  std::vector<Expr> inputs = heads;
+  for (size_t i = heads.size(); i < num_inputs(); ++i) inputs.push_back(in(i));
+  Expr kernel = apply(bridge::OpName(node_), inputs, bridge::Attrs(node_));
+  bridge::SetControlDeps(kernel.entry().node, tie);
+  return kernel;
 }
 
 double Backward::scalar(const std::string& key, double fallback) const {
@@ -498,13 +563,17 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     const std::string* outer;
     ~Restore() { t_scope = outer; }
   } restore{outer};
-  // No gradient flows in: none flows out.
-  if (all_zero && !runs_on_zero_heads_) {
+  // No gradient flows in: none flows out, as zeros of the inputs, where they may
+  // be read (a forward op keeping stock's gradient keeps only what that reads;
+  // there the rule sees zeros stock does not recognise, see NotZerosToMXNet).
+  const bool readable = !keeps_stock_ || InputsReadable(node);
+  if (all_zero && !runs_on_zero_heads_ && readable) {
     Entries zeros;
     for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
     return zeros;
   }
-  Grads grads = rule_(Backward(node, heads, broadcasting_, keeps_stock_ ? &stock_ : nullptr));
+  const Entries& used = all_zero && !readable ? NotZerosToMXNet(heads) : heads;
+  Grads grads = rule_(Backward(node, used, broadcasting_, keeps_stock_ ? &stock_ : nullptr));
   if (grads.size() != bridge::Inputs(node).size())
     throw std::runtime_error("mxnet-ho rule for " + op_ + " returned " +
                              std::to_string(grads.size()) + " gradients for " +
@@ -515,6 +584,17 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     entries.push_back(IsZeroEntry(g) ? returned_zeros(bridge::Inputs(node)[i]) : g);
   }
   return entries;
+}
+
+Entries SkippingZeroHeads::operator()(const NodePtr& node, const Entries& heads) const {
+  bool all_zero = !heads.empty(), own = false;
+  for (const Entry& h : heads) all_zero = all_zero && h.node != nullptr && IsZeroEntry(h, &own);
+  if (!all_zero) return stock_(node, heads);
+  if (!InputsReadable(node)) return stock_(node, NotZerosToMXNet(heads));
+  if (!own) return stock_(node, heads);
+  Entries zeros;
+  for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
+  return zeros;
 }
 
 std::vector<GradientEntry*>& GradientRegistry() {

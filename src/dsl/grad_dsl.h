@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -233,6 +234,14 @@ class Backward {
   Expr out(size_t i) const;
   // The gradients the op's stock FGradient gives (rules registered keeps_stock()).
   Grads stock() const;
+  // This backward node's own kernel at other heads: its op on `heads` and its
+  // other inputs, with its attributes, tied (for its shapes) to its forward node:
+  // its own tie, or, where autograd recorded it (records keep no ties), the node
+  // of input `forward_output` when that is a node of `forward_op`. For a kernel
+  // linear and self-adjoint in its heads (a diagonal map), which is then its own
+  // gradient. nullopt where no forward node is found.
+  std::optional<Expr> same_kernel(const std::vector<Expr>& heads, size_t forward_output,
+                                  const std::string& forward_op) const;
   // A numeric attribute, e.g. the `scalar` of a *_scalar op.
   double scalar(const std::string& key, double fallback) const;
   // The `scalar` attribute of a *_scalar op (MXNet's default: 1).
@@ -304,6 +313,20 @@ class GradientEntry {
 
 // All registrations, in registration order.
 std::vector<GradientEntry*>& GradientRegistry();
+
+// The FGradient of a forward op that has no rule here: stock's, except where every
+// head is a zero and one of them a zero mxnet-ho made (a higher-order pass: a
+// rule's zero gradient, e.g. of the input a piecewise-linear activation reads
+// only for its sign). Then the gradients are zeros of the inputs, and no backward
+// kernel runs on zeros: first-order passes never reach that case.
+class SkippingZeroHeads {
+ public:
+  explicit SkippingZeroHeads(Gradient stock) : stock_(std::move(stock)) {}
+  Entries operator()(const NodePtr& node, const Entries& heads) const;
+
+ private:
+  Gradient stock_;
+};
 GradientEntry& AddGradient(const char* op);
 
 #define MXNET_HO_STR_CONCAT_(a, b) a##b

@@ -75,10 +75,18 @@ Grads LeakyReLUGrad(const Backward& n) {
     Expr x = n.in(2), y = n.in(3), neg = x <= 0.0;
     return {h * ((x > 0.0) + y * neg), zeros_like(g), zeros_like(x), h * g * neg, zeros_like(g)};
   }
-  Expr x = n.in(1), y = n.in(2), pos = y > 0.0, neg = y <= 0.0;
+  Expr x = n.in(1), y = n.in(2);
+  // leaky: gx = g*(y>0 ? 1 : s) is linear and diagonal in g, so d/dg = h*(y>0 ? 1 : s) is the
+  // same kernel at h (one fused pass, not three; LeakyReLU recomputed on x where the node has no
+  // forward node to tie to); d/dy = 0
+  if (act == "leaky") {
+    const std::optional<Expr> same = n.same_kernel({h}, 2, "LeakyReLU");
+    const Expr dg =
+        same ? *same : stock_gradient("LeakyReLU", {x}, {h}, 0, n.attrs({"act_type", "slope"}));
+    return {dg, zeros_like(x), zeros_like(y)};
+  }
+  Expr pos = y > 0.0, neg = y <= 0.0;
   const double slope = single_precision(n.scalar("slope", 0.25));
-  // leaky: gx = g*(y>0 ? 1 : s):  d/dg = h*(y>0 ? 1 : s);  d/dy = 0
-  if (act == "leaky") return {apply("where", {pos, h, h * slope}), zeros_like(x), zeros_like(y)};
   // elu, at y (input 2):  d = y>0 ? 1 : y+s;  d' = [y<=0]
   if (act == "elu") return SlopeGrads(n, 2, Of(pos + (y + slope) * neg, neg));
   // selu, at y:  d = lambda*(y>0 ? 1 : alpha+y);  d' = lambda*[y<=0]

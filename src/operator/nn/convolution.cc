@@ -15,14 +15,16 @@ const std::vector<std::string> kConvKeys = {"kernel",     "stride",    "dilate",
 
 // MXNet's gradient for input `i` of the forward node `product` at head `head`.
 // MXNet ties its backward node to `product` for shapes and so runs `product`
-// as well, whose kernel insists that its output be consumed: a zero term
-// consumes it (zeros_like reads no data; one element of it, not a sum, which
-// would be a full single-threaded pass).
+// as well, whose kernel insists that its output be consumed: a zero term made
+// from it consumes it. zeros_like reads no data but takes its input in the
+// default layout, so it gets only the first sample (`slice` along axis 0, which
+// MKL-DNN cuts from its own layout: zeros_like of the whole output would first
+// reorder all of it, and MKL-DNN's slice along other axes of a blocked layout
+// dies of SIGFPE), summed to one element.
 Expr ConsumingInputGradient(const Expr& product, const Expr& head, size_t i) {
-  Expr grad = stock_gradient_of(product, {head}, i);
-  Expr zero = apply("slice_axis", {apply("reshape", {zeros_like(product)}, {{"shape", "(-1,)"}})},
-                    {{"axis", "0"}, {"begin", "0"}, {"end", "1"}});
-  return apply("broadcast_add", {grad, zero});
+  Expr sample = apply("slice", {product}, {{"begin", "(0,)"}, {"end", "(1,)"}});
+  Expr zero = apply("sum", {zeros_like(sample)});
+  return apply("broadcast_add", {stock_gradient_of(product, {head}, i), zero});
 }
 
 // The gradient of <hx, dx> + <hw, dw> + <hb, db>: the bilinear rule with hb
