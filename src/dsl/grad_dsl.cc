@@ -410,12 +410,13 @@ std::optional<Expr> Backward::same_kernel(const std::vector<Expr>& heads, size_t
                                           const std::string& forward_op) const {
   std::vector<NodePtr> tie = bridge::ControlDeps(node_);
   const NodePtr& producer = bridge::Inputs(node_).at(forward_output).node;
-  if (tie.empty() && bridge::OpName(producer) == forward_op) tie = {producer};
-  if (tie.empty()) return std::nullopt;
+  if (tie.empty() && !forward_op.empty() && bridge::OpName(producer) == forward_op)
+    tie = {producer};
+  if (tie.empty() && !forward_op.empty()) return std::nullopt;
   std::vector<Expr> inputs = heads;
   for (size_t i = heads.size(); i < num_inputs(); ++i) inputs.push_back(in(i));
   Expr kernel = apply(bridge::OpName(node_), inputs, bridge::Attrs(node_));
-  bridge::SetControlDeps(kernel.entry().node, tie);
+  if (!tie.empty()) bridge::SetControlDeps(kernel.entry().node, tie);
   return kernel;
 }
 

@@ -237,9 +237,10 @@ class Backward {
   // This backward node's own kernel at other heads: its op on `heads` and its
   // other inputs, with its attributes, tied (for its shapes) to its forward node:
   // its own tie, or, where autograd recorded it (records keep no ties), the node
-  // of input `forward_output` when that is a node of `forward_op`. For a kernel
-  // linear and self-adjoint in its heads (a diagonal map), which is then its own
-  // gradient. nullopt where no forward node is found.
+  // of input `forward_output` when that is a node of `forward_op`; nullopt where
+  // none is found. An op that infers its own shapes (an elementwise backward op)
+  // needs no tie: `forward_op` "". For a kernel linear and self-adjoint in its
+  // heads (a diagonal map, gx = g*d(u)), which is then its own gradient in g.
   std::optional<Expr> same_kernel(const std::vector<Expr>& heads, size_t forward_output,
                                   const std::string& forward_op) const;
   // A numeric attribute, e.g. the `scalar` of a *_scalar op.
@@ -314,11 +315,13 @@ class GradientEntry {
 // All registrations, in registration order.
 std::vector<GradientEntry*>& GradientRegistry();
 
-// The FGradient of a forward op that has no rule here: stock's, except where every
-// head is a zero and one of them a zero mxnet-ho made (a higher-order pass: a
-// rule's zero gradient, e.g. of the input a piecewise-linear activation reads
-// only for its sign). Then the gradients are zeros of the inputs, and no backward
-// kernel runs on zeros: first-order passes never reach that case.
+// The FGradient of an op that has no rule here: stock's, except where every head
+// is a zero (or MXNet's sum of zeros). Where one of them is a zero mxnet-ho made
+// (only a higher-order pass holds one: a rule's zero gradient, e.g. of the input
+// a piecewise-linear activation reads only for its sign), the gradients are
+// zeros of the inputs and no backward kernel runs on zeros. Where autograd did
+// not keep an input, stock is handed zeros it does not recognise, so that it runs
+// its kernel rather than take zeros_like of that input (an unallocated array).
 class SkippingZeroHeads {
  public:
   explicit SkippingZeroHeads(Gradient stock) : stock_(std::move(stock)) {}

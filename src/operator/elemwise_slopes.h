@@ -36,15 +36,21 @@ inline Grads SlopeGrads(const Backward& n, size_t u, const Slope& s) {
   return grads;
 }
 
+// The gradients of gx = g*d(u) where d' = 0 (relu): d/dg = h*d(u) is the node's
+// own kernel at h (one fused pass, where h*[u > 0] takes two), 0 for every other
+// input. For ops that infer their own shapes (elementwise backward ops).
+inline Grads ConstantSlopeGrads(const Backward& n) {
+  Grads grads = {*n.same_kernel({n.head(0)}, 0, "")};
+  for (size_t i = 1; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
+  return grads;
+}
+
 // The rule of a node (g, u) computing gx = g*d(u), d given by `slope_of`.
 inline Rule Chain(std::function<Slope(const Expr& u)> slope_of) {
   return [slope_of](const Backward& n) -> Grads { return SlopeGrads(n, 1, slope_of(n.in(1))); };
 }
 
 // ---- named slopes ----------------------------------------------------------------
-
-// relu, at y:  d = [y > 0];  d' = 0
-inline Slope ReluSlope(const Expr& y) { return Constant(y > 0.0); }
 
 // sigmoid, at y:  d = y(1-y);  d' = 1-2y
 inline Slope SigmoidSlope(const Expr& y) { return Of(y * (1.0 - y), 1.0 - 2.0 * y); }

@@ -21,7 +21,7 @@ std::string ActType(const Backward& n) { return n.attr("act_type", "relu"); }
 Grads ActivationGrad(const Backward& n) {
   const std::string act = ActType(n);
   Expr y = n.in(1);
-  if (act == "relu") return SlopeGrads(n, 1, ReluSlope(y));
+  if (act == "relu") return ConstantSlopeGrads(n);
   if (act == "sigmoid") return SlopeGrads(n, 1, SigmoidSlope(y));
   if (act == "tanh") return SlopeGrads(n, 1, TanhSlope(y));
   if (act == "softrelu") return SlopeGrads(n, 1, SoftreluSlope(y));

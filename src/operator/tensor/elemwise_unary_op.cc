@@ -52,7 +52,7 @@ MXNET_HO_GRADIENT(_backward_copy).set_rule([](const Backward& n) -> Grads {
 });
 
 // gx = g*[y>0], y = relu(x): d/dg = h*[y>0]; d/dy = 0
-MXNET_HO_GRADIENT(_backward_relu).set_rule(Chain(ReluSlope));
+MXNET_HO_GRADIENT(_backward_relu).set_rule(ConstantSlopeGrads);
 
 // gx = g*y*(1-y), y = sigmoid(x): d/dg = h*y*(1-y); d/dy = h*g*(1-2y)
 MXNET_HO_GRADIENT(_backward_sigmoid).set_rule(Chain(SigmoidSlope));
