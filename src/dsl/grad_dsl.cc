@@ -241,9 +241,10 @@ bool IsGradientSum(const std::string& op) {
 // mxnet-ho's (a higher-order pass).
 bool IsZeroEntry(const Entry& e, bool* own, int depth = 0) {
   const std::string op = bridge::OpName(e.node);
-  if (IsReturnedZeros(e)) {
-    *own = true;
-    return true;
+  if (op == kReturnedZerosOp) {
+    const bool zero = bridge::Attr(e.node, "fill_value", "") == "0";
+    *own = *own || zero;
+    return zero;
   }
   if (op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros") return true;
   if (!IsGradientSum(op) || depth > 8) return false;
@@ -277,6 +278,13 @@ bool InputsReadable(const NodePtr& node) {
   for (const Entry& input : bridge::Inputs(node))
     if (bridge::RecordedArrayDropped(input)) return false;
   return true;
+}
+
+// The gradients of a node whose heads are all zero: zeros of each input.
+Entries ZerosOfInputs(const NodePtr& node) {
+  Entries zeros;
+  for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
+  return zeros;
 }
 
 // Zero heads for a stock gradient that must not see zeros it recognises: for
@@ -409,10 +417,11 @@ Grads Backward::stock() const {
 std::optional<Expr> Backward::same_kernel(const std::vector<Expr>& heads, size_t forward_output,
                                           const std::string& forward_op) const {
   std::vector<NodePtr> tie = bridge::ControlDeps(node_);
-  const NodePtr& producer = bridge::Inputs(node_).at(forward_output).node;
-  if (tie.empty() && !forward_op.empty() && bridge::OpName(producer) == forward_op)
+  if (tie.empty() && !forward_op.empty()) {
+    const NodePtr& producer = bridge::Inputs(node_).at(forward_output).node;
+    if (bridge::OpName(producer) != forward_op) return std::nullopt;
     tie = {producer};
-  if (tie.empty() && !forward_op.empty()) return std::nullopt;
+  }
   std::vector<Expr> inputs = heads;
   for (size_t i = heads.size(); i < num_inputs(); ++i) inputs.push_back(in(i));
   Expr kernel = apply(bridge::OpName(node_), inputs, bridge::Attrs(node_));
@@ -568,11 +577,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
   // be read (a forward op keeping stock's gradient keeps only what that reads;
   // there the rule sees zeros stock does not recognise, see NotZerosToMXNet).
   const bool readable = !keeps_stock_ || InputsReadable(node);
-  if (all_zero && !runs_on_zero_heads_ && readable) {
-    Entries zeros;
-    for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
-    return zeros;
-  }
+  if (all_zero && !runs_on_zero_heads_ && readable) return ZerosOfInputs(node);
   const Entries& used = all_zero && !readable ? NotZerosToMXNet(heads) : heads;
   Grads grads = rule_(Backward(node, used, broadcasting_, keeps_stock_ ? &stock_ : nullptr));
   if (grads.size() != bridge::Inputs(node).size())
@@ -592,10 +597,7 @@ Entries SkippingZeroHeads::operator()(const NodePtr& node, const Entries& heads)
   for (const Entry& h : heads) all_zero = all_zero && h.node != nullptr && IsZeroEntry(h, &own);
   if (!all_zero) return stock_(node, heads);
   if (!InputsReadable(node)) return stock_(node, NotZerosToMXNet(heads));
-  if (!own) return stock_(node, heads);
-  Entries zeros;
-  for (const Entry& input : bridge::Inputs(node)) zeros.push_back(returned_zeros(input));
-  return zeros;
+  return own ? ZerosOfInputs(node) : stock_(node, heads);
 }
 
 std::vector<GradientEntry*>& GradientRegistry() {
