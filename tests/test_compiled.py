@@ -227,10 +227,43 @@ def test_bad_input_is_named():
         compiled.Loss(net, loss_fn).hvp(x, y, [x])
     with pytest.raises(ValueError, match="needs inputs"):
         compiled.Graph(mx.sym.sin(mx.sym.var("a")))()
+    f, model = compiled.Loss(net, loss_fn), compiled.Model(net)
+    params = trainable(net)
+    ones = [nd.ones(p.shape, dtype=DT) for p in params]
+    with pytest.raises(TypeError, match=r"v must be a list of NDArrays, one per trainable"):
+        f.hvp(x, y, None)
+    with pytest.raises(TypeError, match=r"v\[0\] must be an mxnet NDArray.*got ndarray"):
+        f.hvp(x, y, [np.ones(p.shape) for p in params])
+    with pytest.raises(TypeError, match=r"data must be an mxnet NDArray.*got ndarray"):
+        f.value_and_grad(x.asnumpy(), y)
+    with pytest.raises(ValueError, match=r"v\[1\] has shape \(3,\), expected \(7,\)"):
+        f.hvp(x, y, ones[:1] + [nd.ones((3,), dtype=DT)] + ones[2:])
+    with pytest.raises(ValueError, match=r"u has shape \(6, 4\), expected \(6, 3\)"):
+        model.vjp(x, x)
+    with pytest.raises(ValueError, match=r"v has shape \(6, 3\), expected \(6, 4\)"):
+        model.jvp(x, nd.ones((6, 3), dtype=DT))
     a = mx.sym.var("a")
     doubled = (a * mx.sym.var("b"))(b=a + 1)  # the copy's "a" and the original "a"
     with pytest.raises(ValueError, match="several inputs named a"):
         compiled.Graph(doubled)
+
+
+def test_v_of_another_dtype_is_cast_as_functional_does():
+    from mxnet_ho import functional
+
+    net, x, y = mlp()
+    net.cast("float32")
+    x, y = x.astype("float32"), y.astype("float32")
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    params = [p.data() for p in trainable(net)]
+    vs = [nd.ones(p.shape, dtype="float64") for p in params]
+    got = compiled.Loss(net, loss_fn).hvp(x, y, vs)
+    _, want = functional.hvp(
+        lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs), train_mode=False
+    )
+    for a, b in zip(got, want):
+        assert a.dtype == np.float32 and b.dtype == np.float32
+        assert np.allclose(a.asnumpy(), b.asnumpy(), rtol=1e-4, atol=1e-6)
 
 
 def lstm_net():
@@ -280,3 +313,75 @@ def test_jvp_through_fused_lstm_central_differences():
     hi = net(x + nd.array(eps * v, dtype=DT)).asnumpy()
     lo = net(x - nd.array(eps * v, dtype=DT)).asnumpy()
     assert np.allclose(jv, (hi - lo) / (2 * eps), rtol=1e-6, atol=1e-9)
+
+
+def test_max_graphs_is_checked():
+    net, _, _ = mlp()
+    loss_fn = gluon.loss.L2Loss()
+    assert compiled.Loss(net, loss_fn).max_graphs == compiled.DEFAULT_MAX_GRAPHS
+    for bad in (0, -1, 2.5, True, "4"):
+        with pytest.raises(ValueError, match="max_graphs must be a positive int"):
+            compiled.Loss(net, loss_fn, max_graphs=bad)
+    f = compiled.Model(net, max_graphs=3)
+    f.max_graphs = 1
+    assert f.max_graphs == 1
+
+
+# Resident memory (MB) of a process running compiled H v of a fused LSTM over
+# sequence lengths 2..13, twice: after the first graph, at the peak, and after
+# the Loss is deleted; and the CachedOps alive at the peak.
+LSTM_MEMORY = r"""
+import gc, json, os, sys
+import mxnet as mx
+from mxnet import gluon, nd
+from mxnet_ho import compiled
+
+def resident():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2.0**20
+
+net = gluon.nn.HybridSequential()
+net.add(gluon.rnn.LSTM(8, input_size=4), gluon.nn.Dense(1, flatten=False))
+net.initialize()
+net.cast("float64")  # float32's fused LSTM needs MKL-DNN on CPU
+net(nd.ones((2, 2, 4), dtype="float64"))
+params = [p for p in net.collect_params().values() if p.grad_req != "null"]
+f = compiled.Loss(net, gluon.loss.L2Loss(), max_graphs=int(sys.argv[1]))
+first, peak = None, 0.0
+for length in list(range(2, 14)) * 2:
+    x, y = nd.ones((length, 2, 4), dtype="float64"), nd.ones((length, 2, 1), dtype="float64")
+    f.hvp(x, y, [nd.ones(p.shape, dtype="float64") for p in params])[0].wait_to_read()
+    first = first or resident()
+    peak = max(peak, resident())
+alive = sum(isinstance(o, mx.nd.CachedOp) for o in gc.get_objects())
+del f
+gc.collect()
+print(json.dumps({"first": first, "peak": peak, "deleted": resident(), "alive": alive}))
+"""
+
+
+def lstm_memory(max_graphs):
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", LSTM_MEMORY, str(max_graphs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_graph_cache_is_bounded_and_deleting_returns_memory():
+    """One graph per sequence length: 12 kept hold far more than 2 do, and
+    deleting the Loss hands the memory back to the system."""
+    bounded, kept = lstm_memory(2), lstm_memory(100)
+    assert bounded["alive"] <= 2 + 1  # the graphs kept, and the block's own CachedOp
+    grown, grown_kept = bounded["peak"] - bounded["first"], kept["peak"] - kept["first"]
+    assert grown_kept > 60, kept  # the measurement sees what 10 more graphs hold
+    assert grown < grown_kept / 2, (bounded, kept)
+    assert kept["peak"] - kept["deleted"] > grown_kept / 2, kept

@@ -21,8 +21,19 @@ Parameters are read when called (their current values); arrays are NDArrays in
 the parameters' context and dtype. ``train_mode`` picks BatchNorm's batch or
 moving statistics and whether Dropout drops (default: predict mode, as
 ``net(x)`` outside ``autograd.record``); moving statistics are not updated.
+
+Each ``Loss`` and ``Model`` keeps the graphs it built, least recently used
+first out, at most ``max_graphs`` of them (``DEFAULT_MAX_GRAPHS``, 8). A
+network with a fused RNN layer gets one second-order graph per sequence
+length (the layer is unrolled over it), and each holds its static memory plan
+(a 1-layer LSTM with 8 hidden units: about 20-40 MB a length); other networks
+get one graph per quantity, whatever the shapes. ``clear()`` frees them all
+and so does deleting the object; either hands the memory back to the system.
 """
 
+import collections
+import ctypes
+import ctypes.util
 import json
 
 import mxnet as mx
@@ -31,9 +42,71 @@ from mxnet import autograd
 
 from . import symbol as _symbol
 
-__all__ = ["Graph", "Loss", "Model"]
+__all__ = ["Graph", "Loss", "Model", "DEFAULT_MAX_GRAPHS"]
 
 _FLAGS = (("static_alloc", True), ("static_shape", True))
+
+# How many graphs a Loss or a Model keeps unless told otherwise.
+DEFAULT_MAX_GRAPHS = 8
+
+
+def _malloc_trim():
+    name = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+
+
+_MALLOC_TRIM = _malloc_trim()  # glibc's; None elsewhere
+
+
+def _return_freed_memory():
+    """Hands the memory freed graphs held back to the system (glibc keeps freed
+    blocks for reuse: without this the process's resident size does not shrink)."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+class _GraphCache:
+    """Graphs by key, the least recently used dropped beyond `capacity`."""
+
+    def __init__(self, capacity):
+        self._graphs = collections.OrderedDict()
+        self.capacity = capacity
+
+    @property
+    def capacity(self):
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, capacity):
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError("max_graphs must be a positive int, got %r" % (capacity,))
+        self._capacity = capacity
+        self._drop(len(self._graphs) - capacity)
+
+    def __len__(self):
+        return len(self._graphs)
+
+    def get(self, key, build):
+        """The graph `key`, built by build() when it is not kept."""
+        graph = self._graphs.get(key)
+        if graph is None:
+            graph = self._graphs[key] = build()
+            self._drop(len(self._graphs) - self._capacity)
+        self._graphs.move_to_end(key)
+        return graph
+
+    def clear(self, wait=True):
+        self._drop(len(self._graphs), wait)
+
+    def _drop(self, count, wait=True):
+        """Frees the `count` least recently used graphs."""
+        if count <= 0:
+            return
+        for _ in range(count):
+            self._graphs.popitem(last=False)
+        if wait:
+            mx.nd.waitall()  # their last runs release what they hold
+        _return_freed_memory()
 
 
 class Graph:
@@ -80,17 +153,18 @@ class Graph:
 class _Compiled:
     """Builds each graph once, on first use, and runs it as a Graph."""
 
-    def __init__(self, block):
+    def __init__(self, block, max_graphs=None):
         if not isinstance(block, mx.gluon.HybridBlock):
             raise TypeError(
                 "block must be a gluon.HybridBlock (it is traced into a Symbol), "
                 "got %s" % type(block).__name__
             )
         self._block = block
-        self._graphs = {}
+        self._graphs = _GraphCache(DEFAULT_MAX_GRAPHS if max_graphs is None else max_graphs)
         self._data = mx.sym.var("data")
         self._shapes = None  # while a graph is built: the shapes it is built for
         self._fused_rnn = None
+        self._output_shapes = {}  # data shape -> block(data)'s
 
     def _params(self):
         params = [p for p in self._block.collect_params().values() if p.grad_req != "null"]
@@ -101,18 +175,39 @@ class _Compiled:
     def _run(self, key, build, values, train_mode, unrolled=False):
         """The graph `key` on `values`. unrolled: second-order graphs, which
         unroll a fused RNN over the shapes of the inputs (one graph per shape)."""
+        values = {name: _checked_array(value, name) for name, value in values.items()}
         shapes = None
         if unrolled and self._has_fused_rnn():
             shapes = {n: tuple(v.shape) for n, v in values.items()}
             shapes.update({p.name: tuple(p.shape) for p in self._block.collect_params().values()})
             key = (key, tuple(sorted(shapes.items())))
-        if key not in self._graphs:
+
+        def compile_graph():
             self._shapes = shapes
             try:
-                self._graphs[key] = Graph(build(), self._block)
+                return Graph(build(), self._block)
             finally:
                 self._shapes = None
-        return self._graphs[key](train_mode=train_mode, **values)
+
+        return self._graphs.get(key, compile_graph)(train_mode=train_mode, **values)
+
+    @property
+    def max_graphs(self):
+        """How many graphs are kept (the least recently used go first); settable."""
+        return self._graphs.capacity
+
+    @max_graphs.setter
+    def max_graphs(self, capacity):
+        self._graphs.capacity = capacity
+
+    def clear(self):
+        """Frees every graph built so far (each is built again when next needed)."""
+        self._graphs.clear()
+
+    def __del__(self):
+        graphs = getattr(self, "_graphs", None)
+        if graphs is not None and mx is not None:  # not at interpreter exit
+            graphs.clear(wait=False)
 
     def _has_fused_rnn(self):
         if self._fused_rnn is None:
@@ -125,21 +220,53 @@ class _Compiled:
 
     @staticmethod
     def _check_like(vs, refs, what):
+        """vs, one array per parameter in refs, each of its shape, cast to its dtype."""
+        if isinstance(vs, mx.nd.NDArray) or not isinstance(vs, (list, tuple)):
+            raise TypeError(
+                "%s must be a list of NDArrays, one per trainable parameter (%d), got %s"
+                % (what, len(refs), type(vs).__name__)
+            )
         if len(vs) != len(refs):
             raise ValueError("%s has %d arrays for %d parameters" % (what, len(vs), len(refs)))
-        for i, (v, r) in enumerate(zip(vs, refs)):
-            if v.shape != r.shape:
-                raise ValueError(
-                    "%s[%d] has shape %s, expected %s (%s)" % (what, i, v.shape, r.shape, r.name)
-                )
+        return [
+            _checked_array(v, "%s[%d]" % (what, i), r.shape, r.dtype, r.name)
+            for i, (v, r) in enumerate(zip(vs, refs))
+        ]
+
+    def _output_shape(self, data):
+        """block(data)'s shape: one forward pass per data shape (which also ends
+        the parameters' deferred initialization)."""
+        shape = self._output_shapes.get(data.shape)
+        if shape is None:
+            if len(self._output_shapes) >= 64:
+                self._output_shapes.clear()
+            shape = self._output_shapes[data.shape] = tuple(self._block(data).shape)
+        return shape
+
+
+def _checked_array(value, what, shape=None, dtype=None, like=None):
+    """value, an NDArray (of `shape`, when given), cast to `dtype` as
+    mxnet_ho.functional does; errors name `what` (and `like`, what it matches)."""
+    if not isinstance(value, mx.nd.NDArray):
+        raise TypeError(
+            "%s must be an mxnet NDArray (mx.nd.array(...)), got %s" % (what, type(value).__name__)
+        )
+    if shape is not None and value.shape != tuple(shape):
+        raise ValueError(
+            "%s has shape %s, expected %s%s"
+            % (what, value.shape, tuple(shape), " (%s)" % like if like else "")
+        )
+    if dtype is not None and value.dtype != dtype:
+        value = value.astype(dtype)
+    return value
 
 
 class Loss(_Compiled):
     """mean(loss_fn(block(data), label)) and its derivatives w.r.t. the block's
-    trainable parameters."""
+    trainable parameters; at most `max_graphs` graphs kept (DEFAULT_MAX_GRAPHS)."""
 
-    def __init__(self, block, loss_fn):
-        super().__init__(block)
+    def __init__(self, block, loss_fn, max_graphs=None):
+        super().__init__(block, max_graphs)
         self._loss_fn = loss_fn
         self._label = mx.sym.var("label")
 
@@ -162,8 +289,7 @@ class Loss(_Compiled):
     def hvp(self, data, label, v, train_mode=False):
         """[H v] per parameter: H the loss's Hessian, v one array per parameter."""
         params = self._params()
-        v = list(v)
-        self._check_like(v, params, "v")
+        v = self._check_like(v, params, "v")
 
         def build():
             # H v = d <grad, v> / d params: v enters as the head gradient of the
@@ -202,7 +328,8 @@ class Loss(_Compiled):
 
 
 class Model(_Compiled):
-    """block(data) and its Jacobian products w.r.t. data."""
+    """block(data) and its Jacobian products w.r.t. data; at most `max_graphs`
+    graphs kept (DEFAULT_MAX_GRAPHS)."""
 
     def vjp(self, data, u, train_mode=False):
         """u^T J, J = d block(data) / d data; u shaped like block(data)."""
@@ -210,6 +337,8 @@ class Model(_Compiled):
         def build():
             return _symbol.grad(self._block(self._data), ["data"], head_grads=mx.sym.var("u"))
 
+        data = _checked_array(data, "data")
+        u = _checked_array(u, "u", self._output_shape(data), data.dtype, "block(data)'s")
         return self._run("vjp", build, {"data": data, "u": u}, train_mode)[0]
 
     def jvp(self, data, v, train_mode=False):
@@ -221,15 +350,17 @@ class Model(_Compiled):
             (vjp,) = self._grad(self._block(self._data), ["data"], head_grads=u)
             return self._grad(vjp, ["u"], head_grads=mx.sym.var("v"))
 
-        out_shape = self._block(data).shape
-        u = mx.nd.zeros(out_shape, ctx=data.context, dtype=data.dtype)
+        data = _checked_array(data, "data")
+        v = _checked_array(v, "v", data.shape, data.dtype, "data's")
+        u = mx.nd.zeros(self._output_shape(data), ctx=data.context, dtype=data.dtype)
         return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode, unrolled=True)[0]
 
     def jacobian(self, data, train_mode=False):
         """J = d block(data) / d data, shaped block(data).shape + data.shape: one
         compiled u^T J per output entry (or J v per input entry, when the input
         has fewer entries)."""
-        out_shape = self._block(data).shape
+        data = _checked_array(data, "data")
+        out_shape = self._output_shape(data)
         m, n = int(np.prod(out_shape)), int(np.prod(data.shape))
 
         def unit(i, shape):
