@@ -14,6 +14,8 @@ With DMLC_ROLE set (as MXNet's tools/launch.py sets it on each host) the script
 plays that role instead of launching; see README, "Scaling out".
 """
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -26,13 +28,33 @@ import numpy as np
 from _common import parse_args
 
 NOISE = 16
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def dies_with_launcher():
+    """The children's preexec_fn (None off Linux): each gets SIGKILL when the
+    launcher is gone, however it ended (SIGKILL, the OOM killer), since their
+    own sessions keep them from the signals the launcher's group gets."""
+    name = ctypes.util.find_library("c")
+    prctl = getattr(ctypes.CDLL(name), "prctl", None) if name else None
+    if prctl is None:
+        return None
+    launcher = os.getpid()
+
+    def preexec():  # in the child, before it runs Python
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != launcher:  # the launcher died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def launch(args):
     """Starts scheduler, servers and workers on loopback, each in its own process
     group; returns when all have exited, and fails as soon as one fails (the
     others would wait for it forever) or after args.timeout s. Ends every
-    process it started, by pid: on success, failure, timeout, Ctrl-C or SIGTERM."""
+    process it started, by pid: on success, failure, timeout, Ctrl-C or SIGTERM;
+    killed itself, it leaves none running (dies_with_launcher)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -48,6 +70,7 @@ def launch(args):
     env.setdefault("OMP_NUM_THREADS", "1")
     roles = ["scheduler"] + ["server"] * args.servers + ["worker"] * args.workers
     procs = []
+    preexec = dies_with_launcher()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # so finally runs
     # Ctrl-C too, even where SIGINT came ignored (a script's background job)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -58,6 +81,7 @@ def launch(args):
                     [sys.executable] + sys.argv,
                     env=dict(env, DMLC_ROLE=role),
                     start_new_session=True,
+                    preexec_fn=preexec,
                 )
             )
         deadline = time.time() + args.timeout

@@ -124,3 +124,24 @@ def test_example_ends_its_processes_on_ctrl_c(tmp_path, running):
     assert started >= running, log[-3000:]
     assert launcher.returncode == 1 and "interrupted" in log, log[-3000:]
     assert left == [], "left running: %s" % left
+
+
+def test_example_killed_leaves_no_process(tmp_path):
+    """SIGKILL (an OOM killer, a scheduler's kill -9) gives the launcher no
+    chance to end its children: each must end when it sees its parent gone."""
+    launcher = start_example(tmp_path, "--steps", "100000", "--timeout", "120")
+    try:
+        deadline = time.time() + 60
+        while len(leftovers(tmp_path)) < 5 and time.time() < deadline:
+            time.sleep(0.01)
+        started = len(leftovers(tmp_path))
+        launcher.send_signal(signal.SIGKILL)
+        launcher.wait(timeout=30)
+        deadline = time.time() + 20
+        while leftovers(tmp_path) and time.time() < deadline:
+            time.sleep(0.05)
+        running = leftovers(tmp_path)
+    finally:
+        end([launcher], tmp_path)
+    assert started == 5, (tmp_path / "launcher.log").read_text(errors="replace")[-3000:]
+    assert running == [], "left running after the launcher was killed: %s" % running
