@@ -1,7 +1,9 @@
 """Loading libmxnet_ho.so into a process that runs MXNet 1.9.1."""
 
 import ctypes
+import hashlib
 import os
+import struct
 
 SUPPORTED_MXNET = "1.9.1"
 _EXPECTED_VERSION_CODE = 10901
@@ -10,11 +12,58 @@ _lib = None
 
 
 def library_path():
-    """The native library: $MXNET_HO_LIBRARY, else the one installed beside us."""
+    """The native library: $MXNET_HO_LIBRARY (an absolute path), else the one
+    installed beside us."""
     override = os.environ.get("MXNET_HO_LIBRARY")
     if override:
+        if not os.path.isabs(override):
+            # a relative path would load whatever the current directory holds
+            raise ImportError(
+                "MXNET_HO_LIBRARY must be an absolute path to libmxnet_ho.so, got %r" % override
+            )
         return override
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", "libmxnet_ho.so")
+
+
+def check_library_file(path):
+    """Why the file at `path` must not be loaded (dlopen of a truncated library
+    dies of SIGBUS), or None: its size and SHA-256 differ from those the build
+    recorded beside it (`path`.sha256, where there is one), or it is no
+    complete 64-bit ELF file (a segment or table past its end)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        return "cannot read it: %s" % error.strerror
+    try:
+        with open(path + ".sha256") as f:
+            recorded_digest, recorded_size = f.read().split()
+    except (OSError, ValueError):
+        recorded_digest = None
+    if recorded_digest is not None:
+        if len(data) != int(recorded_size):
+            return "it has %d bytes, the build recorded %s (truncated?)" % (
+                len(data),
+                recorded_size,
+            )
+        if hashlib.sha256(data).hexdigest() != recorded_digest:
+            return "its SHA-256 differs from the one the build recorded (damaged)"
+    return _elf_damage(data)
+
+
+def _elf_damage(data):
+    """What makes `data` an incomplete 64-bit little-endian ELF file, or None."""
+    if len(data) < 64 or data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":
+        return "it is not a 64-bit little-endian ELF library"
+    phoff, shoff = struct.unpack_from("<QQ", data, 32)
+    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", data, 54)
+    if phoff + phnum * phentsize > len(data) or shoff + shnum * shentsize > len(data):
+        return "its headers reach past its %d bytes (truncated)" % len(data)
+    for i in range(phnum):
+        offset, _, _, file_size = struct.unpack_from("<QQQQ", data, phoff + i * phentsize + 8)
+        if offset + file_size > len(data):
+            return "a segment reaches past its %d bytes (truncated)" % len(data)
+    return None
 
 
 def _declare(lib):
@@ -57,6 +106,12 @@ def load(expected_version_code=_EXPECTED_VERSION_CODE):
             % (SUPPORTED_MXNET, version, SUPPORTED_MXNET, SUPPORTED_MXNET)
         )
     path = library_path()
+    damage = check_library_file(path) if os.path.exists(path) else None
+    if damage:
+        raise ImportError(
+            "mxnet-ho's native library %s is damaged, so it was not loaded: %s; "
+            "reinstall mxnet-ho" % (path, damage)
+        )
     try:
         lib = _declare(ctypes.CDLL(path))
     except AttributeError as error:  # a library, but not mxnet-ho's (no MXHO symbols)
