@@ -156,6 +156,20 @@ def test_unreachable_input_gets_zeros():
     np.testing.assert_allclose(ga.asnumpy(), 2 * A)
 
 
+def test_output_depending_on_no_input_gets_zeros():
+    """func records, so an output computed from no input is a constant: zeros
+    (MXNet alone asks for autograd.record())."""
+    g = F.grad(lambda a: nd.ones((1,), dtype=a.dtype), arr(A))
+    assert g.shape == A.shape and (g.asnumpy() == 0).all()
+
+
+def test_numpy_arrays_without_numpy_mode_are_named():
+    import mxnet as mx
+
+    with pytest.raises(ValueError, match=r"inputs\[1\] is an mx.np.ndarray.*npx.set_np\(\)"):
+        F.grad(lambda a, b: (a * a).sum(), (arr(A), mx.np.ones(A.shape, dtype=A.dtype)))
+
+
 def test_create_graph_allows_further_differentiation():
     from mxnet import autograd
 

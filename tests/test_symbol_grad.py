@@ -241,3 +241,27 @@ def test_backward_nodes_of_different_forward_nodes_stay_apart():
     got_a, got_b = evaluate(mx.sym.Group([ga, gb]), a=av, b=bv)
     assert np.allclose(got_a, 1 + np.cos(av), rtol=1e-13)
     assert np.array_equal(got_b, np.ones(3))
+
+
+def test_bad_shapes_are_named():
+    a = mx.sym.var("a")
+    with pytest.raises(ValueError, match=r"shapes\['a'\] must be a tuple of non-negative ints"):
+        grad(mx.sym.sin(a), ["a"], shapes={"a": "abc"})
+    with pytest.raises(TypeError, match="shapes must be a dict"):
+        grad(mx.sym.sin(a), ["a"], shapes=[(2,)])
+
+
+def test_gradient_unrolled_for_one_length_refuses_another():
+    """A fused LSTM's gradient symbol is unrolled over the length it was given."""
+    from mxnet import gluon
+
+    layer = gluon.rnn.LSTM(3, input_size=2)
+    layer.initialize()
+    (g,) = grad(mx.sym.sum(layer(mx.sym.var("data"))), ["data"], shapes={"data": (5, 2, 2)})
+    (gg,) = grad(mx.sym.sum(g * g), ["data"], shapes={"data": (5, 2, 2)})
+    params = {p.name: p.data() for p in layer.collect_params().values()}
+    assert gg.eval(data=nd.ones((5, 2, 2)), **params)[0].shape == (5, 2, 2)
+    with pytest.raises(ValueError, match=r"unrolled for data of shape \(5, 2, 2\).*\(7, 2, 2\)"):
+        gg.eval(data=nd.ones((7, 2, 2)), **params)
+    with pytest.raises(ValueError, match=r"unrolled for data of shape \(5, 2, 2\)"):
+        gg.simple_bind(mx.cpu(), data=(7, 2, 2))

@@ -24,9 +24,10 @@ outside ``autograd.record`` does (PyTorch: ``model.eval()``). The surrounding
 Inputs are differentiated at their current values: each is replaced by a copy
 marked for autograd, except arrays that already are autograd variables (for
 example a Gluon block's parameters, ``param.data()``), which are used as they
-are. An input the output does not depend on gets a zero gradient, where stock
-MXNet raises "Cannot differentiate with respect to the k-th variable because it
-is unreachable". ``jvp`` uses the double-vjp trick: J v = d/du <J^T u, v>, which
+are. An input the output does not depend on gets a zero gradient (as does
+every input of an output that depends on none), where stock MXNet raises
+"Cannot differentiate with respect to the k-th variable because it is
+unreachable". ``jvp`` uses the double-vjp trick: J v = d/du <J^T u, v>, which
 needs the gradients of backward operators that mxnet-ho provides.
 
 Arrays may be legacy ``mx.nd`` arrays or, under ``npx.set_np()``, ``mx.np``
@@ -55,6 +56,9 @@ _NO_PATH = (
     "because it is unreachable",
     "There are no inputs in computation graph",
     "does not require gradient",
+    # an output computed from no recorded array (a constant): func is run
+    # under autograd.record, so this is no path either
+    "Cannot differentiate node because it is not in a computational graph",
 )
 
 
@@ -87,6 +91,12 @@ def _as_tuple(x, what):
 
 def _prepare(inputs):
     xs, is_tuple = _as_tuple(inputs, "inputs")
+    for i, x in enumerate(xs):
+        if _is_np(x) and not mx.util.is_np_array():
+            raise ValueError(
+                "inputs%s is an mx.np.ndarray, which needs MXNet's NumPy mode: call "
+                "mxnet.npx.set_np() first (or pass mx.nd arrays)" % ("[%d]" % i if is_tuple else "")
+            )
     prepared = []
     for x in xs:
         if x.grad is not None:

@@ -13,10 +13,14 @@ control dependencies, which MXNet's MKL-DNN graph partitioner refuses
 ("node->control_deps.size() == 0"). ``install()`` wraps ``Symbol.bind`` and
 ``Symbol.simple_bind`` so that such a symbol binds without a subgraph backend
 (as with ``MXNET_SUBGRAPH_BACKEND=NONE``); every other symbol binds as before.
+A gradient unrolled over the shapes ``grad`` was given (a fused RNN, a
+``foreach`` loop) records them, and binding it with other shapes of those
+inputs raises a ValueError naming them.
 """
 
 import ctypes
 import functools
+import json
 import os
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -27,6 +31,10 @@ from . import _native
 __all__ = ["grad"]
 
 _BACKEND = "MXNET_SUBGRAPH_BACKEND"
+# Operators whose gradient symbol is unrolled over the shapes grad was given.
+_UNROLLED = ("RNN", "_npx_rnn", "_foreach")
+# The attribute of a gradient's nodes that records those shapes (JSON).
+_UNROLLED_FOR = "__mxnet_ho_unrolled_for__"
 
 
 def _lib():
@@ -76,6 +84,28 @@ def _names(wrt):
     return names
 
 
+def _checked_shapes(shapes):
+    """shapes as {name: tuple of ints}."""
+    if shapes is None:
+        return {}
+    if not isinstance(shapes, dict):
+        raise TypeError("shapes must be a dict {input name: shape}, got %s" % type(shapes).__name__)
+    checked = {}
+    for name, shape in shapes.items():
+        if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+        ):
+            raise ValueError(
+                "shapes[%r] must be a tuple of non-negative ints, got %r" % (name, shape)
+            )
+        checked[str(name)] = tuple(shape)
+    return checked
+
+
+def _unrolls(sym):
+    return any(node["op"] in _UNROLLED for node in json.loads(sym.tojson())["nodes"])
+
+
 def grad(
     heads: Union[mx.sym.Symbol, Sequence[mx.sym.Symbol]],
     wrt: Union[str, mx.sym.Symbol, Sequence[Union[str, mx.sym.Symbol]]],
@@ -110,7 +140,7 @@ def grad(
             )
         head_handle = head_grads.handle
     keys = (ctypes.c_char_p * len(names))(*[n.encode() for n in names])
-    shapes = {str(k): tuple(int(d) for d in v) for k, v in (shapes or {}).items()}
+    shapes = _checked_shapes(shapes)
     shape_names = (ctypes.c_char_p * len(shapes))(*[k.encode() for k in shapes])
     ndims = (ctypes.c_uint32 * len(shapes))(*[len(v) for v in shapes.values()])
     dims = [d for v in shapes.values() for d in v]
@@ -133,17 +163,48 @@ def grad(
     ):
         raise mx.base.MXNetError("mxnet_ho.symbol.grad: %s" % lib.MXHOLastError().decode())
     gradients = mx.sym.Symbol(ctypes.cast(out, mx.base.SymbolHandle))
-    return [gradients[i] for i in range(len(names))]
+    result = [gradients[i] for i in range(len(names))]
+    if shapes and _unrolls(heads):
+        for g in result:
+            g._set_attr(**{_UNROLLED_FOR: json.dumps(shapes)})
+    return result
 
 
-def _has_control_deps(sym):
-    return '"control_deps"' in sym.tojson()
+def _bound_shapes(sym, args, kwargs):
+    """The shapes of the arrays Symbol.bind(ctx, args) gives `sym`'s inputs, by
+    name (`args`: bind's positional arguments after ctx)."""
+    arrays = kwargs.get("args", args[0] if args else None)
+    if isinstance(arrays, dict):
+        return {k: tuple(getattr(v, "shape", v)) for k, v in arrays.items()}
+    if isinstance(arrays, (list, tuple)):
+        return {k: tuple(v.shape) for k, v in zip(sym.list_arguments(), arrays)}
+    return {}
 
 
-def _without_subgraph_backend(bind):
+def _check_unrolled_shapes(graph, bound):
+    """Raises when `bound` gives an input another shape than a gradient in
+    `graph` (a parsed symbol) was unrolled for."""
+    for node in graph["nodes"]:
+        recorded = node.get("attrs", {}).get(_UNROLLED_FOR)
+        if recorded is None:
+            continue
+        for name, shape in json.loads(recorded).items():
+            if name in bound and bound[name] != tuple(shape):
+                raise ValueError(
+                    "this symbol holds a gradient unrolled for %s of shape %s "
+                    "(mxnet_ho.symbol.grad(..., shapes=...)), but %s is bound with shape "
+                    "%s: build the gradient again with that shape"
+                    % (name, tuple(shape), name, bound[name])
+                )
+
+
+def _without_subgraph_backend(bind, shapes_of):
     @functools.wraps(bind)
     def wrapper(self, *args, **kwargs):
-        if not _has_control_deps(self):
+        text = self.tojson()
+        if _UNROLLED_FOR in text:
+            _check_unrolled_shapes(json.loads(text), shapes_of(self, args, kwargs))
+        if '"control_deps"' not in text:
             return bind(self, *args, **kwargs)
         before = os.environ.get(_BACKEND)
         os.environ[_BACKEND] = "NONE"  # read when the executor is made
@@ -161,7 +222,13 @@ def _without_subgraph_backend(bind):
 
 def install() -> None:
     """Lets gradient symbols bind (see the module's docstring); idempotent."""
+    shapes_of = {
+        "bind": lambda sym, args, kwargs: _bound_shapes(sym, args[1:], kwargs),  # (ctx, args)
+        "simple_bind": lambda sym, args, kwargs: {
+            k: tuple(v) for k, v in kwargs.items() if isinstance(v, (tuple, list))
+        },
+    }
     for name in ("bind", "simple_bind"):
         method = getattr(mx.sym.Symbol, name)
         if not getattr(method, "__mxnet_ho__", False):
-            setattr(mx.sym.Symbol, name, _without_subgraph_backend(method))
+            setattr(mx.sym.Symbol, name, _without_subgraph_backend(method, shapes_of[name]))

@@ -2,6 +2,7 @@
 // (cited by section below) for why each piece is done the way it is.
 #include "bridge/bridge.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
@@ -727,9 +728,9 @@ bool RecordedShape(const Entry& e, std::vector<long>* shape) {
   int ndim = 0;
   const int* dims = nullptr;
   if (MXNDArrayGetShapeEx(array, &ndim, &dims) != 0 || ndim <= 0) return false;
+  // An array has a shape: a 0 is an empty axis (NumPy shape semantics), not an unknown one
+  if (std::any_of(dims, dims + ndim, [](int d) { return d < 0; })) return false;
   shape->assign(dims, dims + ndim);
-  for (long d : *shape)
-    if (d <= 0) return false;
   return true;
 }
 

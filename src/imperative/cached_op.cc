@@ -123,6 +123,11 @@ std::runtime_error Unsupported(const NodePtr& node, const std::string& why) {
       bridge::OpName(node) + " (node " + bridge::NodeName(node) + "): " + why);
 }
 
+std::string EmptyLoop() {
+  return "it runs over a length of 0 (an input has an empty axis), and a loop of no steps "
+         "cannot be unrolled: give it at least one step";
+}
+
 // --- stateless twins of MXNet's stateful (legacy) ops --------------------------
 // Each computes the op's outputs from its inputs with stateless forward ops;
 // hidden outputs nobody reads in a forward graph (statistics) are left out.
@@ -379,6 +384,9 @@ class Recomputation {
   // from the shapes of the arrays the _CachedOp node was called with.
   long Length(const NodePtr& node, size_t i, const char* what) {
     const std::vector<long> shape = bridge::InferShape(bridge::Inputs(node).at(i), Known());
+    for (const auto& known : Known())  // shape inference reads a 0 as unknown
+      if (shape.empty() && std::count(known.second.begin(), known.second.end(), 0) > 0)
+        throw Unsupported(node, EmptyLoop());
     if (shape.empty())
       throw Unsupported(node, std::string("the length it runs over is unknown, so ") + what +
                                   " cannot be unrolled (the block's input arrays were not "
@@ -465,6 +473,7 @@ InputShapes RecordedShapes(const NodePtr& node) {
 // once per step.
 std::vector<Expr> ForeachTwin(const NodePtr& node, const std::vector<Expr>& in, long length,
                               const InputShapes& shapes) {
+  if (length == 0) throw Unsupported(node, EmptyLoop());
   const std::vector<long> data_locs = IntsAttr(node, "in_data_locs");
   const std::vector<long> state_locs = IntsAttr(node, "in_state_locs");
   const std::vector<long> remain_locs = IntsAttr(node, "remain_locs");

@@ -171,7 +171,11 @@ State Step(const Layout& l, const Weights& w, const Expr& x, const State& s) {
 std::vector<Expr> RnnTwin(const NodePtr& node, const std::vector<Expr>& in, long seq_len,
                           const RnnKernel& kernel) {
   const Layout l = ReadLayout(node, kernel);
-  if (seq_len <= 0) throw Refused("the sequence length is unknown");
+  if (seq_len == 0)
+    throw Refused(
+        "the sequence (axis 0 of its data) has length 0: a layer of no steps cannot be "
+        "unrolled; give it at least one step");
+  if (seq_len < 0) throw Refused("the sequence length is unknown");
   const bool lstm = l.mode == "lstm";
   const std::vector<Weights> weights = CutParameters(l, in.at(1));
   const std::vector<Expr> h0 = Split(in.at(2), l.L * l.D, 0, true);

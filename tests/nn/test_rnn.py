@@ -497,3 +497,26 @@ def test_symbolic_second_order_with_shapes(mode):
         np.testing.assert_allclose(
             g.asnumpy(), a.grad.asnumpy(), rtol=1e-9, atol=1e-12, err_msg="input %d" % i
         )
+
+
+@pytest.mark.parametrize("hybridize", [False, True], ids=["imperative", "hybridized"])
+def test_empty_sequence_is_named(hybridize):
+    """A sequence of length 0 (NumPy shape semantics) is known: the error says so."""
+    from mxnet import npx
+
+    npx.set_np()
+    try:
+        layer = mx.gluon.rnn.LSTM(3, input_size=2)
+        layer.initialize()
+        layer.cast("float64")
+        if hybridize:
+            layer.hybridize()
+        x = mx.np.ones((0, 2, 2), dtype="float64")
+        x.attach_grad()
+        with pytest.raises(mx.base.MXNetError, match="RNN.*length of 0|RNN.*has length 0"):
+            with mx.autograd.record():
+                (g,) = mx.autograd.grad((layer(x) ** 2).sum(), [x], create_graph=True)
+            (g**2).sum().backward()
+            mx.nd.waitall()
+    finally:
+        npx.reset_np()
