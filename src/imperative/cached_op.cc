@@ -351,6 +351,11 @@ class Recomputation {
       throw Unsupported(node,
                         "its samples depend on its array inputs, and recomputing it "
                         "would draw new random numbers");
+    if (!bridge::InfersShapes(bridge::OpOf(node)))
+      throw Unsupported(node,
+                        "the shape of its output is known only once it has run (it depends on "
+                        "the data), and MXNet infers a recorded gradient graph's shapes before "
+                        "running it: call it outside the hybridized block");
     if (!bridge::IsStateful(bridge::OpOf(node)))
       return KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
