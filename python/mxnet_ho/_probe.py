@@ -106,6 +106,10 @@ PROBE_ATTRS = {
     "_npx_one_hot": {"depth": "3"},
     "_npi_full_like": {"fill_value": "1"},
 }
+# The interleaved attention products (family transformer) and their backward ops.
+for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
+    PROBE_ATTRS["_contrib_interleaved_matmul_" + _product] = {"heads": "2"}
+    PROBE_ATTRS["_backward_interleaved_matmul_" + _product] = {"heads": "2"}
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
 
