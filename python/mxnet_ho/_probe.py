@@ -102,7 +102,11 @@ PROBE_ATTRS = {
     "_npx_cast": {"dtype": "float32"},
     "_npi_tensordot": {"a_axes_summed": "(1,)", "b_axes_summed": "(0,)"},
     "_npi_tensordot_int_axes": {"axes": "1"},
-    "_npi_einsum": {"num_args": "2", "subscripts": "ij,jk->ik"},
+    # A contraction (stock's backward op) and a diagonal (the composed gradient).
+    "_npi_einsum": [
+        {"num_args": "2", "subscripts": "ij,jk->ik"},
+        {"num_args": "2", "subscripts": "ii,ij->ij"},
+    ],
     "_npx_one_hot": {"depth": "3"},
     "_npi_full_like": {"fill_value": "1"},
 }
