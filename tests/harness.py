@@ -14,9 +14,16 @@ then checked:
   MXNET_HO_DISABLE=1, which loads no part of mxnet-ho);
 * ``check_float32``: the highest order in float32 against float64.
 
+A case whose op MXNet runs in float32 only (the CPU kernels of the interleaved
+attention ops) names a ``reference``: the same function written with ops that
+run in float64. The reference is then held against finite differences, and the
+case's float32 derivatives (imperative and hybridized) against the reference's
+float64 ones; first order is compared with stock in float32.
+
 Every check runs on the context $MXNET_HO_TEST_CTX (cpu(0) by default).
 """
 
+import copy
 import functools
 import os
 import pickle
@@ -65,7 +72,9 @@ class Case:
     shapes: one shape per input; low/high: the uniform range inputs are drawn
     from (a scalar, or one (low, high) pair per input); orders: orders to check;
     integers: inputs that must be drawn as whole numbers (e.g. indices);
-    float32: True, or why the float32 check does not apply to the case.
+    float32: True, or why the float32 check does not apply to the case;
+    reference: for an op that runs in float32 only, fn written with ops that run
+    in float64 too (see the module's docstring).
     """
 
     def __init__(
@@ -84,6 +93,7 @@ class Case:
         integers=(),
         constants=(),
         float32=True,
+        reference=None,
     ):
         self.name = name
         self.numpy = False  # NpCase: the NumPy interface
@@ -98,6 +108,20 @@ class Case:
         # Inputs passed to fn but not differentiated (indices, masks, ...).
         self.constants = set(constants)
         self.float32 = float32
+        self.reference = reference
+        if reference is not None and float32 is True:
+            self.float32 = "float32 only: test_higher_order holds it against the float64 reference"
+
+    @property
+    def dtype(self):
+        """The dtype the case's own fn runs in."""
+        return "float64" if self.reference is None else "float32"
+
+    def as_reference(self):
+        """The case with its reference as fn (float64)."""
+        twin = copy.copy(self)
+        twin.fn, twin.reference = self.reference, None
+        return twin
 
     def __repr__(self):
         return self.name
@@ -167,10 +191,29 @@ def imperative(case, dtype="float64"):
 
 @_on_test_context
 def check_orders(case):
+    if case.reference is not None:
+        check_orders(case.as_reference())
+        check_against_reference(case, lambda: imperative(case, "float32")[1])
+        return
     inputs, fn = imperative(case)
     for order in case.orders:
         check_higher_order_grad(
             fn, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
+        )
+
+
+def check_against_reference(case, float32_fn):
+    """Orders 1 to max(case.orders) of `float32_fn()` (the case in float32)
+    against the case's reference in float64, as check_float32_of holds them."""
+    inputs, _ = imperative(case)
+    reference = case.as_reference()
+    for k in range(max(case.orders)):
+        check_float32_of(
+            lambda dtype: imperative(reference)[1] if dtype == "float64" else float32_fn(),
+            inputs,
+            k,
+            case.seed,
+            array=case.array,
         )
 
 
@@ -188,11 +231,11 @@ class _Lambda(mx.gluon.HybridBlock):
         return self._fn(F, *xs, constants=[constants["c%d" % i] for i in self._order])
 
 
-def hybridized(case):
-    """(the case's function as a hybridized float64 Gluon block of its
-    differentiable inputs, those inputs)."""
+def hybridized(case, dtype="float64"):
+    """(the case's function as a hybridized Gluon block of its differentiable
+    inputs in `dtype`, those inputs)."""
     arrays = case.draw()
-    consts = {i: case.array(arrays[i]) for i in case.constants}
+    consts = {i: case.array(arrays[i], dtype=dtype) for i in case.constants}
     free = [i for i in range(len(arrays)) if i not in case.constants]
 
     def fn(F, *xs, constants):
@@ -203,13 +246,16 @@ def hybridized(case):
 
     block = _Lambda(fn, consts)
     block.initialize()
-    block.cast("float64")
+    block.cast(dtype)
     block.hybridize()  # one CachedOp (no inline_limit): mxnet-ho differentiates it
     return block, [arrays[i] for i in free]
 
 
 @_on_test_context
 def check_hybridized(case):
+    if case.reference is not None:
+        check_against_reference(case, lambda: hybridized(case, "float32")[0])
+        return
     block, inputs = hybridized(case)
     for order in case.orders:
         check_higher_order_grad(
@@ -311,14 +357,14 @@ def first_order_grads(cases):
     """{case name: [gradient bytes per input]} of every case, in this process."""
     results = {}
     for case in cases:
-        inputs, fn = imperative(case)
-        xs = [case.array(a) for a in inputs]
+        inputs, fn = imperative(case, case.dtype)
+        xs = [case.array(a, case.dtype) for a in inputs]
         for x in xs:
             x.attach_grad()
         with mx.autograd.record():
             y = fn(*xs)
         rng = np.random.RandomState(case.seed + 1)
-        y.backward(case.array(rng.uniform(-1, 1, y.shape)))
+        y.backward(case.array(rng.uniform(-1, 1, y.shape), case.dtype))
         results[case.name] = [x.grad.asnumpy().tobytes() for x in xs]
     return results
 

@@ -102,10 +102,18 @@ PROBE_ATTRS = {
     "_npx_cast": {"dtype": "float32"},
     "_npi_tensordot": {"a_axes_summed": "(1,)", "b_axes_summed": "(0,)"},
     "_npi_tensordot_int_axes": {"axes": "1"},
-    "_npi_einsum": {"num_args": "2", "subscripts": "ij,jk->ik"},
+    # A contraction (stock's backward op) and a diagonal (the composed gradient).
+    "_npi_einsum": [
+        {"num_args": "2", "subscripts": "ij,jk->ik"},
+        {"num_args": "2", "subscripts": "ii,ij->ij"},
+    ],
     "_npx_one_hot": {"depth": "3"},
     "_npi_full_like": {"fill_value": "1"},
 }
+# The interleaved attention products (family transformer) and their backward ops.
+for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
+    PROBE_ATTRS["_contrib_interleaved_matmul_" + _product] = {"heads": "2"}
+    PROBE_ATTRS["_backward_interleaved_matmul_" + _product] = {"heads": "2"}
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
 

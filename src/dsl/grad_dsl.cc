@@ -208,9 +208,11 @@ Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs,
     }
   }
   Grads result;
+  std::set<EntryKey> returned;
   for (const Expr& x : xs) {
     auto found = grads.find(KeyOf(x.entry()));
-    result.push_back(found != grads.end() ? found->second : zeros_like(x));
+    const bool first = returned.insert(KeyOf(x.entry())).second;
+    result.push_back(found != grads.end() && first ? found->second : zeros_like(x));
   }
   return result;
 }

@@ -106,6 +106,9 @@ Expr stock_gradient_of(const Expr& forward, const std::vector<Expr>& heads, size
 // chained in reverse. For a backward op whose output can be written with
 // forward ops (gx = E(g, x)), a rule is vjp(E(g, x), {g, x}, h). A part of
 // y that does not depend on xs is a constant; an x y does not reach gets zeros.
+// An x listed twice (a node reading one array as two inputs, einsum(a, a)) gets
+// its whole gradient at its first place and zeros at the others, so that the sum
+// MXNet forms over the node's inputs counts it once.
 Grads vjp(const Expr& y, const std::vector<Expr>& xs, const Expr& head);
 // The same for several outputs: the gradients of sum_k <heads[k], ys[k]>.
 Grads vjp(const std::vector<Expr>& ys, const std::vector<Expr>& xs, const std::vector<Expr>& heads);

@@ -5,6 +5,7 @@
 // it differentiable again.
 #include "nnvm/gradient.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -24,7 +25,11 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
     ys.emplace_back(graph.outputs[k], false);
     heads.push_back(head_grads.empty() ? ones_like(ys.back()) : Expr(head_grads[k], false));
   }
+  // Each variable once (vjp gives a repeated x its gradient at one place only).
+  std::vector<std::string> distinct;
   for (const std::string& name : wrt) {
+    if (std::find(distinct.begin(), distinct.end(), name) != distinct.end()) continue;
+    distinct.push_back(name);
     const NodePtr* found = nullptr;
     for (const NodePtr& v : graph.inputs)
       if (bridge::NodeName(v) == name) found = &v;
@@ -49,7 +54,11 @@ Entries SymbolGradient(const bridge::SymbolGraph& graph, const std::vector<std::
     }
   } scope(shapes.empty() ? nullptr : &shapes);
   try {
-    for (const Expr& g : vjp(ys, xs, heads)) grads.push_back(g.entry());
+    const Grads distinct_grads = vjp(ys, xs, heads);
+    for (const std::string& name : wrt) {
+      const size_t at = std::find(distinct.begin(), distinct.end(), name) - distinct.begin();
+      grads.push_back(distinct_grads[at].entry());
+    }
   } catch (const std::runtime_error& e) {
     // A symbol carries no shapes: the fused RNN cannot be unrolled over its
     // sequence length here, so its gradient is stock's first-order kernel.
