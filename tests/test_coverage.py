@@ -194,3 +194,38 @@ def test_main_job_demonstrates_fourth_order_and_penalty():
     assert "patch active: yes" in result.stdout
     assert "108, 108, 72, 24" in result.stdout
     assert "penalty" in result.stdout
+
+
+def run_main(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "mxnet_ho"] + list(args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
+
+
+def test_version_and_help():
+    import mxnet_ho
+
+    version = run_main("--version")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("mxnet-ho %s (for mxnet 1.9.1" % mxnet_ho.__version__)
+    helped = run_main("--help")
+    assert helped.returncode == 0 and "usage: python -m mxnet_ho" in helped.stdout
+    assert "coverage" in helped.stdout and "--version" in helped.stdout
+    wrong = run_main("bogus")
+    assert wrong.returncode == 2 and "invalid choice: 'bogus'" in wrong.stderr
+
+
+def test_closed_pipe_gives_no_traceback():
+    """`python -m mxnet_ho coverage --json | head` must not print a BrokenPipeError."""
+    tool = subprocess.Popen(
+        [sys.executable, "-m", "mxnet_ho", "coverage", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    tool.stdout.readline()
+    tool.stdout.close()  # the reader goes away, as head does
+    _, err = tool.communicate(timeout=600)
+    assert b"BrokenPipeError" not in err and b"Traceback" not in err, err.decode()[-2000:]
