@@ -109,6 +109,10 @@ PROBE_ATTRS = {
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
 
+# Every output_size form: none (1 x 1), one number, a pair.
+PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
+PROBE_ATTRS["_backward_contrib_AdaptiveAvgPooling2D"] = PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"]
+
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
 PROBE_SHAPES = {"RNN": {"input0": (3, 2, 4)}}
