@@ -112,6 +112,22 @@ PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
 # Every output_size form: none (1 x 1), one number, a pair.
 PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
 PROBE_ATTRS["_backward_contrib_AdaptiveAvgPooling2D"] = PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"]
+# Every resize mode, with and without aligned corners.
+PROBE_ATTRS["_contrib_BilinearResize2D"] = [
+    dict(sizes, align_corners=aligned)
+    for sizes in (
+        {"height": "3", "width": "2"},
+        {"scale_height": "1.5", "scale_width": "0.5"},
+        {"mode": "odd_scale", "scale_height": "2", "scale_width": "2"},
+        {"mode": "like"},
+        {"mode": "to_even_down"},
+        {"mode": "to_even_up"},
+        {"mode": "to_odd_down"},
+        {"mode": "to_odd_up"},
+    )
+    for aligned in ("True", "False")
+]
+PROBE_ATTRS["_backward_contrib_BilinearResize2D"] = PROBE_ATTRS["_contrib_BilinearResize2D"]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
