@@ -72,6 +72,8 @@ PROBE_ATTRS = {
     "slice_axis": {"axis": "0", "begin": "0", "end": "1"},
     "tile": {"reps": "(2,)"},
     "transpose": {},
+    "depth_to_space": {"block_size": "2"},
+    "space_to_depth": {"block_size": "2"},
     # The NumPy interface's shape and joining ops (family numpy_shape).
     "_np_reshape": {"newshape": "(-1,)"},
     "_npi_reshape": {"newshape": "(-1,)"},
