@@ -130,6 +130,15 @@ PROBE_ATTRS["_contrib_BilinearResize2D"] = [
     for aligned in ("True", "False")
 ]
 PROBE_ATTRS["_backward_contrib_BilinearResize2D"] = PROBE_ATTRS["_contrib_BilinearResize2D"]
+# With and without sequence lengths (SequenceLast: along axis 0 and 1).
+PROBE_ATTRS["SequenceLast"] = [
+    {},
+    {"use_sequence_length": "True"},
+    {"use_sequence_length": "True", "axis": "1"},
+]
+PROBE_ATTRS["SequenceReverse"] = [{}, {"use_sequence_length": "True"}]
+for _op in ("SequenceLast", "SequenceReverse"):
+    PROBE_ATTRS["_backward_" + _op] = PROBE_ATTRS[_op]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
