@@ -46,6 +46,8 @@ PROBE_ATTRS = {
     "Embedding": {"input_dim": "5", "output_dim": "3"},
     "FullyConnected": {"num_hidden": "3"},
     "LeakyReLU": {"act_type": "leaky"},
+    "LRN": {"nsize": "3"},
+    "_backward_LRN": {"nsize": "3"},
     "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
     # Every mode, two layers, both directions: the union of their gradient graphs.
