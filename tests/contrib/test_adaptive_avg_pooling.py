@@ -26,6 +26,12 @@ CASES = [
     Case("pair", pooled(output_size=(3, 2)), [(1, 3, 5, 5)]),
     Case("pair_identity", pooled(output_size=(4, 3)), [(1, 1, 4, 3)]),
     Case("larger_than_input", pooled(output_size=(4, 5)), [(1, 2, 3, 2)]),
+    # squeeze-and-excitation: each channel scaled by a gate of its mean
+    Case(
+        "squeeze_excite",
+        lambda F, x: F.broadcast_mul(x, F.sigmoid(F.contrib.AdaptiveAvgPooling2D(x))),
+        [(2, 3, 3, 5)],
+    ),
     Case(
         "product",
         lambda F, x, w: F.contrib.AdaptiveAvgPooling2D(x * w, output_size=(2, 3)) ** 2,

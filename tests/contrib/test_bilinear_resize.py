@@ -51,6 +51,17 @@ CASES = [
     *both_corners("to_odd_up", [(1, 2, 4, 3)], mode="to_odd_up"),
     # the second input differentiated too: its derivatives are all zero
     Case("like_both_inputs", resized(mode="like"), [(1, 1, 3, 3), (1, 1, 5, 2)]),
+    # pyramid pooling: pooled maps resized back like the input, times the input
+    Case(
+        "pyramid_pooling",
+        lambda F, x: (
+            x
+            * F.contrib.BilinearResize2D(
+                F.contrib.AdaptiveAvgPooling2D(F.sin(x), output_size=2), x, mode="like"
+            )
+        ),
+        [(1, 2, 5, 4)],
+    ),
     Case(
         "product",
         lambda F, x, w: F.contrib.BilinearResize2D(x * w, height=4, width=3) ** 2,
