@@ -46,6 +46,8 @@ PROBE_ATTRS = {
     "Embedding": {"input_dim": "5", "output_dim": "3"},
     "FullyConnected": {"num_hidden": "3"},
     "LeakyReLU": {"act_type": "leaky"},
+    "LRN": {"nsize": "3"},
+    "_backward_LRN": {"nsize": "3"},
     "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
     # Every mode, two layers, both directions: the union of their gradient graphs.
@@ -72,6 +74,8 @@ PROBE_ATTRS = {
     "slice_axis": {"axis": "0", "begin": "0", "end": "1"},
     "tile": {"reps": "(2,)"},
     "transpose": {},
+    "depth_to_space": {"block_size": "2"},
+    "space_to_depth": {"block_size": "2"},
     # The NumPy interface's shape and joining ops (family numpy_shape).
     "_np_reshape": {"newshape": "(-1,)"},
     "_npi_reshape": {"newshape": "(-1,)"},
@@ -116,6 +120,35 @@ for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
     PROBE_ATTRS["_backward_interleaved_matmul_" + _product] = {"heads": "2"}
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
+
+# Every output_size form: none (1 x 1), one number, a pair.
+PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
+PROBE_ATTRS["_backward_contrib_AdaptiveAvgPooling2D"] = PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"]
+# Every resize mode, with and without aligned corners.
+PROBE_ATTRS["_contrib_BilinearResize2D"] = [
+    dict(sizes, align_corners=aligned)
+    for sizes in (
+        {"height": "3", "width": "2"},
+        {"scale_height": "1.5", "scale_width": "0.5"},
+        {"mode": "odd_scale", "scale_height": "2", "scale_width": "2"},
+        {"mode": "like"},
+        {"mode": "to_even_down"},
+        {"mode": "to_even_up"},
+        {"mode": "to_odd_down"},
+        {"mode": "to_odd_up"},
+    )
+    for aligned in ("True", "False")
+]
+PROBE_ATTRS["_backward_contrib_BilinearResize2D"] = PROBE_ATTRS["_contrib_BilinearResize2D"]
+# With and without sequence lengths (SequenceLast: along axis 0 and 1).
+PROBE_ATTRS["SequenceLast"] = [
+    {},
+    {"use_sequence_length": "True"},
+    {"use_sequence_length": "True", "axis": "1"},
+]
+PROBE_ATTRS["SequenceReverse"] = [{}, {"use_sequence_length": "True"}]
+for _op in ("SequenceLast", "SequenceReverse"):
+    PROBE_ATTRS["_backward_" + _op] = PROBE_ATTRS[_op]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).

@@ -35,6 +35,7 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/rnn.h"
+#include "operator/sequence_op_common.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -254,6 +255,19 @@ Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
   return apply("reshape_like", {masked, data});
 }
 
+// SequenceLast: each sequence's last step, L_b - 1 (L_b its truncated length, or
+// T), along axis 0 or 1
+Expr SequenceLastTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const bool uses_lengths = BoolAttr(node, "use_sequence_length", false);
+  return sequence::last_steps(in[0], uses_lengths ? &in[1] : nullptr, IntAttr(node, "axis", 0));
+}
+
+// SequenceReverse: the first L_b steps of each sequence reversed (all without lengths)
+Expr SequenceReverseTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const bool uses_lengths = BoolAttr(node, "use_sequence_length", false);
+  return sequence::reversed_steps(in[0], uses_lengths ? &in[1] : nullptr);
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -263,6 +277,8 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  if (op == "SequenceLast") return {SequenceLastTwin(node, in)};
+  if (op == "SequenceReverse") return {SequenceReverseTwin(node, in)};
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
