@@ -379,7 +379,8 @@ def main(argv):
                 variants.append(_variant(attrs, result, found_graphs.get(op, ())))
         row["attrs"] = variants[0]["attrs"]
         row["error"] = next((v["error"] for v in variants if v["error"]), None)
-        for variant, nodes in zip(variants, [v.pop("nodes") for v in variants]):
+        for variant in variants:
+            nodes = variant.pop("nodes")
             for child in variant["children"]:
                 if child not in row["children"]:
                     row["children"].append(child)
