@@ -59,8 +59,8 @@ def _symbol_ops(symbol):
 
 def _graph_ops(case):
     """The operators of `case`'s function built as a symbol, or, where it builds
-    only imperatively (a cast of BatchNorm's moving statistics), as autograd
-    records it."""
+    only imperatively (a cast of BatchNorm's moving statistics, x[mask]), as
+    autograd records it."""
     import mxnet as mx
 
     inputs = [mx.sym.var("x%d" % i) for i in range(len(case.shapes))]
@@ -69,7 +69,7 @@ def _graph_ops(case):
     try:
         out = case.fn(case.module(mx.sym), *inputs)
         return _symbol_ops(out.as_nd_ndarray() if case.numpy else out)
-    except mx.base.MXNetError:
+    except Exception:  # noqa: BLE001  (x[mask] of a symbol is refused by the front end)
         pass
     arrays = [case.array(a) for a in case.draw()]
     for a in arrays:
