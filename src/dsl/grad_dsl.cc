@@ -531,8 +531,9 @@ Grads bilinear_rule(const Backward& n, const std::string& op,
 
 Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward) {
   Expr h = n.head(0);
-  if (is_zeros(h)) return {zeros_like(n.in(0))};
-  return {forward(h)};
+  Grads grads = {is_zeros(h) ? zeros_like(n.in(0)) : forward(h)};
+  for (size_t i = 1; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
+  return grads;
 }
 
 Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrList& attrs) {

@@ -192,7 +192,8 @@ BilinearGrads bilinear(const Bilinear& f, const Expr& g, const Expr& a, const Ex
 Grads bilinear_rule(const Backward& n, const std::string& op, const std::vector<std::string>& keys);
 
 // The rule of a backward op that is a fixed linear map gx = A^T g with one
-// output, A the forward op: d/dg = A h, `forward(h)`.
+// output, A the forward op: d/dg = A h, `forward(h)`. Its other inputs (g is
+// input 0), which only fix A (indices, outputs read for their shapes), get zeros.
 Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward);
 
 // The rule of a backward op that joins its inputs g_0..g_{k-1} (one per input of
