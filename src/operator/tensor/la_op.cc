@@ -6,8 +6,12 @@
 // extracttrian, maketrian) have backward L^T g, whose gradient in g is L h.
 // The Cholesky ops' backward outputs are formulas of triangular products and
 // solves: the rules write each formula with forward ops and differentiate it
-// with vjp.
+// with vjp. The determinants' backward kernels read the LU factors and integer
+// pivots, which no forward op turns back into A^-1: their rules replace the
+// forward op's gradient (stock's at first order) by one composed from A^-1,
+// and keep A for it (reads_inputs).
 #include "dsl/grad_dsl.h"
+#include "operator/tensor/leading_axes.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -226,6 +230,40 @@ MXNET_HO_GRADIENT(_backward_linalg_potri).set_rule([](const Backward& n) -> Grad
   Expr g = n.in(0), b = n.in(1), a = n.in(2);
   return vjp(CholeskyInverseGrad(g, b, a, n.flag("lower", true)), {g, b, a}, n.head(0, b));
 });
+
+namespace {
+
+// A^-T, each matrix of A inverted and transposed.
+Expr inverse_transpose(const Expr& a) {
+  return apply("_np_moveaxis", {apply("_linalg_inverse", {a})},
+               {{"source", "(-1,)"}, {"destination", "(-2,)"}});
+}
+
+}  // namespace
+
+// (det, LU, pivots) = det(A): dA = g*det*A^-T (first order: stock's kernel on LU and pivots; the
+// rule keeps A)
+MXNET_HO_GRADIENT(_linalg_det)
+    .keeps_stock()
+    .reads_inputs()
+    .set_rule([](const Backward& n) -> Grads {
+      if (!composing()) return n.stock();
+      Expr a = n.in(0);
+      if (n.head_is_zero(0)) return {zeros_like(a)};
+      return {leading_times(n.head(0) * n.out(0), inverse_transpose(a))};
+    });
+
+// (sign, log|det|, LU, pivots) = slogdet(A): dA = g_logabsdet*A^-T, sign has zero gradient (first
+// order: stock's kernel on LU and pivots; the rule keeps A)
+MXNET_HO_GRADIENT(_linalg_slogdet)
+    .keeps_stock()
+    .reads_inputs()
+    .set_rule([](const Backward& n) -> Grads {
+      if (!composing()) return n.stock();
+      Expr a = n.in(0);
+      if (n.head_is_zero(1)) return {zeros_like(a)};
+      return {leading_times(n.head(1), inverse_transpose(a))};
+    });
 
 }  // namespace op
 }  // namespace mxnet_ho
