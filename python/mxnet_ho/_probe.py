@@ -108,6 +108,19 @@ PROBE_ATTRS = {
 }
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
+# The densities: the density exp(l) and the log-density l (is_log) both.
+for _density in (
+    "normal",
+    "uniform",
+    "gamma",
+    "exponential",
+    "poisson",
+    "negative_binomial",
+    "generalized_negative_binomial",
+    "dirichlet",
+):
+    for _name in ("_random_pdf_", "random_pdf_"):
+        PROBE_ATTRS[_name + _density] = [{"is_log": "False"}, {"is_log": "True"}]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
