@@ -1,5 +1,6 @@
 """Gradients of the NumPy interface's np.linalg ops (mx.np) to order 3: det and
-slogdet (aliases of linalg_det and linalg_slogdet), solve, tensorinv and svd. Matrices are made well
+slogdet (aliases of linalg_det and linalg_slogdet), solve, tensorinv,
+tensorsolve and svd. Matrices are made well
 conditioned as a + s*I; each op is composed with a nonlinear function so that
 its higher derivatives are not zero."""
 
@@ -65,6 +66,32 @@ CASES = [
         "tensorinv_ind3",
         lambda np, a: np.linalg.tensorinv(np.reshape(shifted(np, a, n=8), (2, 2, 2, 8)), 3) ** 3,
         [(8, 8)],
+    ),
+    # tensorsolve: a well-conditioned 6 x 6 matrix read as a (b.shape + x.shape),
+    # without and with axes moved to the end
+    NpCase(
+        "tensorsolve",
+        lambda np, a, b: np.linalg.tensorsolve(np.reshape(shifted(np, a, n=6), (2, 3, 6)), b) ** 2,
+        [(6, 6), (2, 3)],
+    ),
+    NpCase(
+        "tensorsolve_axes",
+        lambda np, a, b: np.sin(
+            np.linalg.tensorsolve(
+                np.moveaxis(np.reshape(shifted(np, a, n=6), (2, 3, 6)), -1, 0), b, axes=(0,)
+            )
+        ),
+        [(6, 6), (2, 3)],
+    ),
+    NpCase(
+        "tensorsolve_negative_axes",
+        lambda np, a, b: (
+            np.linalg.tensorsolve(
+                np.moveaxis(np.reshape(shifted(np, a, n=6), (2, 3, 6)), -1, 1), b, axes=(-2,)
+            )
+            ** 3
+        ),
+        [(6, 6), (2, 3)],
     ),
     # svd: (UT, L, V), A = UT diag(L) V; the singular vectors enter squared (their
     # signs flip in pairs) and random matrices have distinct singular values
