@@ -6,10 +6,11 @@
 // keeps stock's kernel. The parameters have the leading axes of the sample and
 // are constant over its trailing axes: with every axis reversed (transpose)
 // they lead, and broadcast against the sample as MXNet broadcasts. The
-// discrete densities (Poisson, negative binomial) have zero gradient in their
+// discrete densities (Poisson, the negative binomials) have zero gradient in their
 // sample as stock's kernel gives it: the sample enters them as a constant.
 #include <cmath>
 #include <functional>
+#include <vector>
 
 #include "dsl/grad_dsl.h"
 #include "operator/tensor/leading_axes.h"
