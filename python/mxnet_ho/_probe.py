@@ -126,6 +126,19 @@ for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
     PROBE_ATTRS["_backward_interleaved_matmul_" + _product] = {"heads": "2"}
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
+# The densities: the density exp(l) and the log-density l (is_log) both.
+for _density in (
+    "normal",
+    "uniform",
+    "gamma",
+    "exponential",
+    "poisson",
+    "negative_binomial",
+    "generalized_negative_binomial",
+    "dirichlet",
+):
+    for _name in ("_random_pdf_", "random_pdf_"):
+        PROBE_ATTRS[_name + _density] = [{"is_log": "False"}, {"is_log": "True"}]
 
 # Every output_size form: none (1 x 1), one number, a pair.
 PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]

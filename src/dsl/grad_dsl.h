@@ -144,6 +144,10 @@ const KnownShapes* known_shapes();
 // can (control flow) rather than stock's stateful backward node.
 void set_building_symbol(bool on);
 bool building_symbol();
+// Whether this pass builds a graph to differentiate again (creating_graph() or
+// building_symbol()): a keeps_stock() rule whose stock kernel has no gradient
+// gives its composed form then, stock's otherwise.
+bool composing();
 
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.
@@ -301,6 +305,13 @@ class GradientEntry {
     runs_on_zero_heads_ = true;
     return *this;
   }
+  // With keeps_stock(): the rule also reads the forward op's inputs, which the
+  // stock gradient does not keep (det's keeps only its LU factors and pivots):
+  // MXNet's dependency analysis is answered with them too, so autograd keeps them.
+  GradientEntry& reads_inputs() {
+    reads_inputs_ = true;
+    return *this;
+  }
   // Whether keeps_stock() was set.
   bool has_keeps_stock() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
@@ -311,6 +322,7 @@ class GradientEntry {
   std::string op_;
   bool broadcasting_ = false;
   bool keeps_stock_ = false;
+  bool reads_inputs_ = false;
   bool runs_on_zero_heads_ = false;
   Gradient stock_;
   Rule rule_;
