@@ -65,7 +65,10 @@ class Case:
     shapes: one shape per input; low/high: the uniform range inputs are drawn
     from (a scalar, or one (low, high) pair per input); orders: orders to check;
     integers: inputs that must be drawn as whole numbers (e.g. indices);
-    float32: True, or why the float32 check does not apply to the case.
+    float32: True, or why the float32 check does not apply to the case;
+    first_order: True, or why order 1 is not the derivative of fn (a loss
+    layer's gradient ignores the head): the orders above it are then checked
+    against central differences of the one below (check_above_first_order).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class Case:
         integers=(),
         constants=(),
         float32=True,
+        first_order=True,
     ):
         self.name = name
         self.numpy = False  # NpCase: the NumPy interface
@@ -98,6 +102,7 @@ class Case:
         # Inputs passed to fn but not differentiated (indices, masks, ...).
         self.constants = set(constants)
         self.float32 = float32
+        self.first_order = first_order
 
     def __repr__(self):
         return self.name
@@ -165,13 +170,22 @@ def imperative(case, dtype="float64"):
     return [a for i, a in enumerate(arrays) if i not in consts], fn
 
 
-@_on_test_context
-def check_orders(case):
-    inputs, fn = imperative(case)
+def _check_case_orders(case, fn, inputs):
+    if case.first_order is not True:
+        check_above_first_order(
+            fn, inputs, case.orders, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
+        )
+        return
     for order in case.orders:
         check_higher_order_grad(
             fn, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
         )
+
+
+@_on_test_context
+def check_orders(case):
+    inputs, fn = imperative(case)
+    _check_case_orders(case, fn, inputs)
 
 
 class _Lambda(mx.gluon.HybridBlock):
@@ -211,10 +225,7 @@ def hybridized(case):
 @_on_test_context
 def check_hybridized(case):
     block, inputs = hybridized(case)
-    for order in case.orders:
-        check_higher_order_grad(
-            block, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
-        )
+    _check_case_orders(case, block, inputs)
 
 
 @_on_test_context
@@ -304,6 +315,32 @@ def check_float32(case):
         case.seed,
         array=case.array,
     )
+
+
+@_on_test_context
+def check_like_reference(fn, reference, arrays, orders=(2, 3), dtype="float32", rtol=1e-4, seed=0):
+    """The derivatives of fn at the given orders against those of `reference`, a
+    function computing the same values with other ops, in `dtype`: for ops whose
+    stock first order fails in float64 (no central differences there)."""
+    array = mx.np.array if mx.util.is_np_array() else mx.nd.array
+    rng = np.random.RandomState(seed)
+    xs = [array(a, dtype=dtype) for a in arrays]
+    with mx.autograd.pause():
+        y = fn(*xs)
+    cotangent = array(rng.uniform(-1, 1, y.shape), dtype=dtype)
+    directions = [
+        [array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs] for _ in range(max(orders))
+    ]
+    for k in orders:
+        ours = higher_order_grads(fn, xs, k - 1, cotangent, directions)[1]
+        theirs = higher_order_grads(reference, xs, k - 1, cotangent, directions)[1]
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            scale = np.linalg.norm(b.astype("float64"))
+            error = np.linalg.norm(a.astype("float64") - b)
+            assert error <= rtol * scale + 1e-5, (
+                "order %d derivative of input %d differs from the reference by %.3g (norm %.3g)"
+                % (k, i, error, scale)
+            )
 
 
 @_on_test_context

@@ -565,7 +565,13 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     analysis = analysis && h.node == nullptr;
     all_zero = all_zero && IsZeroEntry(h);
   }
-  if (analysis) return keeps_stock_ ? stock_(node, heads) : bridge::Inputs(node);
+  if (analysis && !keeps_stock_) return bridge::Inputs(node);
+  if (analysis) {
+    Entries kept = stock_(node, heads);
+    if (keeps_inputs_)
+      for (const Entry& input : bridge::Inputs(node)) kept.push_back(input);
+    return kept;
+  }
   const std::string scope = bridge::NodeName(node);
   const std::string* outer = t_scope;
   t_scope = &scope;

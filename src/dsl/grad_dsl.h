@@ -297,6 +297,13 @@ class GradientEntry {
     runs_on_zero_heads_ = true;
     return *this;
   }
+  // With keeps_stock(): autograd also keeps every input of the node, which the
+  // rule reads where stock's gradient does not (a loss layer whose stock
+  // gradient reads its output, recomputed from its data so that it chains).
+  GradientEntry& keeps_inputs() {
+    keeps_inputs_ = true;
+    return *this;
+  }
   // Whether keeps_stock() was set.
   bool has_keeps_stock() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
@@ -308,6 +315,7 @@ class GradientEntry {
   bool broadcasting_ = false;
   bool keeps_stock_ = false;
   bool runs_on_zero_heads_ = false;
+  bool keeps_inputs_ = false;
   Gradient stock_;
   Rule rule_;
 };
