@@ -263,6 +263,11 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  if (op == "SVMOutput" || op == "MakeLoss")
+    throw Unsupported(node,
+                      "it is a loss layer keeping per-call state: its gradient ignores the "
+                      "head, which the gradient of a stateless twin (linear in the head) "
+                      "cannot; apply it outside the hybridized block");
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
