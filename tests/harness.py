@@ -344,6 +344,54 @@ def check_like_reference(fn, reference, arrays, orders=(2, 3), dtype="float32", 
 
 
 @_on_test_context
+def check_symbol_like_imperative(case, seed=0):
+    """A case's second order through mxnet_ho.symbol.grad (the gradient of a
+    symbol's gradient, bound and run) equal to autograd's, which check_orders
+    holds against central differences: a symbol's gradient is built to be
+    differentiated again. Constant inputs become symbol inputs not
+    differentiated."""
+    from mxnet_ho import symbol as hsym
+
+    arrays = case.draw()
+    names = ["in%d" % i for i in range(len(arrays))]
+    free = [i for i in range(len(arrays)) if i not in case.constants]
+    F = mx.sym
+    variables = [F.var(name) for name in names]
+    y = case.fn(F, *variables)
+    rng = np.random.RandomState(seed)
+    with mx.autograd.pause():
+        shape = case.fn(mx.nd, *[mx.nd.array(a, dtype="float64") for a in arrays]).shape
+    cotangent = rng.uniform(-1, 1, shape)
+    directions = [rng.uniform(-1, 1, arrays[i].shape) for i in free]
+    w = F.var("w")
+    firsts = hsym.grad(y, [names[i] for i in free], head_grads=w)
+    vs = [F.var("v%d" % i) for i in free]
+    s = F.sum(firsts[0] * vs[0])
+    for g, v in zip(firsts[1:], vs[1:]):
+        s = s + F.sum(g * v)
+    seconds = hsym.grad(s, [names[i] for i in free])
+    args = {name: mx.nd.array(a, dtype="float64") for name, a in zip(names, arrays)}
+    args["w"] = mx.nd.array(cotangent, dtype="float64")
+    for i, d in zip(free, directions):
+        args["v%d" % i] = mx.nd.array(d, dtype="float64")
+    executor = F.Group(seconds).bind(mx.cpu(), args)
+    symbolic = [out.asnumpy() for out in executor.forward()]
+    xs = [mx.nd.array(arrays[i], dtype="float64") for i in free]
+    for x in xs:
+        x.attach_grad()
+    with mx.autograd.record():
+        full = list(args[name] for name in names)
+        for k, i in enumerate(free):
+            full[i] = xs[k]
+        out = case.fn(mx.nd, *full)
+        grads = mx.autograd.grad(out, xs, head_grads=args["w"], create_graph=True)
+        total = sum((g * args["v%d" % i]).sum() for g, i in zip(grads, free))
+    total.backward()
+    for x, sym_value in zip(xs, symbolic):
+        np.testing.assert_allclose(sym_value, x.grad.asnumpy(), rtol=1e-10, atol=1e-12)
+
+
+@_on_test_context
 def first_order_grads(cases):
     """{case name: [gradient bytes per input]} of every case, in this process."""
     results = {}

@@ -8,7 +8,9 @@ derivative of its output, so order 1 is not checked against differences of the
 output; orders 2 and 3 are (the differences of the order below). The data is a
 nonlinear function of x."""
 
-from harness import Case, standard_tests
+import pytest
+
+from harness import Case, check_symbol_like_imperative, standard_tests
 
 HEAD_BLIND = "a loss layer: its gradient ignores the head, not the derivative of its output"
 
@@ -125,3 +127,8 @@ CASES = [
 test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
     __file__, CASES
 )
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name != "probabilities"], ids=repr)
+def test_symbol_grad_second_order(case):
+    check_symbol_like_imperative(case)

@@ -11,7 +11,7 @@ import pytest
 
 import mxnet as mx
 
-from harness import Case, hybridized, standard_tests
+from harness import Case, check_symbol_like_imperative, hybridized, standard_tests
 
 HEAD_BLIND = "a loss layer: its gradient ignores the head, not the derivative of its output"
 STATEFUL = "SVMOutput keeps per-call state; a loss layer has no stateless twin"
@@ -79,3 +79,8 @@ def test_hybridized_refused_by_name():
         with mx.autograd.record():
             y = block(x)
             mx.autograd.grad(y, [x], create_graph=True)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name != "probabilities"], ids=repr)
+def test_symbol_grad_second_order(case):
+    check_symbol_like_imperative(case)
