@@ -14,7 +14,6 @@ import mxnet as mx
 from harness import Case, check_symbol_like_imperative, hybridized, standard_tests
 
 HEAD_BLIND = "a loss layer: its gradient ignores the head, not the derivative of its output"
-STATEFUL = "SVMOutput keeps per-call state; a loss layer has no stateless twin"
 
 
 def svm(F, y, label, **kwargs):
