@@ -344,12 +344,12 @@ def check_like_reference(fn, reference, arrays, orders=(2, 3), dtype="float32", 
 
 
 @_on_test_context
-def check_symbol_like_imperative(case, seed=0):
+def check_symbol_like_imperative(case, seed=0, with_shapes=False):
     """A case's second order through mxnet_ho.symbol.grad (the gradient of a
     symbol's gradient, bound and run) equal to autograd's, which check_orders
     holds against central differences: a symbol's gradient is built to be
     differentiated again. Constant inputs become symbol inputs not
-    differentiated."""
+    differentiated; with_shapes hands symbol.grad the inputs' shapes."""
     from mxnet_ho import symbol as hsym
 
     arrays = case.draw()
@@ -364,7 +364,8 @@ def check_symbol_like_imperative(case, seed=0):
     cotangent = rng.uniform(-1, 1, shape)
     directions = [rng.uniform(-1, 1, arrays[i].shape) for i in free]
     w = F.var("w")
-    firsts = hsym.grad(y, [names[i] for i in free], head_grads=w)
+    shapes = {name: a.shape for name, a in zip(names, arrays)} if with_shapes else None
+    firsts = hsym.grad(y, [names[i] for i in free], head_grads=w, shapes=shapes)
     vs = [F.var("v%d" % i) for i in free]
     s = F.sum(firsts[0] * vs[0])
     for g, v in zip(firsts[1:], vs[1:]):

@@ -132,3 +132,10 @@ test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32
 @pytest.mark.parametrize("case", [c for c in CASES if c.name != "probabilities"], ids=repr)
 def test_symbol_grad_second_order(case):
     check_symbol_like_imperative(case)
+
+
+def test_symbol_grad_second_order_probabilities_with_shapes():
+    """Probability labels are told from class labels by their shapes: a symbol's
+    gradient knows them when symbol.grad is given them."""
+    (case,) = [c for c in CASES if c.name == "probabilities"]
+    check_symbol_like_imperative(case, with_shapes=True)

@@ -17,8 +17,9 @@
 // Labels are whole numbers.
 //
 // Which case holds depends on the shapes of x and l, which a rule knows only
-// where autograd recorded the arrays; elsewhere (a hybridized block, a
-// symbol) the label is taken as class indices, as layers use it.
+// where autograd recorded the arrays or a symbol's gradient was given shapes
+// (mxnet_ho.symbol.grad's shapes); elsewhere (a hybridized block, a symbol
+// without shapes) the label is taken as class indices, as layers use it.
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,11 +30,19 @@ namespace mxnet_ho {
 namespace op {
 namespace {
 
-// Whether the label is known to be shaped like the data (probabilities).
+// Whether the label is known to be shaped like the data (probabilities): from
+// the arrays autograd recorded, or the shapes a symbol's gradient was given.
 bool ProbabilityLabel(const Backward& n) {
+  const Entries& inputs = bridge::Inputs(n.node());
   std::vector<long> data, label;
-  return bridge::RecordedShape(bridge::Inputs(n.node()).at(0), &data) &&
-         bridge::RecordedShape(bridge::Inputs(n.node()).at(1), &label) && data == label;
+  if (bridge::RecordedShape(inputs.at(0), &data) && bridge::RecordedShape(inputs.at(1), &label))
+    return data == label;
+  if (const KnownShapes* known = known_shapes()) {
+    const std::vector<std::vector<long>> shapes =
+        bridge::InferShapes({inputs.at(0), inputs.at(1)}, *known);
+    return !shapes.at(0).empty() && shapes.at(0) == shapes.at(1);
+  }
+  return false;
 }
 
 // The count of the entries of e (a (1,) array).
