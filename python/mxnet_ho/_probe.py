@@ -119,6 +119,27 @@ PROBE_ATTRS = {
     ],
     "_npx_one_hot": {"depth": "3"},
     "_npi_full_like": {"fill_value": "1"},
+    # Loss and output layers: every variant that changes their gradient's math.
+    "SoftmaxOutput": [
+        {},
+        {"multi_output": "True", "use_ignore": "True", "normalization": "valid"},
+        {"multi_output": "True", "normalization": "batch"},
+        {"preserve_shape": "True", "normalization": "batch", "smooth_alpha": "0.1"},
+        {"use_ignore": "True", "smooth_alpha": "0.1", "out_grad": "True"},
+    ],
+    "SVMOutput": [{}, {"use_linear": "True"}],
+    "MakeLoss": [{}, {"normalization": "valid"}, {"normalization": "batch"}],
+    "SoftmaxActivation": [{}, {"mode": "channel"}],
+    # Mixed precision and storage casts, contrib ops.
+    "amp_cast": {"dtype": "float16"},
+    "amp_multicast": [{"num_outputs": "2"}, {"num_outputs": "2", "cast_narrow": "True"}],
+    "cast_storage": [{"stype": "default"}, {"stype": "row_sparse"}, {"stype": "csr"}],
+    "_rnn_param_concat": {"num_args": "2"},
+    "_square_sum": {"axis": "1"},
+    "_contrib_gradientmultiplier": {"scalar": "2"},
+    "_contrib_quadratic": {"a": "1", "b": "2", "c": "3"},
+    "_npi_copysign_scalar": [{"scalar": "2"}, {"scalar": "-2"}],
+    "_npi_rcopysign_scalar": {"scalar": "2"},
 }
 # The interleaved attention products (family transformer) and their backward ops.
 for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
@@ -267,6 +288,8 @@ PROBE_ATTRS.update(
         "_npi_sort": _SORT,
     }
 )
+
+PROBE_ATTRS["Softmax"] = PROBE_ATTRS["SoftmaxOutput"]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).

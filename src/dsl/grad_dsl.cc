@@ -572,7 +572,7 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
   if (analysis && !keeps_stock_) return bridge::Inputs(node);
   if (analysis) {
     Entries kept = stock_(node, heads);
-    if (reads_inputs_)
+    if (keeps_inputs_)
       for (const Entry& input : bridge::Inputs(node)) kept.push_back(input);
     return kept;
   }

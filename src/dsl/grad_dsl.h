@@ -305,11 +305,11 @@ class GradientEntry {
     runs_on_zero_heads_ = true;
     return *this;
   }
-  // With keeps_stock(): the rule also reads the forward op's inputs, which the
-  // stock gradient does not keep (det's keeps only its LU factors and pivots):
-  // MXNet's dependency analysis is answered with them too, so autograd keeps them.
-  GradientEntry& reads_inputs() {
-    reads_inputs_ = true;
+  // With keeps_stock(): autograd also keeps every input of the node, which the
+  // rule reads where stock's gradient does not (a loss layer whose stock
+  // gradient reads its output, recomputed from its data so that it chains).
+  GradientEntry& keeps_inputs() {
+    keeps_inputs_ = true;
     return *this;
   }
   // Whether keeps_stock() was set.
@@ -322,8 +322,8 @@ class GradientEntry {
   std::string op_;
   bool broadcasting_ = false;
   bool keeps_stock_ = false;
-  bool reads_inputs_ = false;
   bool runs_on_zero_heads_ = false;
+  bool keeps_inputs_ = false;
   Gradient stock_;
   Rule rule_;
 };

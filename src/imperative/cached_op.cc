@@ -279,6 +279,11 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
   if (op == "SequenceLast") return {SequenceLastTwin(node, in)};
   if (op == "SequenceReverse") return {SequenceReverseTwin(node, in)};
+  if (op == "SVMOutput" || op == "MakeLoss")
+    throw Unsupported(node,
+                      "it is a loss layer keeping per-call state: its gradient ignores the "
+                      "head, which the gradient of a stateless twin (linear in the head) "
+                      "cannot; apply it outside the hybridized block");
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");

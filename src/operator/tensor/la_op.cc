@@ -9,7 +9,7 @@
 // with vjp. The determinants' backward kernels read the LU factors and integer
 // pivots, which no forward op turns back into A^-1: their rules replace the
 // forward op's gradient (stock's at first order) by one composed from A^-1,
-// and keep A for it (reads_inputs).
+// and keep A for it (keeps_inputs).
 #include "operator/tensor/la_op.h"
 #include "dsl/grad_dsl.h"
 #include "operator/tensor/leading_axes.h"
@@ -221,7 +221,7 @@ Expr inverse_transpose(const Expr& a) { return matrix_transpose(apply("_linalg_i
 // rule keeps A)
 MXNET_HO_GRADIENT(_linalg_det)
     .keeps_stock()
-    .reads_inputs()
+    .keeps_inputs()
     .set_rule([](const Backward& n) -> Grads {
       if (!composing()) return n.stock();
       Expr a = n.in(0);
@@ -233,7 +233,7 @@ MXNET_HO_GRADIENT(_linalg_det)
 // order: stock's kernel on LU and pivots; the rule keeps A)
 MXNET_HO_GRADIENT(_linalg_slogdet)
     .keeps_stock()
-    .reads_inputs()
+    .keeps_inputs()
     .set_rule([](const Backward& n) -> Grads {
       if (!composing()) return n.stock();
       Expr a = n.in(0);
