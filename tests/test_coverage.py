@@ -460,3 +460,17 @@ def test_any_order_ops_without_a_finite_difference_case(data):
     missing = {op for ops in tool.untested(data, seen).values() for op in ops}
     assert missing <= set(WITHOUT_A_CASE), sorted(missing - set(WITHOUT_A_CASE))
     assert set(WITHOUT_A_CASE) <= missing, sorted(set(WITHOUT_A_CASE) - missing)
+
+
+def test_unknown_family_is_refused_before_probing(monkeypatch, capsys):
+    """The probe takes about 20 s: a wrong --family is told at once."""
+    from mxnet_ho import coverage
+
+    def probe_started():
+        raise AssertionError("probed before checking --family")
+
+    monkeypatch.setattr(coverage, "collect", probe_started)
+    with pytest.raises(SystemExit) as exit_:
+        coverage.main(["--family", "no_such_family"])
+    assert exit_.value.code == 2
+    assert "no family 'no_such_family'" in capsys.readouterr().err

@@ -60,25 +60,34 @@ def load_patches():
     return series
 
 
+# The family of an op no series lists: by its name's prefix, else "other".
+_FAMILY_BY_PREFIX = (
+    ("_npi_", "numpy"),
+    ("_np_", "numpy"),
+    ("_npx_", "numpy"),
+    ("_contrib_", "contrib"),
+    ("_random_", "random"),
+    ("_sample_", "random"),
+    ("_linalg_", "linalg"),
+    ("linalg_", "linalg"),
+    ("_image_", "image"),
+    ("_sg_", "subgraph"),
+    ("_sparse_", "sparse"),
+    ("_backward_", "backward (other)"),
+)
+
+
 def _guess_family(op):
-    prefixes = [
-        ("_npi_", "numpy"),
-        ("_np_", "numpy"),
-        ("_npx_", "numpy"),
-        ("_contrib_", "contrib"),
-        ("_random_", "random"),
-        ("_sample_", "random"),
-        ("_linalg_", "linalg"),
-        ("linalg_", "linalg"),
-        ("_image_", "image"),
-        ("_sg_", "subgraph"),
-        ("_sparse_", "sparse"),
-        ("_backward_", "backward (other)"),
-    ]
-    for prefix, family in prefixes:
+    for prefix, family in _FAMILY_BY_PREFIX:
         if op.startswith(prefix):
             return family
     return "other"
+
+
+def family_names():
+    """Every family an op can be in, read without probing the registry."""
+    series = {patch["family"] for patch in load_patches()}
+    return sorted(series | {family for _, family in _FAMILY_BY_PREFIX} | {"other"})
 
 
 def run_probe(mode):
@@ -427,6 +436,8 @@ def main(argv):
         help="also hold patches/ against the registry; exit 1 on a mismatch",
     )
     args = parser.parse_args(argv)
+    if args.family and args.family not in family_names():  # before the probe's 20 s
+        parser.error("no family %r; families are: %s" % (args.family, ", ".join(family_names())))
     data = collect()
     if args.family and not any(op["family"] == args.family for op in data["ops"]):
         families = sorted({op["family"] for op in data["ops"]})
