@@ -5,19 +5,14 @@ It only installs a meta-path finder: nothing else is imported until a program
 imports `mxnet`, so Python start-up costs stay as they were.
 """
 
-import os
 import sys
 
-# MXNET_HO_DISABLE values that leave mxnet-ho enabled (compared case-insensitively,
-# surrounding blanks ignored); any other value disables it.
-FALSE_SPELLINGS = ("", "0", "false", "no", "off")
+try:
+    from _mxnet_ho_env import disabled_by_environment
+except ImportError:  # a hook without its siblings (a half-removed install): stock MXNet
 
-
-def disabled_by_environment(environ=None):
-    """Whether MXNET_HO_DISABLE asks for stock MXNet: it is set to anything but
-    unset, "", "0", "false", "no" or "off" (any case)."""
-    value = (os.environ if environ is None else environ).get("MXNET_HO_DISABLE", "")
-    return value.strip().lower() not in FALSE_SPELLINGS
+    def disabled_by_environment(environ=None):
+        return True
 
 
 class _ActivatingLoader:

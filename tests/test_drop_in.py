@@ -141,3 +141,30 @@ def test_hybridized_block_to_order_3():
     net = Net()
     net.hybridize()
     check_higher_order_grad(net, [np.random.RandomState(0).uniform(0.1, 1, (3, 4))], order=3)
+
+
+def test_no_import_circle_between_hook_and_package():
+    """The hook imports the package only to activate it; the package never
+    imports the hook (both read the environment from the leaf _mxnet_ho_env)."""
+    import ast
+
+    python = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
+
+    def imported(path):
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        return names
+
+    package = set()
+    for root, _, files in os.walk(os.path.join(python, "mxnet_ho")):
+        for name in files:
+            if name.endswith(".py"):
+                package |= imported(os.path.join(root, name))
+    assert "_mxnet_ho_hook" not in package
+    assert imported(os.path.join(python, "_mxnet_ho_env.py")) <= {"os"}

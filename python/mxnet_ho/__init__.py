@@ -12,18 +12,12 @@ importing it raises ImportError naming the MXNet version and the failed check.
 
 from typing import List as _List
 
+from _mxnet_ho_env import disabled_by_environment as _disabled_by_environment
+
 from . import _native
 
 __version__ = "1.9.1.1"  # <MXNet release>.<mxnet-ho release>; read by pyproject.toml
 __all__ = ["is_enabled", "patched_ops", "__version__"]
-
-
-def _disabled_by_environment() -> bool:
-    # One rule for the package and the start-up hook (_mxnet_ho_hook): "", "0",
-    # "false", "no", "off" (any case) keep mxnet-ho on; anything else disables it.
-    from _mxnet_ho_hook import disabled_by_environment
-
-    return disabled_by_environment()
 
 
 def is_enabled() -> bool:

@@ -4,7 +4,7 @@ A hybridized Gluon block (any flags), a SymbolBlock and any ``mx.nd.CachedOp``
 record one ``_CachedOp`` node. Its first-order gradient stays MXNet's own
 (``_backward_CachedOp``: same kernels, same results, same speed). Under
 ``create_graph=True`` the native rule differentiates the block's graph op by op
-instead, which needs two things only Python sees:
+instead, which needs three things only Python sees:
 
 * the graph each CachedOp runs: ``CachedOp.__init__`` is wrapped to hand the
   symbol to the library (and ``__del__`` to forget it);
@@ -147,14 +147,18 @@ def _self_check(lib):
 
 
 def install() -> None:
-    """Wraps CachedOp and the backward entry point; idempotent."""
+    """Wraps CachedOp (once), checks on one CachedOp that the library reads
+    recorded _CachedOp nodes, and only then wraps the backward entry point;
+    idempotent. After a failed check CachedOp stays wrapped, handing the library
+    each graph, which nothing reads."""
     global _installed
     if _installed:
         return
     import mxnet as mx
 
     lib = _declare(_native.load())
-    _wrap_cached_op(mx.nd.CachedOp, lib)
+    if not hasattr(mx.nd.CachedOp.__init__, "__wrapped__"):
+        _wrap_cached_op(mx.nd.CachedOp, lib)
     if not _self_check(lib):
         warnings.warn(
             "mxnet-ho cannot read hybridized graphs in this MXNet build: higher orders "
