@@ -4,9 +4,9 @@ Every case builds a network, takes a second- or third-order quantity through it
 run imperatively, then through the same network hybridized (each set of flags,
 a SymbolBlock, a hybridized block inside an imperative one) and compares:
 float64, 1e-10 relative. The imperative values are themselves checked against
-central differences by the rule tests; one case here checks an HVP against
-central differences of stock first-order gradients as well. Each case runs in
-its own process, so a crash fails that case by name.
+central differences by the rule tests; some cases here check an HVP and a
+gradient penalty against central differences of stock first-order gradients
+as well. Each case runs in its own process, so a crash fails that case by name.
 """
 
 import os
@@ -104,7 +104,51 @@ class Residual:
         return Block(), (3, 4)
 
 
-NETWORKS = {"mlp": mlp, "cnn": cnn, "cnn_dropout": cnn_dropout, "residual": Residual.build}
+def conv_head():
+    """The block's last op a Convolution, which its own gradient does not read."""
+    from mxnet import gluon
+
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(3, 3, padding=1), gluon.nn.Activation("tanh"), gluon.nn.Conv2D(2, 1))
+    return net, (2, 2, 5, 5)
+
+
+def upsampling_head():
+    """GluonCV's simple pose net in small: a strided convolution, two upsampling
+    stages (Conv2DTranspose, BatchNorm, relu), a 1x1 convolution last."""
+    from mxnet import gluon
+
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(3, 3, strides=2, padding=1, use_bias=False))
+    for _ in range(2):
+        net.add(
+            gluon.nn.BatchNorm(),
+            gluon.nn.Activation("relu"),
+            gluon.nn.Conv2DTranspose(3, 4, strides=2, padding=1, use_bias=False),
+        )
+    net.add(gluon.nn.BatchNorm(), gluon.nn.Activation("relu"), gluon.nn.Conv2D(2, 1))
+    return net, (2, 2, 4, 4)
+
+
+def batchnorm_last():
+    """BatchNorm the block's last op: in predict mode its kernel, too, insists on
+    writing its output."""
+    from mxnet import gluon
+
+    net, shape = conv_head()
+    net.add(gluon.nn.BatchNorm())
+    return net, shape
+
+
+NETWORKS = {
+    "mlp": mlp,
+    "cnn": cnn,
+    "cnn_dropout": cnn_dropout,
+    "residual": Residual.build,
+    "conv_head": conv_head,
+    "upsampling_head": upsampling_head,
+    "batchnorm_last": batchnorm_last,
+}
 
 
 def build(name, seed=0):
@@ -292,6 +336,23 @@ def test_equal_to_imperative(name, how, kind):
     run_isolated("case_equal_to_imperative", name, how, kind, True)
 
 
+@pytest.mark.parametrize("kind", ["penalty", "hvp", "third"])
+@pytest.mark.parametrize("how", ["default", "static_alloc"])
+@pytest.mark.parametrize("name", ["conv_head", "upsampling_head"])
+def test_last_op_unread(name, how, kind):
+    """The block's last op is a Convolution that no later op reads and its own
+    gradient does not either: MXNet runs the recomputed one (its stock backward
+    node is tied to it) with its output unrequested, which its kernel refuses
+    (issue #21: GluonCV's simple_pose_resnet18_v1b)."""
+    run_isolated("case_equal_to_imperative", name, how, kind, True)
+
+
+@pytest.mark.parametrize("kind", ["penalty", "hvp"])
+@pytest.mark.parametrize("name", ["batchnorm_last", "conv_head", "upsampling_head"])
+def test_last_op_unread_predict_mode(name, kind):
+    run_isolated("case_equal_to_imperative", name, "default", kind, False)
+
+
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_equal_to_imperative_predict_mode(name):
     """Predict mode: BatchNorm's moving statistics, Dropout the identity."""
@@ -304,14 +365,14 @@ def test_symbol_block(name, kind):
     run_isolated("case_equal_to_imperative", name, "symbolblock", kind, True)
 
 
-def case_hvp_central_differences():
-    """H v through the hybridized MLP against central differences of stock
+def case_hvp_central_differences(name, how):
+    """H v through the hybridized network against central differences of stock
     first-order gradients (which do not pass through mxnet-ho's rules)."""
     import mxnet as mx
     from mxnet import autograd
 
-    net, x = build("mlp")
-    net.hybridize(static_alloc=True)
+    net, x = build(name)
+    net.hybridize(**FLAGS[how])
     rng = np.random.RandomState(3)
     vs = [rng.randn(*p.shape) for p in params_of(net)]
     got = hvp(net, x, True, [mx.nd.array(v, dtype="float64") for v in vs])
@@ -333,8 +394,57 @@ def case_hvp_central_differences():
         assert np.abs(a - want).max() <= 1e-6 * max(1.0, np.abs(want).max()), (a, want)
 
 
-def test_hvp_central_differences():
-    run_isolated("case_hvp_central_differences")
+def penalty(net, x):
+    """The gradient penalty of gradient_penalty_grads, from a stock first-order gradient."""
+    from mxnet import autograd
+
+    x = x.copy()
+    x.attach_grad()
+    with autograd.record():
+        y = net(x).sum()
+    (g,) = autograd.grad(y, [x])
+    g = g.asnumpy().reshape(g.shape[0], -1)
+    return float(((np.sqrt((g * g).sum(axis=1)) - 1) ** 2).mean())
+
+
+def case_penalty_central_differences(name, how):
+    """<d penalty / d weights, v> through the hybridized network against a central
+    difference of the penalty along v, each penalty from stock's first order."""
+    import mxnet as mx
+
+    net, x = build(name)
+    net.hybridize(**FLAGS[how])
+    rng = np.random.RandomState(4)
+    vs = {p.name: rng.randn(*p.shape) for p in params_of(net)}
+    got = gradient_penalty_grads(net, x, True)
+    base = snapshot(net)
+
+    def penalty_at(step):
+        for p in params_of(net):
+            p.set_data(mx.nd.array(base[p.name] + step * vs[p.name], dtype="float64"))
+        return penalty(net, x)
+
+    eps = 1e-5
+    want = (penalty_at(eps) - penalty_at(-eps)) / (2 * eps)
+    directional = sum((got[k] * v).sum() for k, v in vs.items())
+    assert abs(directional - want) <= 1e-6 * max(1.0, abs(want)), (directional, want)
+
+
+CENTRAL_DIFFERENCES = [
+    ("mlp", "static_alloc"),
+    ("conv_head", "default"),
+    ("upsampling_head", "default"),
+]
+
+
+@pytest.mark.parametrize("name,how", CENTRAL_DIFFERENCES)
+def test_hvp_central_differences(name, how):
+    run_isolated("case_hvp_central_differences", name, how)
+
+
+@pytest.mark.parametrize("name,how", CENTRAL_DIFFERENCES[1:])
+def test_penalty_central_differences(name, how):
+    run_isolated("case_penalty_central_differences", name, how)
 
 
 def assert_second_order_refused(net, x, *words):

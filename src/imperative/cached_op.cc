@@ -345,11 +345,7 @@ class Recomputation {
   }
   // The backward nodes of `grads` reading the auxiliary states themselves where
   // they read the copies: a backward kernel's update lands in the states.
-  void RestoreAuxInputs(const Entries& grads) const {
-    Grads exprs;
-    for (const Entry& g : grads) exprs.emplace_back(g, false);
-    with_inputs_replaced(exprs, aux_copies_);
-  }
+  void RestoreAuxInputs(const Grads& grads) const { with_inputs_replaced(grads, aux_copies_); }
 
  private:
   void Rebuild(const NodePtr& node) {
@@ -635,6 +631,57 @@ std::vector<Expr> WhileLoopTwin(const NodePtr& node, const std::vector<Expr>& in
   return result;
 }
 
+// MXNet runs every node of a gradient graph, a forward node reached only through
+// a tie (the stock backward node's to the node it differentiates, for shapes)
+// included, and asks no output of it that nothing reads (kNullOp). Many kernels
+// refuse to leave output 0 unwritten (Convolution, Deconvolution, BatchNorm in
+// predict mode): the block's last op is such a node when its own gradient does
+// not read its output and no later op does. The nodes of gradients `grads` just
+// made from the recomputed `value` (searched up to the nodes in `outside`, which
+// the rule did not make) that tie its node, where none of them reads `value`.
+std::vector<NodePtr> TiesWithoutReader(const Grads& grads, const Entry& value,
+                                       const std::set<const nnvm::Node*>& outside) {
+  std::set<const nnvm::Node*> seen;
+  std::vector<const NodePtr*> queue;  // breadth first: a reader is near, where one is
+  std::vector<NodePtr> ties;
+  auto visit = [&](const NodePtr& node) {
+    if (!bridge::OpOf(node) || outside.count(node.get()) || !seen.insert(node.get()).second) return;
+    queue.push_back(&node);
+  };
+  for (const Expr& g : grads) {
+    if (KeyOf(g.entry()) == KeyOf(value)) return {};  // handed to MXNet, which reads it
+    visit(g.entry().node);
+  }
+  for (size_t k = 0; k < queue.size(); ++k) {
+    const NodePtr& node = *queue[k];
+    for (const Entry& e : bridge::Inputs(node)) {
+      if (KeyOf(e) == KeyOf(value)) return {};
+      visit(e.node);
+    }
+    for (const NodePtr& dep : bridge::ControlDeps(node)) {
+      if (dep == value.node) ties.push_back(node);
+      visit(dep);
+    }
+  }
+  return ties;
+}
+
+// Gradients of a recomputed op that tie it without reading its output 0 `value`
+// (y): each such tie also waits for zeros_like(y), a node that reads y (its
+// kernel writes nothing, its own output unread). No value changes, and a later
+// pass, which records no ties, never reaches it.
+Grads ReadingOutput(Grads grads, const Entry& value, const std::set<const nnvm::Node*>& outside) {
+  const std::vector<NodePtr> ties = TiesWithoutReader(grads, value, outside);
+  if (ties.empty()) return grads;
+  const NodePtr reader = zeros_like(Expr(value, false)).entry().node;
+  for (const NodePtr& node : ties) {
+    std::vector<NodePtr> deps = bridge::ControlDeps(node);  // the forward node stays first
+    deps.push_back(reader);
+    bridge::SetControlDeps(node, deps);
+  }
+  return grads;
+}
+
 // d<heads, G(x)>/dx for the block's graph G: each op's own gradient, chained.
 // `update_states`: whether the backward kernels may update auxiliary states.
 Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool update_states) {
@@ -649,8 +696,14 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
     else
       found->second = add_skipping_zeros(found->second, g);
   };
-  for (size_t i = 0; i < graph.outputs.size(); ++i)
-    if (!n.head_is_zero(i)) accumulate(graph.outputs[i], Expr(n.head(i).entry(), false));
+  std::set<const nnvm::Node*> outside = {n.node().get()};  // nodes this rule did not make
+  for (const Entry& e : node_inputs) outside.insert(e.node.get());
+  for (size_t i = 0; i < graph.outputs.size(); ++i) {
+    if (n.head_is_zero(i)) continue;
+    const Entry head = n.head(i).entry();
+    outside.insert(head.node.get());
+    accumulate(graph.outputs[i], Expr(head, false));
+  }
 
   std::set<const nnvm::Node*> aux;  // the auxiliary states' variables
   for (size_t i = 0; i < graph.inputs.size(); ++i)
@@ -664,12 +717,13 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
       for (uint32_t k = 0; k < rebuilt.outs.size(); ++k) {
         auto found = grads.find(EntryKey{node.get(), k});
         if (found == grads.end()) continue;
-        const Grads input_grads = vjp(rebuilt.outs[k], rebuilt.inputs, found->second);
+        const Grads input_grads = ReadingOutput(vjp(rebuilt.outs[k], rebuilt.inputs, found->second),
+                                                rebuilt.outs[k].entry(), outside);
         for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], input_grads[j]);
       }
       continue;
     }
-    Entries heads;
+    std::vector<Expr> heads;
     // Zero heads only: zero gradients, left out, unless the op updates states in
     // its backward kernel (BatchNorm), which stock's backward graph would run.
     bool any = false, updates_states = false;
@@ -677,19 +731,22 @@ Grads BlockGradient(const Backward& n, const bridge::SymbolGraph& graph, bool up
     for (uint32_t i = 0; i < bridge::NumOutputs(rebuilt.node); ++i) {
       auto found = grads.find(EntryKey{node.get(), i});
       any = any || (found != grads.end() && (updates_states || !is_zeros(found->second)));
-      heads.push_back(found != grads.end()
-                          ? found->second.entry()
-                          : zeros_like(Expr(Entry{rebuilt.node, i, 0}, false)).entry());
+      heads.push_back(found != grads.end() ? found->second
+                                           : zeros_like(Expr(Entry{rebuilt.node, i, 0}, false)));
     }
     if (!any || inputs.empty()) continue;  // an op of no inputs (zeros) passes nothing back
     if (bridge::GradientPriority(bridge::OpOf(rebuilt.node)) == 0)
       throw std::runtime_error("Operator " + bridge::OpName(rebuilt.node) +
                                " is non-differentiable because it didn't register FGradient "
                                "attribute.");
-    const Entries input_grads = bridge::CallGradient(rebuilt.node, heads);
+    Entries head_entries;
+    for (const Expr& h : heads) head_entries.push_back(h.entry());
+    Grads made;
+    for (const Entry& g : bridge::CallGradient(rebuilt.node, head_entries))
+      made.emplace_back(g, false);
+    const Grads input_grads = ReadingOutput(made, Entry{rebuilt.node, 0, 0}, outside);
     if (update_states) forward.RestoreAuxInputs(input_grads);
-    for (size_t j = 0; j < inputs.size(); ++j)
-      accumulate(inputs[j], Expr(input_grads.at(j), false));
+    for (size_t j = 0; j < inputs.size(); ++j) accumulate(inputs[j], input_grads.at(j));
   }
 
   Grads result;
