@@ -34,6 +34,7 @@
 #include <unordered_map>
 
 #include "dsl/grad_dsl.h"
+#include "operator/bilinear_sampler.h"
 #include "operator/rnn.h"
 
 namespace mxnet_ho {
@@ -263,6 +264,8 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  // BilinearSampler: S(data, grid) (its hidden output tmp is never written on CPU)
+  if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
