@@ -48,6 +48,11 @@ PROBE_ATTRS = {
     "LeakyReLU": {"act_type": "leaky"},
     "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    # Both transforms (affine reads the target points, warp the flow's shape).
+    "GridGenerator": [
+        {"transform_type": "affine", "target_shape": "(3, 4)"},
+        {"transform_type": "warp"},
+    ],
     # Every mode, two layers, both directions: the union of their gradient graphs.
     "RNN": [
         {"state_size": "2", "num_layers": "2", "bidirectional": "True", "mode": mode}
@@ -62,6 +67,10 @@ PROBE_ATTRS = {
     "_backward_FullyConnected": {"num_hidden": "3"},
     "_backward_LeakyReLU": {"act_type": "leaky"},
     "_backward_Pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    "_backward_GridGenerator": [
+        {"transform_type": "affine", "target_shape": "(3, 4)"},
+        {"transform_type": "warp"},
+    ],
     "_backward_SliceChannel": {"num_outputs": "2"},
     "add_n": {"num_args": "2"},
     "broadcast_axis": {"axis": "0", "size": "2"},

@@ -35,6 +35,7 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
+#include "operator/grid_generator.h"
 #include "operator/rnn.h"
 
 namespace mxnet_ho {
@@ -255,6 +256,15 @@ Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
   return apply("reshape_like", {masked, data});
 }
 
+// GridGenerator: affine, theta (N, 6) times the target points (and those, grid_dst);
+// warp, (flow + pixel coordinates) / half extent - 1
+std::vector<Expr> GridGeneratorTwin(const NodePtr& node, const Expr& data) {
+  if (bridge::Attr(node, "transform_type", "affine") == "warp") return {WarpGrid(data)};
+  const std::vector<long> shape = IntsAttr(node, "target_shape");
+  const Expr points = TargetPoints(data, shape.at(0), shape.at(1));
+  return {AffineGrid(data, points, shape.at(0), shape.at(1)), points};
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -264,6 +274,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  if (op == "GridGenerator") return GridGeneratorTwin(node, in[0]);
   // BilinearSampler: S(data, grid) (its hidden output tmp is never written on CPU)
   if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
   throw Unsupported(node,
