@@ -53,6 +53,11 @@ PROBE_ATTRS = {
         {"transform_type": "affine", "target_shape": "(3, 4)"},
         {"transform_type": "warp"},
     ],
+    "SpatialTransformer": {
+        "transform_type": "affine",
+        "sampler_type": "bilinear",
+        "target_shape": "(3, 4)",
+    },
     # Every mode, two layers, both directions: the union of their gradient graphs.
     "RNN": [
         {"state_size": "2", "num_layers": "2", "bidirectional": "True", "mode": mode}

@@ -265,6 +265,16 @@ std::vector<Expr> GridGeneratorTwin(const NodePtr& node, const Expr& data) {
   return {AffineGrid(data, points, shape.at(0), shape.at(1)), points};
 }
 
+// SpatialTransformer: the bilinear sampling of data at loc's affine grid (and the
+// target points, grid_dst, and the grid as (N, 2, H*W), grid_src)
+std::vector<Expr> SpatialTransformerTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const std::vector<long> shape = IntsAttr(node, "target_shape");
+  const Expr points = TargetPoints(in[1], shape.at(0), shape.at(1));
+  const Expr grid = AffineGrid(in[1], points, shape.at(0), shape.at(1));
+  return {BilinearSampling(in[0], grid).sample(in[0]), points,
+          apply("reshape", {grid}, {{"shape", "(0, 2, -1)"}})};
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -277,6 +287,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "GridGenerator") return GridGeneratorTwin(node, in[0]);
   // BilinearSampler: S(data, grid) (its hidden output tmp is never written on CPU)
   if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
+  if (op == "SpatialTransformer") return SpatialTransformerTwin(node, in);
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
