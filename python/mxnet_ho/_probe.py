@@ -53,6 +53,7 @@ PROBE_ATTRS = {
         {"transform_type": "affine", "target_shape": "(3, 4)"},
         {"transform_type": "warp"},
     ],
+    "ROIPooling": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "SpatialTransformer": {
         "transform_type": "affine",
         "sampler_type": "bilinear",
