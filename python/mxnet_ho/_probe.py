@@ -54,6 +54,7 @@ PROBE_ATTRS = {
         {"transform_type": "warp"},
     ],
     "ROIPooling": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
+    "_contrib_ROIAlign": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "SpatialTransformer": {
         "transform_type": "affine",
         "sampler_type": "bilinear",

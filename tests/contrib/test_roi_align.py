@@ -1,0 +1,64 @@
+"""Gradients of ROIAlign(data, rois), to order 3.
+
+For fixed rois ROIAlign is linear in data (averages of bilinear samples), so
+its backward op's gradient is ROIAlign of the head. rois are constants (stock
+gives them a zero gradient), built from uniform draws as [batch, x1, y1, x2, y2]
+boxes inside the feature map. Every attribute that changes the sampling is
+covered: sample_ratio (adaptive and fixed), position_sensitive, aligned,
+spatial_scale."""
+
+from harness import Case, standard_tests
+
+
+def boxes(F, r, batch, height, width, scale):
+    """rois from draws r (R, 5) in [0, 1): a batch index, then a box in image
+    coordinates (feature coordinates / scale) inside the feature map."""
+
+    def column(i):
+        return F.slice_axis(r, axis=1, begin=i, end=i + 1)
+
+    x1, y1 = column(1) * (width * 0.5), column(2) * (height * 0.5)
+    x2 = x1 + 0.5 + column(3) * (width * 0.5 - 1.0)
+    y2 = y1 + 0.5 + column(4) * (height * 0.5 - 1.0)
+    corners = F.concat(x1, y1, x2, y2, dim=1) / scale
+    return F.concat(F.floor(column(0) * batch), corners, dim=1)
+
+
+def align(shape, pooled, scale=1.0, inner=lambda F, x: x * x, outer=lambda F, y: F.sin(y), **attrs):
+    """outer(ROIAlign(inner(data), rois)) for data of `shape` (N, C, H, W)."""
+    batch, _, height, width = shape
+
+    def fn(F, data, r):
+        rois = boxes(F, r, batch, height, width, scale)
+        y = F.contrib.ROIAlign(
+            inner(F, data), rois, pooled_size=pooled, spatial_scale=scale, **attrs
+        )
+        return outer(F, y)
+
+    return fn
+
+
+def case(name, shape, num_rois, pooled, **kwargs):
+    return Case(
+        name,
+        align(shape, pooled, **kwargs),
+        [shape, (num_rois, 5)],
+        (-1.0, 0.0),
+        (1.0, 1.0),
+        constants=(1,),
+    )
+
+
+CASES = [
+    case("adaptive", (1, 2, 6, 6), 3, (2, 2)),
+    case("odd_sizes", (2, 3, 7, 5), 4, (3, 2), inner=lambda F, x: F.sin(x)),
+    case("sample_ratio_2", (2, 1, 6, 8), 3, (2, 3), sample_ratio=2),
+    case("scale_half", (1, 2, 5, 6), 2, (2, 2), scale=0.5, sample_ratio=1),
+    case("aligned", (1, 2, 6, 5), 3, (3, 3), aligned=True),
+    case("position_sensitive", (1, 8, 5, 5), 2, (2, 2), position_sensitive=True),
+    case("linear_outside", (1, 1, 5, 5), 2, (2, 2), outer=lambda F, y: y),
+]
+
+test_higher_order, test_hybridized, test_first_order_bit_identical, test_float32 = standard_tests(
+    __file__, CASES
+)
