@@ -53,6 +53,10 @@ PROBE_ATTRS = {
         {"transform_type": "affine", "target_shape": "(3, 4)"},
         {"transform_type": "warp"},
     ],
+    "im2col": {"kernel": "(2, 2)"},
+    "col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
+    "_backward_im2col": {"kernel": "(2, 2)"},
+    "_backward_col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
     "ROIPooling": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "_contrib_ROIAlign": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "SpatialTransformer": {
