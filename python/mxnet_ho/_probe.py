@@ -53,6 +53,11 @@ PROBE_ATTRS = {
         {"transform_type": "affine", "target_shape": "(3, 4)"},
         {"transform_type": "warp"},
     ],
+    # Crop by h_w at an offset, and centred like a second input.
+    "Crop": [
+        {"num_args": "1", "h_w": "(1, 1)", "offset": "(0, 0)"},
+        {"num_args": "2", "center_crop": "True"},
+    ],
     "im2col": {"kernel": "(2, 2)"},
     "col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
     "_backward_im2col": {"kernel": "(2, 2)"},

@@ -35,6 +35,7 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
+#include "operator/crop.h"
 #include "operator/grid_generator.h"
 #include "operator/rnn.h"
 
@@ -275,6 +276,18 @@ std::vector<Expr> SpatialTransformerTwin(const NodePtr& node, const std::vector<
           apply("reshape", {grid}, {{"shape", "(0, 2, -1)"}})};
 }
 
+// Crop: data's window of crop_like's height and width (two inputs) or of h_w, at
+// offset or centred
+Expr CropTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  CropStart start;
+  start.center = BoolAttr(node, "center_crop", false);
+  const std::vector<long> offset = IntsAttr(node, "offset");
+  if (offset.size() == 2) start.offset = offset;
+  if (in.size() > 1) return CropTo(in[0], in[1], start);
+  const std::vector<long> size = IntsAttr(node, "h_w");
+  return CropTo(in[0], SliceAxis(SliceAxis(in[0], 2, 0, size.at(0)), 3, 0, size.at(1)), start);
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -288,6 +301,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   // BilinearSampler: S(data, grid) (its hidden output tmp is never written on CPU)
   if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
   if (op == "SpatialTransformer") return SpatialTransformerTwin(node, in);
+  if (op == "Crop") return {CropTwin(node, in)};
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
