@@ -4,8 +4,8 @@ Each bin's output is its largest entry, so the derivatives route through the
 position the stock kernel records (maxidx); data is drawn at random (distinct
 values, no tie within a finite-difference step). rois are constants (stock gives
 them a zero gradient), built from uniform draws as [batch, x1, y1, x2, y2]
-boxes of at least one pixel. Hybridized blocks holding ROIPooling are refused
-under create_graph (no stateless twin; see patches/roi_pooling.toml)."""
+boxes of at least one pixel. Hybridized blocks recompute ROIPooling as its
+stateless twin (a masked max over each bin)."""
 
 from harness import Case, standard_tests
 
@@ -44,7 +44,6 @@ def case(name, shape, num_rois, pooled, **kwargs):
         (-1.0, 0.0),
         (1.0, 1.0),
         constants=(1,),
-        hybridize=False,
     )
 
 

@@ -38,6 +38,7 @@
 #include "operator/crop.h"
 #include "operator/grid_generator.h"
 #include "operator/rnn.h"
+#include "operator/roi_pooling.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -302,6 +303,11 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
   if (op == "SpatialTransformer") return SpatialTransformerTwin(node, in);
   if (op == "Crop") return {CropTwin(node, in)};
+  // ROIPooling: each bin's largest entry (its hidden maxidx left out)
+  if (op == "ROIPooling")
+    return {RoiMaxPooling(in[0], in[1],
+                          single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1"))),
+                          IntsAttr(node, "pooled_size"))};
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");
