@@ -8,20 +8,7 @@ boxes of at least one pixel. Hybridized blocks recompute ROIPooling as its
 stateless twin (a masked max over each bin)."""
 
 from harness import Case, standard_tests
-
-
-def boxes(F, r, batch, height, width, scale):
-    """rois from draws r (R, 5) in [0, 1): a batch index, then a box in image
-    coordinates (feature coordinates / scale) inside the feature map."""
-
-    def column(i):
-        return F.slice_axis(r, axis=1, begin=i, end=i + 1)
-
-    x1, y1 = column(1) * (width * 0.5), column(2) * (height * 0.5)
-    x2 = x1 + 1.0 + column(3) * (width * 0.5 - 1.0)
-    y2 = y1 + 1.0 + column(4) * (height * 0.5 - 1.0)
-    corners = F.concat(x1, y1, x2, y2, dim=1) / scale
-    return F.concat(F.floor(column(0) * batch), corners, dim=1)
+from rois import boxes
 
 
 def pooling(shape, pooled, scale=1.0, inner=lambda F, x: F.sin(x), outer=lambda F, y: y * y):

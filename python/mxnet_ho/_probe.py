@@ -63,6 +63,7 @@ PROBE_ATTRS = {
     "_backward_im2col": {"kernel": "(2, 2)"},
     "_backward_col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
     "ROIPooling": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
+    "_contrib_PSROIPooling": {"spatial_scale": "1", "output_dim": "2", "pooled_size": "2"},
     "_contrib_ROIAlign": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "SpatialTransformer": {
         "transform_type": "affine",

@@ -35,6 +35,7 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
+#include "operator/contrib/psroi_pooling.h"
 #include "operator/crop.h"
 #include "operator/grid_generator.h"
 #include "operator/rnn.h"
@@ -289,6 +290,17 @@ Expr CropTwin(const NodePtr& node, const std::vector<Expr>& in) {
   return CropTo(in[0], SliceAxis(SliceAxis(in[0], 2, 0, size.at(0)), 3, 0, size.at(1)), start);
 }
 
+// PSROIPooling: each bin the average of its channel over the bin
+Expr PsRoiPoolingTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  PsRoiShape shape;
+  shape.spatial_scale = single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1")));
+  shape.output_dim = IntAttr(node, "output_dim", 1);
+  shape.pooled = IntAttr(node, "pooled_size", 1);
+  shape.group = IntAttr(node, "group_size", 0);
+  if (shape.group == 0) shape.group = shape.pooled;
+  return PsRoiAverage(in[0], in[1], shape);
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -303,6 +315,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
   if (op == "SpatialTransformer") return SpatialTransformerTwin(node, in);
   if (op == "Crop") return {CropTwin(node, in)};
+  if (op == "_contrib_PSROIPooling") return {PsRoiPoolingTwin(node, in)};
   // ROIPooling: each bin's largest entry (its hidden maxidx left out)
   if (op == "ROIPooling")
     return {RoiMaxPooling(in[0], in[1],
