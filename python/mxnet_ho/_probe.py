@@ -53,6 +53,7 @@ PROBE_ATTRS = {
         {"transform_type": "affine", "target_shape": "(3, 4)"},
         {"transform_type": "warp"},
     ],
+    "Correlation": [{"is_multiply": "True"}, {"is_multiply": "False", "kernel_size": "3"}],
     # Crop by h_w at an offset, and centred like a second input.
     "Crop": [
         {"num_args": "1", "h_w": "(1, 1)", "offset": "(0, 0)"},

@@ -36,6 +36,7 @@
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
 #include "operator/contrib/psroi_pooling.h"
+#include "operator/correlation.h"
 #include "operator/crop.h"
 #include "operator/grid_generator.h"
 #include "operator/rnn.h"
@@ -301,6 +302,21 @@ Expr PsRoiPoolingTwin(const NodePtr& node, const std::vector<Expr>& in) {
   return PsRoiAverage(in[0], in[1], shape);
 }
 
+// Correlation: the correlation of the padded inputs (and those, channels last,
+// tmp1 and tmp2)
+std::vector<Expr> CorrelationTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  CorrelationShape shape;
+  shape.kernel = IntAttr(node, "kernel_size", 1);
+  shape.max_displacement = IntAttr(node, "max_displacement", 1);
+  shape.stride1 = IntAttr(node, "stride1", 1);
+  shape.stride2 = IntAttr(node, "stride2", 1);
+  shape.pad = IntAttr(node, "pad_size", 0);
+  shape.multiply = BoolAttr(node, "is_multiply", true);
+  const Expr p1 = PadSpace(in[0], shape.pad), p2 = PadSpace(in[1], shape.pad);
+  const AttrList last = {{"axes", "(0, 2, 3, 1)"}};
+  return {Correlate(p1, p2, shape), apply("transpose", {p1}, last), apply("transpose", {p2}, last)};
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -316,6 +332,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "SpatialTransformer") return SpatialTransformerTwin(node, in);
   if (op == "Crop") return {CropTwin(node, in)};
   if (op == "_contrib_PSROIPooling") return {PsRoiPoolingTwin(node, in)};
+  if (op == "Correlation") return CorrelationTwin(node, in);
   // ROIPooling: each bin's largest entry (its hidden maxidx left out)
   if (op == "ROIPooling")
     return {RoiMaxPooling(in[0], in[1],
