@@ -4,8 +4,8 @@
 // the kinks where a point crosses a pixel, smooth in grid. _backward_BilinearSampler
 // takes (g, data, tmp, grid), tmp the forward's hidden output (unused on CPU), and
 // returns (g_data, g_grid), the gradient of <g, S(data, grid)>. Then
-//   <h_data, g_data> + <h_grid, g_grid> = <g, T>,  T = S(h_data, grid) + D_grid S(data,
-//   grid)[h_grid],
+//   <h_data, g_data> + <h_grid, g_grid> = <g, T>,
+//   T = S(h_data, grid) + D_grid S(data, grid)[h_grid],
 // the derivative of S along (h_data, h_grid): d/dg = T, and d/ddata, d/dgrid are
 // the gradients of <g, T>, which vjp takes through T's forward ops (the
 // neighbours' indices are constants there, so the kinks carry no term).
@@ -15,22 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "operator/axes.h"
+
 namespace mxnet_ho {
 namespace op {
 namespace {
 
 Expr Times(const Expr& a, const Expr& b) { return apply("broadcast_mul", {a, b}); }
-
-// Channel c of z (N, 2, Ho, Wo) as (N, 1, Ho, Wo).
-Expr Channel(const Expr& z, int c) {
-  return apply("slice_axis", {z},
-               {{"axis", "1"}, {"begin", std::to_string(c)}, {"end", std::to_string(c + 1)}});
-}
-
-// The last index along `axis` of z, its length - 1 (1,).
-Expr LastIndex(const Expr& z, int axis) {
-  return apply("max", {apply("_contrib_arange_like", {z}, {{"axis", std::to_string(axis)}})});
-}
 
 // (u + 1) (L - 1) / 2: a normalized coordinate u in pixels, L the length.
 Expr Pixels(const Expr& u, const Expr& last) { return Times(u + 1.0, last) / 2.0; }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "operator/axes.h"
+
 namespace mxnet_ho {
 namespace op {
 namespace {
@@ -82,8 +84,7 @@ Expr Correlate(const Expr& p1, const Expr& p2, const CorrelationShape& s) {
                           {{"kernel", "(" + k + ", " + k + ")"},
                            {"stride", "(" + stride + ", " + stride + ")"},
                            {"pool_type", "sum"}});
-  const Expr channels =
-      apply("sum", {ones_like(apply("_contrib_arange_like", {p1}, {{"axis", "1"}}))});
+  const Expr channels = AxisLength(p1, 1);
   return apply("broadcast_div", {sums, channels * (1.0 * s.kernel * s.kernel)});
 }
 

@@ -10,24 +10,20 @@
 
 #include <string>
 
+#include "operator/axes.h"
+
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-// The length of z along `axis` (1,).
-Expr Length(const Expr& z, int axis) {
-  return apply("sum",
-               {ones_like(apply("_contrib_arange_like", {z}, {{"axis", std::to_string(axis)}}))});
-}
 
 // z's entries start..start + n - 1 along `axis`, n the length of `like` there.
 Expr TakeWindow(const Expr& z, const Expr& like, int axis, const CropStart& start, long offset) {
   const std::string a = std::to_string(axis);
   const Expr steps = apply("_contrib_arange_like", {like}, {{"axis", a}});
   const Expr index =
-      start.center
-          ? apply("broadcast_add", {steps, floor((Length(z, axis) - Length(like, axis)) / 2.0)})
-          : steps + offset;
+      start.center ? apply("broadcast_add",
+                           {steps, floor((AxisLength(z, axis) - AxisLength(like, axis)) / 2.0)})
+                   : steps + offset;
   return apply("take", {z, index}, {{"axis", a}});
 }
 

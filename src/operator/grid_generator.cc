@@ -12,21 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "operator/axes.h"
+
 namespace mxnet_ho {
 namespace op {
 namespace {
 
 std::string Text(long v) { return std::to_string(v); }
-
-// The last index along `axis` of z, its length - 1 (1,).
-Expr LastIndex(const Expr& z, int axis) {
-  return apply("max", {apply("_contrib_arange_like", {z}, {{"axis", std::to_string(axis)}})});
-}
-
-// Channel c of z (N, 2, H, W) as (N, 1, H, W).
-Expr Channel(const Expr& z, int c) {
-  return apply("slice_axis", {z}, {{"axis", "1"}, {"begin", Text(c)}, {"end", Text(c + 1)}});
-}
 
 Expr Join(const std::vector<Expr>& parts, int axis) {
   return apply("Concat", parts, {{"num_args", std::to_string(parts.size())}, {"dim", Text(axis)}});

@@ -11,16 +11,13 @@
 
 #include <string>
 
+#include "operator/axes.h"
+
 namespace mxnet_ho {
 namespace op {
 namespace {
 
 std::string Text(long v) { return std::to_string(v); }
-
-// The length of z along `axis` (1,).
-Expr LengthOf(const Expr& z, int axis) {
-  return apply("sum", {ones_like(apply("_contrib_arange_like", {z}, {{"axis", Text(axis)}}))});
-}
 
 Expr Reshape(const Expr& z, const std::string& shape) {
   return apply("reshape", {z}, {{"shape", shape}});
@@ -55,7 +52,7 @@ Expr Steps(const Expr& like, long count) {
 }
 
 Expr BinMask(const Expr& start, const Expr& end, const Expr& z, int axis) {
-  const Expr length = LengthOf(z, axis);
+  const Expr length = AxisLength(z, axis);
   auto clip = [&](const Expr& bound) {
     return apply("broadcast_minimum",
                  {apply("_maximum_scalar", {bound}, {{"scalar", "0"}}), length});
@@ -71,7 +68,7 @@ Expr BinMask(const Expr& start, const Expr& end, const Expr& z, int axis) {
 Expr RoiMaxPooling(const Expr& data, const Expr& rois, double spatial_scale,
                    const std::vector<long>& pooled) {
   const Expr batch = RoiColumn(rois, 0);
-  const Expr valid = (batch >= 0.0) * apply("broadcast_lesser", {batch, LengthOf(data, 0)});
+  const Expr valid = (batch >= 0.0) * apply("broadcast_lesser", {batch, AxisLength(data, 0)});
   const Expr rows = MaxPoolingBins(data, rois, 2, spatial_scale, pooled.at(0));     // (R, ph, H)
   const Expr columns = MaxPoolingBins(data, rois, 3, spatial_scale, pooled.at(1));  // (R, pw, W)
   const Expr inside = apply("broadcast_mul", {Expand(Expand(Expand(rows, 1), 3), 5),
