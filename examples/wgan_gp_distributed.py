@@ -11,7 +11,7 @@ N batches. Prints the critic's gradient norm on interpolates and the
 Wasserstein estimate seen by worker 0.
 
 With DMLC_ROLE set (as MXNet's tools/launch.py sets it on each host) the script
-plays that role instead of launching; see README, "Scaling out".
+plays that role instead of launching; see docs/SCALING.md.
 """
 
 import ctypes

@@ -75,6 +75,9 @@ class Case:
     float32: True, or why the float32 check does not apply to the case;
     reference: for an op that runs in float32 only, fn written with ops that run
     in float64 too (see the module's docstring).
+    first_order: True, or why order 1 is not the derivative of fn (a loss
+    layer's gradient ignores the head): the orders above it are then checked
+    against central differences of the one below (check_above_first_order).
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class Case:
         constants=(),
         float32=True,
         reference=None,
+        first_order=True,
     ):
         self.name = name
         self.numpy = False  # NpCase: the NumPy interface
@@ -108,6 +112,7 @@ class Case:
         # Inputs passed to fn but not differentiated (indices, masks, ...).
         self.constants = set(constants)
         self.float32 = float32
+        self.first_order = first_order
         self.reference = reference
         if reference is not None and float32 is True:
             self.float32 = "float32 only: test_higher_order holds it against the float64 reference"
@@ -189,6 +194,18 @@ def imperative(case, dtype="float64"):
     return [a for i, a in enumerate(arrays) if i not in consts], fn
 
 
+def _check_case_orders(case, fn, inputs):
+    if case.first_order is not True:
+        check_above_first_order(
+            fn, inputs, case.orders, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
+        )
+        return
+    for order in case.orders:
+        check_higher_order_grad(
+            fn, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
+        )
+
+
 @_on_test_context
 def check_orders(case):
     if case.reference is not None:
@@ -196,10 +213,7 @@ def check_orders(case):
         check_against_reference(case, lambda: imperative(case, "float32")[1])
         return
     inputs, fn = imperative(case)
-    for order in case.orders:
-        check_higher_order_grad(
-            fn, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
-        )
+    _check_case_orders(case, fn, inputs)
 
 
 def check_against_reference(case, float32_fn):
@@ -257,10 +271,7 @@ def check_hybridized(case):
         check_against_reference(case, lambda: hybridized(case, "float32")[0])
         return
     block, inputs = hybridized(case)
-    for order in case.orders:
-        check_higher_order_grad(
-            block, inputs, order=order, rtol=case.rtol, atol=case.atol, eps=case.eps, seed=case.seed
-        )
+    _check_case_orders(case, block, inputs)
 
 
 @_on_test_context
@@ -350,6 +361,81 @@ def check_float32(case):
         case.seed,
         array=case.array,
     )
+
+
+@_on_test_context
+def check_like_reference(fn, reference, arrays, orders=(2, 3), dtype="float32", rtol=1e-4, seed=0):
+    """The derivatives of fn at the given orders against those of `reference`, a
+    function computing the same values with other ops, in `dtype`: for ops whose
+    stock first order fails in float64 (no central differences there)."""
+    array = mx.np.array if mx.util.is_np_array() else mx.nd.array
+    rng = np.random.RandomState(seed)
+    xs = [array(a, dtype=dtype) for a in arrays]
+    with mx.autograd.pause():
+        y = fn(*xs)
+    cotangent = array(rng.uniform(-1, 1, y.shape), dtype=dtype)
+    directions = [
+        [array(rng.uniform(-1, 1, x.shape), dtype=dtype) for x in xs] for _ in range(max(orders))
+    ]
+    for k in orders:
+        ours = higher_order_grads(fn, xs, k - 1, cotangent, directions)[1]
+        theirs = higher_order_grads(reference, xs, k - 1, cotangent, directions)[1]
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            scale = np.linalg.norm(b.astype("float64"))
+            error = np.linalg.norm(a.astype("float64") - b)
+            assert error <= rtol * scale + 1e-5, (
+                "order %d derivative of input %d differs from the reference by %.3g (norm %.3g)"
+                % (k, i, error, scale)
+            )
+
+
+@_on_test_context
+def check_symbol_like_imperative(case, seed=0, with_shapes=False):
+    """A case's second order through mxnet_ho.symbol.grad (the gradient of a
+    symbol's gradient, bound and run) equal to autograd's, which check_orders
+    holds against central differences: a symbol's gradient is built to be
+    differentiated again. Constant inputs become symbol inputs not
+    differentiated; with_shapes hands symbol.grad the inputs' shapes."""
+    from mxnet_ho import symbol as hsym
+
+    arrays = case.draw()
+    names = ["in%d" % i for i in range(len(arrays))]
+    free = [i for i in range(len(arrays)) if i not in case.constants]
+    F = mx.sym
+    variables = [F.var(name) for name in names]
+    y = case.fn(F, *variables)
+    rng = np.random.RandomState(seed)
+    with mx.autograd.pause():
+        shape = case.fn(mx.nd, *[mx.nd.array(a, dtype="float64") for a in arrays]).shape
+    cotangent = rng.uniform(-1, 1, shape)
+    directions = [rng.uniform(-1, 1, arrays[i].shape) for i in free]
+    w = F.var("w")
+    shapes = {name: a.shape for name, a in zip(names, arrays)} if with_shapes else None
+    firsts = hsym.grad(y, [names[i] for i in free], head_grads=w, shapes=shapes)
+    vs = [F.var("v%d" % i) for i in free]
+    s = F.sum(firsts[0] * vs[0])
+    for g, v in zip(firsts[1:], vs[1:]):
+        s = s + F.sum(g * v)
+    seconds = hsym.grad(s, [names[i] for i in free])
+    args = {name: mx.nd.array(a, dtype="float64") for name, a in zip(names, arrays)}
+    args["w"] = mx.nd.array(cotangent, dtype="float64")
+    for i, d in zip(free, directions):
+        args["v%d" % i] = mx.nd.array(d, dtype="float64")
+    executor = F.Group(seconds).bind(mx.cpu(), args)
+    symbolic = [out.asnumpy() for out in executor.forward()]
+    xs = [mx.nd.array(arrays[i], dtype="float64") for i in free]
+    for x in xs:
+        x.attach_grad()
+    with mx.autograd.record():
+        full = list(args[name] for name in names)
+        for k, i in enumerate(free):
+            full[i] = xs[k]
+        out = case.fn(mx.nd, *full)
+        grads = mx.autograd.grad(out, xs, head_grads=args["w"], create_graph=True)
+        total = sum((g * args["v%d" % i]).sum() for g, i in zip(grads, free))
+    total.backward()
+    for x, sym_value in zip(xs, symbolic):
+        np.testing.assert_allclose(sym_value, x.grad.asnumpy(), rtol=1e-10, atol=1e-12)
 
 
 @_on_test_context

@@ -87,7 +87,7 @@ def test_hvp_predict_mode_batchnorm():
     state = {p.name: p.data().asnumpy().copy() for p in net.collect_params().values()}
     params = [p.data() for p in trainable(net)]
     vs = [nd.array(np.random.RandomState(3).randn(*p.shape), dtype=DT) for p in params]
-    got = compiled.Loss(net, loss_fn).hvp(x, y, vs)
+    got = compiled.Loss(net, loss_fn).hvp(x, y, vs, train_mode=False)
     _, want = functional.hvp(
         lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs), train_mode=False
     )
@@ -257,7 +257,7 @@ def test_v_of_another_dtype_is_cast_as_functional_does():
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     params = [p.data() for p in trainable(net)]
     vs = [nd.ones(p.shape, dtype="float64") for p in params]
-    got = compiled.Loss(net, loss_fn).hvp(x, y, vs)
+    got = compiled.Loss(net, loss_fn).hvp(x, y, vs, train_mode=False)
     _, want = functional.hvp(
         lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs), train_mode=False
     )
@@ -292,7 +292,7 @@ def test_hvp_through_fused_lstm_equals_imperative():
         y = nd.array(rng.uniform(-1, 1, (length, 2, 2)), dtype=DT)
         params = [p.data() for p in trainable(net)]
         vs = [nd.array(rng.randn(*p.shape), dtype=DT) for p in params]
-        got = f.hvp(x, y, vs)
+        got = f.hvp(x, y, vs, train_mode=False)
         _, want = functional.hvp(
             lambda *ps, x=x, y=y: loss_fn(net(x), y).mean(),
             tuple(params),

@@ -1,8 +1,10 @@
 """The coverage tool: stock vs patched closure orders, held against patches/."""
 
+import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -194,3 +196,281 @@ def test_main_job_demonstrates_fourth_order_and_penalty():
     assert "patch active: yes" in result.stdout
     assert "108, 108, 72, 24" in result.stdout
     assert "penalty" in result.stdout
+
+
+def run_main(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "mxnet_ho"] + list(args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
+
+
+def test_version_and_help():
+    import mxnet_ho
+
+    version = run_main("--version")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("mxnet-ho %s (for mxnet 1.9.1" % mxnet_ho.__version__)
+    helped = run_main("--help")
+    assert helped.returncode == 0 and "usage: python -m mxnet_ho" in helped.stdout
+    assert "coverage" in helped.stdout and "--version" in helped.stdout
+    wrong = run_main("bogus")
+    assert wrong.returncode == 2 and "invalid choice: 'bogus'" in wrong.stderr
+
+
+def test_closed_pipe_gives_no_traceback():
+    """`python -m mxnet_ho coverage --json | head` must not print a BrokenPipeError."""
+    tool = subprocess.Popen(
+        [sys.executable, "-m", "mxnet_ho", "coverage", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    tool.stdout.readline()
+    tool.stdout.close()  # the reader goes away, as head does
+    _, err = tool.communicate(timeout=600)
+    assert b"BrokenPipeError" not in err and b"Traceback" not in err, err.decode()[-2000:]
+
+
+def _attribute_values(op, attr):
+    """(values, default) of an enum or boolean attribute of `op` (a backward op:
+    of its forward op) as MXNet's registry lists them (booleans as "0", "1")."""
+    import ctypes
+
+    from mxnet.base import _LIB, OpHandle, c_str, check_call, py_str
+
+    op = op[len("_backward_") :] if op.startswith("_backward_") else op
+    handle = OpHandle()
+    check_call(_LIB.NNGetOpHandle(c_str(op), ctypes.byref(handle)))
+    texts = [ctypes.c_char_p() for _ in range(4)]
+    count = ctypes.c_uint()
+    names, types, descriptions = (ctypes.POINTER(ctypes.c_char_p)() for _ in range(3))
+    check_call(
+        _LIB.MXSymbolGetAtomicSymbolInfo(
+            handle,
+            ctypes.byref(texts[0]),
+            ctypes.byref(texts[1]),
+            ctypes.byref(count),
+            ctypes.byref(names),
+            ctypes.byref(types),
+            ctypes.byref(descriptions),
+            ctypes.byref(texts[2]),
+            ctypes.byref(texts[3]),
+        )
+    )
+    for i in range(count.value):
+        if py_str(names[i]) == attr:
+            kind = py_str(types[i])
+            default = re.search(r"default=(\S+)", kind)
+            default = _boolean(default.group(1).strip("'")) if default else None
+            if kind.startswith("boolean"):
+                return {"0", "1"}, default
+            return set(re.findall(r"'([^']*)'", kind.split("}")[0])), default
+    raise KeyError("%s has no attribute %s" % (op, attr))
+
+
+def _boolean(text):
+    return {"true": "1", "false": "0"}.get(str(text).lower(), text)
+
+
+def _probed_values(op, attr, default):
+    return {_boolean(v["attrs"].get(attr, default)) for v in op["variants"]}
+
+
+# Attributes that change which backward op runs or what it computes: the probe
+# must try each value MXNet accepts.
+VARIANT_ATTRIBUTES = [
+    ("topk", "ret_typ"),
+    ("topk", "is_ascend"),
+    ("_npx_topk", "ret_typ"),
+    ("sort", "is_ascend"),
+    ("_npi_sort", "is_ascend"),
+    ("Activation", "act_type"),
+    ("_npx_activation", "act_type"),
+    ("_backward_Activation", "act_type"),
+    ("LeakyReLU", "act_type"),
+    ("_backward_LeakyReLU", "act_type"),
+    ("Pooling", "pool_type"),
+    ("_npx_pooling", "pool_type"),
+    ("_backward_Pooling", "pool_type"),
+    ("Convolution", "no_bias"),
+    ("Deconvolution", "no_bias"),
+    ("FullyConnected", "no_bias"),
+    ("FullyConnected", "flatten"),
+    ("Pad", "mode"),
+    ("_npi_pad", "mode"),
+    ("L2Normalization", "mode"),
+    ("Dropout", "mode"),
+    ("BatchNorm", "fix_gamma"),
+    ("BatchNorm", "use_global_stats"),
+    ("RNN", "mode"),
+    ("UpSampling", "sample_type"),
+    ("take", "mode"),
+]
+
+
+@pytest.mark.parametrize("name, attr", VARIANT_ATTRIBUTES, ids=lambda x: str(x))
+def test_probe_tries_every_value_of_attributes_that_change_the_gradient(data, name, attr):
+    """topk's probe covers every ret_typ (its "indices"/"mask" gradient is MXNet's
+    zero, "value"/"both" go through _backward_topk), both directions, and so on:
+    each value MXNet's registry lists is a variant, and each variant closes."""
+    op = {op["name"]: op for op in data["ops"]}[name]
+    values, default = _attribute_values(name, attr)
+    assert values <= _probed_values(op, attr, default), op["variants"]
+    for variant in op["variants"]:
+        assert variant["order"] == "inf", (name, variant)
+
+
+def test_order_is_the_minimum_over_variants_with_their_own_children():
+    """An op closes only if every variant does, each node of a variant's graph
+    counted with the attributes it carries: `bw` loops with t=a but its t=b rule
+    throws, so `f` (whose t=a graph holds bw with t=a) reaches order 2 through its
+    t=b variant alone, and the report names that variant."""
+    rows = {
+        "f": {
+            "op": "f",
+            "fgradient": True,
+            "error": None,
+            "children": ["bw"],
+            "variants": [
+                {
+                    "attrs": {"t": "a"},
+                    "children": ["bw"],
+                    "calls": [["bw", {"t": "a"}]],
+                    "error": None,
+                },
+                {
+                    "attrs": {"t": "b"},
+                    "children": ["bw"],
+                    "calls": [["bw", {"t": "b"}]],
+                    "error": None,
+                },
+            ],
+        },
+        "bw": {
+            "op": "bw",
+            "fgradient": True,
+            "error": "no rule for t=b",
+            "children": ["bw"],
+            "variants": [
+                {
+                    "attrs": {"t": "a"},
+                    "children": ["bw"],
+                    "calls": [["bw", {"t": "a"}]],
+                    "error": None,
+                },
+                {"attrs": {"t": "b"}, "children": [], "calls": [], "error": "no rule for t=b"},
+            ],
+        },
+    }
+    order, vorder = coverage._orders(rows)
+    assert order == {"f": 2, "bw": 1}
+    assert vorder == {("f", 0): coverage.INF, ("f", 1): 2, ("bw", 0): coverage.INF, ("bw", 1): 1}
+    assert coverage._limited_by(rows["f"], vorder) == {"t": "b"}
+
+
+def test_a_claim_a_variant_contradicts_fails_the_check(data):
+    """np.linalg.norm is claimed any-order but for the spectral and nuclear matrix
+    norms (flag 0 and 2), which its partial exclusion names: without those
+    patterns the check fails and names the variant; with a pattern no probe tries,
+    it fails too."""
+    series = coverage.load_patches()
+    assert coverage.series_problems(data, series) == []
+    stripped = [dict(patch) for patch in series]
+    for patch in stripped:
+        patch["exclusion"] = [
+            {k: v for k, v in entry.items() if k != "attrs"} for entry in patch.get("exclusion", [])
+        ]
+    problems = coverage.series_problems(data, stripped)
+    assert any(
+        "forward op _npi_norm reaches order" in p and "limited by" in p and "flag=" in p
+        for p in problems
+    ), problems
+    unknown = stripped + [
+        {"file": "fake.toml", "exclusion": [{"op": "_npi_norm", "attrs": [{"flag": "7"}]}]}
+    ]
+    assert any(
+        "fake.toml: the exclusion of _npi_norm names attributes flag=7, which no probe tries" in p
+        for p in coverage.series_problems(data, unknown)
+    )
+
+
+def test_check_fails_on_a_fake_series_entry(data, tmp_path):
+    """`coverage --check` run on a copy of patches/ with one more file claiming an
+    op that the probe shows stops at a finite order exits 1 and names it."""
+    finite = [
+        op
+        for op in data["ops"]
+        if op["fgradient"] and op["order"] != "inf" and op["name"] != "_npi_norm"
+    ]
+    assert finite
+    claimed = finite[0]["name"]
+    directory = tmp_path / "patches"
+    shutil.copytree(coverage.patches_dir(), str(directory))
+    (directory / "zz_fake.toml").write_text(
+        'family = "fake"\nsources = []\nforward = ["%s"]\n' % claimed
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mxnet_ho", "coverage", "--check", "--summary"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        env=dict(os.environ, MXNET_HO_PATCHES=str(directory)),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "PROBLEM: zz_fake.toml: forward op %s reaches order" % claimed in result.stdout
+
+
+# Claimed any-order forward ops that no finite-difference case at orders 2 and 3
+# exercises (tools/untested_ops.py records the ops of every harness case's graph),
+# each with why. Add a case and the entry must go.
+WITHOUT_A_CASE = {
+    "_grad_add": "MXNet's own sum of two gradients of one entry: built only inside "
+    "gradient graphs (by every case that uses an input twice), never by a user",
+    "BlockGrad": "a zero gradient at every order: nothing for finite differences to hold",
+    "stop_gradient": "BlockGrad's alias",
+    "_cond": "checked at orders 2 and 3 by tests/test_control_flow.py's own finite "
+    "differences (a block with subgraphs), not by a harness case",
+    "_contrib_div_sqrt_dim": "only in the float64 references of "
+    "tests/contrib/test_transformer.py, never in a checked function: a case is owed",
+}
+for _name in ("round", "rint", "ceil", "floor", "trunc", "fix"):
+    WITHOUT_A_CASE[_name] = "piecewise constant: every derivative is 0 away from the jumps"
+
+
+def _untested_ops_tool():
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
+    spec = importlib.util.spec_from_file_location(
+        "untested_ops", os.path.join(path, "untested_ops.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_any_order_ops_without_a_finite_difference_case(data):
+    """Every op the series claims to close at any order has a harness case that
+    checks it against finite differences at orders 2 and 3, but those listed in
+    WITHOUT_A_CASE (and each of those still has none)."""
+    tool = _untested_ops_tool()
+    seen, not_built = tool.exercised_ops()
+    assert not_built == []
+    assert {"topk", "sort", "elemwise_mul"} <= set(seen)
+    missing = {op for ops in tool.untested(data, seen).values() for op in ops}
+    assert missing <= set(WITHOUT_A_CASE), sorted(missing - set(WITHOUT_A_CASE))
+    assert set(WITHOUT_A_CASE) <= missing, sorted(set(WITHOUT_A_CASE) - missing)
+
+
+def test_unknown_family_is_refused_before_probing(monkeypatch, capsys):
+    """The probe takes about 20 s: a wrong --family is told at once."""
+    from mxnet_ho import coverage
+
+    def probe_started():
+        raise AssertionError("probed before checking --family")
+
+    monkeypatch.setattr(coverage, "collect", probe_started)
+    with pytest.raises(SystemExit) as exit_:
+        coverage.main(["--family", "no_such_family"])
+    assert exit_.value.code == 2
+    assert "no family 'no_such_family'" in capsys.readouterr().err

@@ -289,11 +289,29 @@ def test_training_mode_default_uses_batch_statistics():
     assert np.allclose(F.grad(f, x, train_mode=True).asnumpy(), a)
 
 
-@pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp", "grad", "jacobian", "hessian"])
-def test_every_function_takes_train_mode(name):
+FUNCTIONS = ["vjp", "jvp", "hvp", "vhp", "grad", "value_and_grad", "grad_and_value"]
+FUNCTIONS += ["jacobian", "hessian"]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_takes_train_mode_and_strict(name):
     import inspect
 
-    assert inspect.signature(getattr(F, name)).parameters["train_mode"].default is True
+    parameters = inspect.signature(getattr(F, name)).parameters
+    assert parameters["train_mode"].default is True
+    assert parameters["strict"].default is False
+
+
+def test_compiled_has_the_same_train_mode_default():
+    import inspect
+
+    from mxnet_ho import compiled
+
+    methods = [compiled.Graph.__call__, compiled.Model.vjp, compiled.Model.jvp]
+    methods += [compiled.Model.jacobian, compiled.Loss.value_and_grad, compiled.Loss.hvp]
+    methods += [compiled.Loss.vhp, compiled.Loss.hessian]
+    for method in methods:
+        assert inspect.signature(method).parameters["train_mode"].default is True, method
 
 
 def test_float16_inputs_follow_float64():
@@ -359,3 +377,418 @@ def test_size_zero_outputs(np_semantics):
     np.testing.assert_array_equal(J[1].asnumpy(), np.diag([2.0, 4.0, 6.0]))
     out, jv = F.jvp(lambda a: a[:0] * 2, x, x)
     assert out.shape == (0,) and jv.shape == (0,)
+
+
+# -- issue 25: torch.func's argnums, has_aux, value_and_grad; strict -----------
+def t_f_scalar(torch, a, b):
+    return (torch.sin(a) * (a * b) ** 2).sum() + (torch.exp(b) / (1 + a.sum())).sum()
+
+
+def f_with_aux(a, b):
+    """f_scalar and, as aux, an array and a non-array."""
+    return f_scalar(a, b), {"square": a * a, "label": "aux"}
+
+
+def test_grad_argnums_and_has_aux_match_torch_func():
+    torch = pytest.importorskip("torch")
+    from torch import func as tf
+
+    ta, tb = torch.tensor(A), torch.tensor(B)
+
+    def t_with_aux(a, b):
+        return t_f_scalar(torch, a, b), {"square": a * a}
+
+    for argnums in (0, 1, (1,), (0, 1), (1, 0)):
+        want = tf.grad(lambda a, b: t_f_scalar(torch, a, b), argnums=argnums)(ta, tb)
+        got = F.grad(f_scalar, (arr(A), arr(B)), argnums=argnums)
+        if isinstance(argnums, int):
+            want, got = (want,), (got,)
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g.asnumpy(), w.numpy(), rtol=1e-12)
+
+    want_grad, want_aux = tf.grad(t_with_aux, argnums=1, has_aux=True)(ta, tb)
+    got_grad, got_aux = F.grad(f_with_aux, (arr(A), arr(B)), argnums=1, has_aux=True)
+    np.testing.assert_allclose(got_grad.asnumpy(), want_grad.numpy(), rtol=1e-12)
+    assert got_aux["label"] == "aux"
+    np.testing.assert_allclose(got_aux["square"].asnumpy(), want_aux["square"].numpy())
+
+
+def test_value_and_grad_and_grad_and_value_match_torch_func():
+    torch = pytest.importorskip("torch")
+    from torch import func as tf
+
+    ta, tb = torch.tensor(A), torch.tensor(B)
+
+    def t_with_aux(a, b):
+        return t_f_scalar(torch, a, b), a * a
+
+    want_grads, (want_value, want_aux) = tf.grad_and_value(
+        t_with_aux, argnums=(0, 1), has_aux=True
+    )(ta, tb)
+    got_grads, (got_value, got_aux) = F.grad_and_value(
+        lambda a, b: (f_scalar(a, b), a * a), (arr(A), arr(B)), argnums=(0, 1), has_aux=True
+    )
+    assert got_value.asscalar() == pytest.approx(want_value.item(), rel=1e-12)
+    np.testing.assert_allclose(got_aux.asnumpy(), want_aux.numpy())
+    for g, w in zip(got_grads, want_grads):
+        np.testing.assert_allclose(g.asnumpy(), w.numpy(), rtol=1e-12)
+    value, grads = F.value_and_grad(f_scalar, (arr(A), arr(B)))
+    assert value.asscalar() == pytest.approx(want_value.item(), rel=1e-12)
+    for g, w in zip(grads, want_grads):
+        np.testing.assert_allclose(g.asnumpy(), w.numpy(), rtol=1e-12)
+
+
+def test_vjp_with_argnums_and_aux_matches_torch_func():
+    torch = pytest.importorskip("torch")
+    from torch import func as tf
+
+    ta, tb = torch.tensor(A), torch.tensor(B)
+    v = RNG.uniform(-1, 1, A.shape)
+    # torch.func.vjp has no argnums: the other argument is closed over
+    out, vjp_fn, aux = tf.vjp(lambda b: (torch.tanh(ta * b), b.sum()), tb, has_aux=True)
+    (want,) = vjp_fn(torch.tensor(v))
+    got_out, got, got_aux = F.vjp(
+        lambda a, b: (nd.tanh(nd.broadcast_mul(a, b)), b.sum()),
+        (arr(A), arr(B)),
+        arr(v),
+        argnums=1,
+        has_aux=True,
+    )
+    np.testing.assert_allclose(got_out.asnumpy(), out.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.asnumpy(), want.numpy(), rtol=1e-12)
+    assert got_aux.asscalar() == pytest.approx(aux.item())
+
+
+def test_argnums_passes_the_others_through_unchanged():
+    seen = []
+
+    def f(a, b):
+        seen.append(b)
+        return (a * a).sum()
+
+    b = arr(B)
+    F.grad(f, (arr(A), b), argnums=0)
+    assert seen[0] is b and seen[0].grad is None  # not copied, not marked
+
+
+def test_aux_comes_back_detached():
+    import mxnet as mx
+    from mxnet import autograd
+
+    x = arr(A)
+    x.attach_grad()
+    with autograd.record():
+        _, aux = F.grad(lambda a: ((a**2).sum(), a * 3), x, create_graph=True, has_aux=True)
+        with pytest.raises(mx.base.MXNetError):
+            autograd.grad(aux.sum(), [x])
+
+
+def test_bad_argnums_and_aux_are_clear_errors():
+    with pytest.raises(ValueError, match="argnums 2 is out of range for 2 inputs"):
+        F.grad(f_scalar, (arr(A), arr(B)), argnums=2)
+    with pytest.raises(ValueError, match="names an input twice"):
+        F.grad(f_scalar, (arr(A), arr(B)), argnums=(0, -2))
+    with pytest.raises(TypeError, match="argnums must be an int"):
+        F.grad(f_scalar, (arr(A), arr(B)), argnums=(0.5,))
+    with pytest.raises(ValueError, match=r"must return a pair \(output, aux\)"):
+        F.grad(f_scalar, (arr(A), arr(B)), has_aux=True)
+
+
+def test_dict_inputs_give_dict_gradients():
+    ws = {"a": arr(A), "b": arr(B)}
+    g = F.grad(lambda p: f_scalar(p["a"], p["b"]), ws)
+    assert list(g) == ["a", "b"]
+    for got, want in zip((g["a"], g["b"]), np_grad_f_scalar(A, B)):
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-12)
+    va, vb = RNG.uniform(-1, 1, A.shape), RNG.uniform(-1, 1, B.shape)
+    _, hv = F.hvp(lambda p: f_scalar(p["a"], p["b"]), ws, {"a": arr(va), "b": arr(vb)})
+    _, want = F.hvp(f_scalar, (arr(A), arr(B)), (arr(va), arr(vb)))
+    np.testing.assert_allclose(hv["a"].asnumpy(), want[0].asnumpy(), rtol=1e-12)
+    np.testing.assert_allclose(hv["b"].asnumpy(), want[1].asnumpy(), rtol=1e-12)
+
+
+STRICT_CASES = {
+    # name: (mxnet_ho call, torch.autograd.functional call, message)
+    "vjp": (
+        lambda: F.vjp(lambda a, b: nd.tanh(a), (arr(A), arr(B)), arr(A), strict=True),
+        lambda TF, t, ta, tb: TF.vjp(lambda a, b: t.tanh(a), (ta, tb), ta, strict=True),
+        r"^output does not depend on inputs\[1\]$",
+    ),
+    "jvp": (
+        lambda: F.jvp(lambda a, b: nd.tanh(b), (arr(A), arr(B)), (arr(A), arr(B)), strict=True),
+        lambda TF, t, ta, tb: TF.jvp(lambda a, b: t.tanh(b), (ta, tb), (ta, tb), strict=True),
+        r"^output does not depend on inputs\[0\]$",
+    ),
+    "grad": (
+        lambda: F.grad(lambda a, b: (a * a).sum(), (arr(A), arr(B)), strict=True),
+        lambda TF, t, ta, tb: TF.vjp(lambda a, b: (a * a).sum(), (ta, tb), strict=True),
+        r"^output does not depend on inputs\[1\]$",
+    ),
+    "hvp, linear": (
+        lambda: F.hvp(
+            lambda a, b: (a * a).sum() + b.sum(), (arr(A), arr(B)), (arr(A), arr(B)), strict=True
+        ),
+        lambda TF, t, ta, tb: TF.hvp(
+            lambda a, b: (a * a).sum() + b.sum(), (ta, tb), (ta, tb), strict=True
+        ),
+        r"^the gradient does not depend on inputs\[1\]$",
+    ),
+    "vhp": (
+        lambda: F.vhp(lambda a, b: (a**3).sum(), (arr(A), arr(B)), (arr(A), arr(B)), strict=True),
+        lambda TF, t, ta, tb: TF.vhp(lambda a, b: (a**3).sum(), (ta, tb), (ta, tb), strict=True),
+        r"^output does not depend on inputs\[1\]$",
+    ),
+    "jacobian": (
+        lambda: F.jacobian(lambda a, b: (nd.tanh(a), b * a.sum()), (arr(A), arr(B)), strict=True),
+        lambda TF, t, ta, tb: TF.jacobian(
+            lambda a, b: (t.tanh(a), b * a.sum()), (ta, tb), strict=True
+        ),
+        r"^outputs\[0\] does not depend on inputs\[1\]$",
+    ),
+    "hessian": (
+        lambda: F.hessian(lambda a, b: (a**3).sum() + (b**3).sum(), (arr(A), arr(B)), strict=True),
+        lambda TF, t, ta, tb: TF.hessian(
+            lambda a, b: (a**3).sum() + (b**3).sum(), (ta, tb), strict=True
+        ),
+        r"^the gradient for inputs\[0\] does not depend on inputs\[1\]$",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRICT_CASES))
+def test_strict_refuses_what_torch_strict_refuses(name):
+    torch = pytest.importorskip("torch")
+    from torch.autograd import functional as TF
+
+    ours, theirs, message = STRICT_CASES[name]
+    with pytest.raises(RuntimeError, match="independent of"):
+        theirs(TF, torch, torch.tensor(A, requires_grad=True), torch.tensor(B, requires_grad=True))
+    with pytest.raises(ValueError, match=message):
+        ours()
+
+
+def test_strict_passes_where_every_input_is_used():
+    ga, gb = F.grad(f_scalar, (arr(A), arr(B)), strict=True)
+    np.testing.assert_allclose(ga.asnumpy(), np_grad_f_scalar(A, B)[0], rtol=1e-12)
+    F.hessian(f_scalar, (arr(A), arr(B)), strict=True)
+    with pytest.raises(ValueError, match=r"output does not depend on inputs\['b'\]"):
+        F.grad(lambda p: (p["a"] ** 2).sum(), {"a": arr(A), "b": arr(B)}, strict=True)
+
+
+def test_test_utils_counts_a_missing_path_as_zeros_as_functional_does():
+    """One helper (mxnet_ho._paths) for both: an unused input, and an output
+    that is a constant."""
+    from mxnet_ho import _paths, test_utils
+
+    assert len(_paths.NO_PATH_MESSAGES) == 4
+    test_utils.check_higher_order_grad(lambda a, b: nd.sin(a) * 2, [A, B], order=2)
+    test_utils.check_higher_order_grad(lambda a: nd.ones((2,), dtype="float64"), [A], order=1)
+
+
+# -- functional_call: MAML through a Gluon block, against torch.func -----------
+LR = 0.3
+
+
+def gluon_mlp():
+    import mxnet as mx
+
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(4, activation="tanh"), mx.gluon.nn.Dense(1))
+    net.initialize(mx.init.Uniform(0.7))
+    net.cast("float64")
+    net(arr(np.zeros((1, 3))))
+    return net
+
+
+def torch_mlp_like(torch, net):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    model = model.double()
+    own = net._collect_params_with_prefix()
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor(own["0.weight"].data().asnumpy()))
+        model[0].bias.copy_(torch.tensor(own["0.bias"].data().asnumpy()))
+        model[2].weight.copy_(torch.tensor(own["1.weight"].data().asnumpy()))
+        model[2].bias.copy_(torch.tensor(own["1.bias"].data().asnumpy()))
+    return model
+
+
+DATA = [RNG.uniform(-1, 1, shape) for shape in ((5, 3), (5, 1), (6, 3), (6, 1))]
+
+
+def maml_meta_gradient(net, params):
+    """d/dparams of the query loss after one SGD step on the support loss."""
+    xs, ys, xq, yq = (arr(d) for d in DATA)
+
+    def support(p):
+        return ((F.functional_call(net, p, xs) - ys) ** 2).mean()
+
+    def query(p):
+        g = F.grad(support, p, create_graph=True)
+        fast = {k: p[k] - LR * g[k] for k in p}
+        return ((F.functional_call(net, fast, xq) - yq) ** 2).mean()
+
+    return F.value_and_grad(query, params)
+
+
+def torch_meta_gradient(torch, model):
+    from torch import func as tf
+
+    xs, ys, xq, yq = (torch.tensor(d) for d in DATA)
+    support = lambda p: ((tf.functional_call(model, p, (xs,)) - ys) ** 2).mean()
+
+    def query(p):
+        g = tf.grad(support)(p)
+        fast = {k: p[k] - LR * g[k] for k in p}
+        return ((tf.functional_call(model, fast, (xq,)) - yq) ** 2).mean()
+
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    grads, value = tf.grad_and_value(query)(params)
+    return value, grads
+
+
+TORCH_NAME = {
+    "0.weight": "0.weight",
+    "0.bias": "0.bias",
+    "1.weight": "2.weight",
+    "1.bias": "2.bias",
+}
+
+
+HYBRIDIZE = [None, {}, {"static_alloc": True, "static_shape": True}]
+HYBRIDIZE_IDS = ["imperative", "hybridized", "static"]
+
+
+@pytest.mark.parametrize("hybridize", HYBRIDIZE, ids=HYBRIDIZE_IDS)
+@pytest.mark.parametrize("names", ["structured", "full"])
+def test_maml_meta_gradient_through_functional_call_matches_torch_func(hybridize, names):
+    torch = pytest.importorskip("torch")
+    net = gluon_mlp()
+    model = torch_mlp_like(torch, net)
+    if hybridize is not None:
+        net.hybridize(**hybridize)
+    own = net._collect_params_with_prefix()
+    before = {k: p.data().asnumpy().copy() for k, p in own.items()}
+    key = (lambda k: k) if names == "structured" else (lambda k: own[k].name)
+    shift = {k: RNG.uniform(-0.2, 0.2, p.shape) for k, p in own.items()}
+    params = {key(k): arr(before[k] + shift[k]) for k in own}  # not the block's values
+    with torch.no_grad():
+        for k, p in model.named_parameters():
+            mx_key = [m for m, t in TORCH_NAME.items() if t == k][0]
+            p.add_(torch.tensor(shift[mx_key]))
+    value, grads = maml_meta_gradient(net, params)
+    want_value, want = torch_meta_gradient(torch, model)
+    assert value.asscalar() == pytest.approx(want_value.item(), rel=1e-12)
+    for k in own:
+        np.testing.assert_allclose(
+            grads[key(k)].asnumpy(), want[TORCH_NAME[k]].numpy(), rtol=1e-10, atol=1e-13
+        )
+    for k, p in own.items():  # the block's own parameters untouched
+        np.testing.assert_array_equal(p.data().asnumpy(), before[k])
+        assert p.data() is own[k].list_data()[0]
+
+
+@pytest.mark.parametrize("hybridize", HYBRIDIZE, ids=HYBRIDIZE_IDS)
+def test_functional_call_gradient_flows_into_the_given_arrays(hybridize):
+    from mxnet import autograd
+
+    net = gluon_mlp()
+    if hybridize is not None:
+        net.hybridize(**hybridize)
+    x = arr(DATA[0])
+    own = net._collect_params_with_prefix()
+    params = {k: p.data().copy() * 1.5 for k, p in own.items()}
+    for a in params.values():
+        a.attach_grad()
+    with autograd.record():
+        out = F.functional_call(net, params, x)
+        (out**2).sum().backward()
+    want = F.grad(lambda p: (F.functional_call(net, p, x) ** 2).sum(), params)
+    for k, p in own.items():
+        np.testing.assert_allclose(params[k].grad.asnumpy(), want[k].asnumpy(), rtol=1e-12)
+        assert np.abs(params[k].grad.asnumpy()).sum() > 0
+        assert (p.grad().asnumpy() == 0).all()  # nothing into the block's own
+    np.testing.assert_array_equal(F.functional_call(net, {}, x).asnumpy(), net(x).asnumpy())
+
+
+def test_functional_call_restores_the_parameters_when_the_block_raises():
+    import mxnet as mx
+
+    net = gluon_mlp()
+    weight = net[0].weight.data()
+    replacement = {"0.weight": arr(np.zeros((4, 3)))}
+    with pytest.raises(mx.base.MXNetError):
+        F.functional_call(net, replacement, arr(np.zeros((2, 5))))  # wrong in_units
+    assert net[0].weight.data() is weight
+
+
+def test_functional_call_names_bad_params():
+    net = gluon_mlp()
+    x = arr(DATA[0])
+    with pytest.raises(KeyError, match="'2.weight' is not a parameter"):
+        F.functional_call(net, {"2.weight": arr(np.zeros((4, 3)))}, x)
+    with pytest.raises(ValueError, match=r"params\['0.weight'\] is \(3, 4\) float64"):
+        F.functional_call(net, {"0.weight": arr(np.zeros((3, 4)))}, x)
+    name = net[0].weight.name
+    with pytest.raises(ValueError, match="gives %s twice" % name):
+        w = arr(np.zeros((4, 3)))
+        F.functional_call(net, {"0.weight": w, name: w}, x)
+
+
+def test_functional_call_on_a_plain_block():
+    import mxnet as mx
+
+    class Twice(mx.gluon.Block):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.dense = mx.gluon.nn.Dense(2, in_units=3)
+
+        def forward(self, x):
+            return self.dense(self.dense(x)[:, :1] * x)
+
+    net = Twice()
+    net.initialize()
+    net.cast("float64")
+    x = arr(DATA[0])
+    w = arr(RNG.uniform(-1, 1, (2, 3)))
+    got = F.functional_call(net, {"dense.weight": w}, x).asnumpy()
+    b = net.dense.bias.data().asnumpy()
+    xn, wn = DATA[0], w.asnumpy()
+    inner = (xn @ wn.T + b)[:, :1] * xn
+    np.testing.assert_allclose(got, inner @ wn.T + b, rtol=1e-12)
+
+
+def test_argnums_lets_other_arguments_be_anything():
+    g = F.grad(lambda a, scale, label: (a * a).sum() * scale, (arr(A), 3.0, "x"), argnums=0)
+    np.testing.assert_allclose(g.asnumpy(), 6 * A)
+
+
+@pytest.mark.parametrize("hybridize", HYBRIDIZE, ids=HYBRIDIZE_IDS)
+def test_hvp_through_functional_call_matches_torch_func(hybridize):
+    """An influence function's H v w.r.t. a block's parameters (a dict), in
+    predict mode, against torch.func.jvp of torch.func.grad."""
+    torch = pytest.importorskip("torch")
+    from torch import func as tf
+
+    net = gluon_mlp()
+    model = torch_mlp_like(torch, net)
+    if hybridize is not None:
+        net.hybridize(**hybridize)
+    own = net._collect_params_with_prefix()
+    params = {k: p.data() * 1.1 for k, p in own.items()}  # not the block's values
+    vs = {k: RNG.uniform(-1, 1, p.shape) for k, p in own.items()}
+    x, y = arr(DATA[0]), arr(DATA[1])
+    _, hv = F.hvp(
+        lambda p: ((F.functional_call(net, p, x) - y) ** 2).mean(),
+        params,
+        {k: arr(v) for k, v in vs.items()},
+        train_mode=False,
+    )
+    tx, ty = torch.tensor(DATA[0]), torch.tensor(DATA[1])
+    t_params = {TORCH_NAME[k]: torch.tensor(p.asnumpy()) for k, p in params.items()}
+    t_vs = {TORCH_NAME[k]: torch.tensor(v) for k, v in vs.items()}
+    loss = lambda p: ((tf.functional_call(model, p, (tx,)) - ty) ** 2).mean()
+    _, want = tf.jvp(tf.grad(loss), (t_params,), (t_vs,))
+    for k in own:
+        np.testing.assert_allclose(hv[k].asnumpy(), want[TORCH_NAME[k]].numpy(), rtol=1e-10)

@@ -32,7 +32,10 @@ def is_enabled() -> bool:
 
 
 def patched_ops() -> _List[str]:
-    """The backward operators whose FGradient mxnet-ho registered, sorted."""
+    """The operators whose FGradient is one of mxnet-ho's rules, sorted: backward
+    operators (``_backward_*``, made differentiable) and the few forward
+    operators whose gradient a rule replaces (BatchNorm, Dropout, RNN,
+    ``_CachedOp``, control flow, ...)."""
     if not is_enabled():
         return []
     return sorted(op for op in _native.rule_ops() if _native.has_rule(op))

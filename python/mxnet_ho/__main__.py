@@ -1,6 +1,12 @@
-"""python -m mxnet_ho            : status, coverage summary and a demonstration
-python -m mxnet_ho coverage   : the coverage tool (see --help)"""
+"""The command line of mxnet-ho.
 
+python -m mxnet_ho              status, the coverage summary and a demonstration
+python -m mxnet_ho coverage     the coverage tool (python -m mxnet_ho coverage --help)
+python -m mxnet_ho --version    mxnet-ho's version and the MXNet it patches
+"""
+
+import argparse
+import os
 import sys
 
 
@@ -20,9 +26,11 @@ def status():
         or "plain CPU"
     )
     print("mxnet %s (%s), mxnet-ho %s" % (mx.__version__, variant, mxnet_ho.__version__))
+    ruled = mxnet_ho.patched_ops()
+    backward = [op for op in ruled if "backward" in op]
     print(
-        "patch active: %s (%d backward operators patched)"
-        % ("yes" if mxnet_ho.is_enabled() else "no", len(mxnet_ho.patched_ops()))
+        "patch active: %s (gradients for %d backward operators and %d forward ones)"
+        % ("yes" if mxnet_ho.is_enabled() else "no", len(backward), len(ruled) - len(backward))
     )
     print()
 
@@ -67,18 +75,57 @@ def status():
     return 0
 
 
+def version():
+    import mxnet as mx
+
+    import mxnet_ho
+
+    return "mxnet-ho %s (for mxnet %s; mxnet %s installed)" % (
+        mxnet_ho.__version__,
+        mxnet_ho._native.SUPPORTED_MXNET,
+        mx.__version__,
+    )
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="python -m mxnet_ho",
+        description="Higher-order gradients for MXNet 1.9.1. Without a command: whether the "
+        "patch is active, the coverage summary (stock vs patched), a 4th-order derivative and "
+        "a gradient penalty.",
+    )
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = p.add_subparsers(dest="command", metavar="command")
+    commands.add_parser(
+        "coverage",
+        add_help=False,  # its own parser answers --help
+        help="every operator's gradient, stock and patched, and its closure order",
+    )
+    return p
+
+
 def main(argv):
-    if argv and argv[0] == "coverage":
+    if argv[:1] == ["coverage"]:  # its options are its own
         from . import coverage
 
         return coverage.main(argv[1:])
-    if argv and argv[0] in ("-h", "--help"):
-        print(__doc__)
+    args = parser().parse_args(argv)
+    if args.version:
+        print(version())
         return 0
-    if argv:
-        print("unknown command %r\n%s" % (argv[0], __doc__), file=sys.stderr)
-        return 2
     return status()
 
 
-sys.exit(main(sys.argv[1:]))
+def run(argv):
+    """main(argv), quiet when the reader of its output goes away (| head)."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # no traceback, and none either when Python flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+sys.exit(run(sys.argv[1:]))

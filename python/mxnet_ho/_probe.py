@@ -3,20 +3,26 @@
     python -m mxnet_ho._probe {stock|patched} [--skip OP,OP...]
 
 prints one JSON object per line: {"op", "fgradient", "priority", "rule",
-"children", "attrs", "error"} ("rule": the FGradient registered is one of
-mxnet-ho's rules; every other op with a gradient keeps stock's, wrapped so that
-it skips the zero heads of higher-order passes). "stock" loads and self-checks
-the native library without registering anything; "patched" registers
-mxnet-ho's rules first. Gradients are built as a higher-order pass builds them
-(create_graph). Before each
-probe it prints {"probing": op}, so that the parent can tell which op brought
-the process down, should a stock gradient function crash on placeholders.
+"variants", "children", "attrs", "error"} ("rule": the FGradient registered is
+one of mxnet-ho's rules; every other op with a gradient keeps stock's, wrapped so
+that it skips the zero heads of higher-order passes). An op is probed once per
+attribute set that changes which backward op runs or what it computes
+(`attr_variants`): "variants" holds each set's {"attrs", "children", "calls"
+(each [op, attrs] of its gradient graph), "error"}; "children" is their union,
+"attrs" the first set, "error" the first error. "stock" loads and self-checks the
+native library without registering anything; "patched" registers mxnet-ho's
+rules first. Gradients are built as a higher-order pass builds them
+(create_graph). Before each probe it prints {"probing": op}, so that the parent
+can tell which op brought the process down, should a stock gradient function
+crash on placeholders.
 """
 
 import json
 import sys
 
-# Attributes an op needs before its gradient can be built on placeholders.
+# Attributes an op needs before its gradient can be built on placeholders. A list
+# is one set per variant of the gradient (each act_type, pool_type, no_bias, ...):
+# the op closes only if every variant does (the coverage tool takes the minimum).
 PROBE_ATTRS = {
     "Activation": {"act_type": "tanh"},
     "_npx_activation": {"act_type": "tanh"},
@@ -46,6 +52,8 @@ PROBE_ATTRS = {
     "Embedding": {"input_dim": "5", "output_dim": "3"},
     "FullyConnected": {"num_hidden": "3"},
     "LeakyReLU": {"act_type": "leaky"},
+    "LRN": {"nsize": "3"},
+    "_backward_LRN": {"nsize": "3"},
     "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
     # Both transforms (affine reads the target points, warp the flow's shape).
@@ -71,7 +79,7 @@ PROBE_ATTRS = {
         "sampler_type": "bilinear",
         "target_shape": "(3, 4)",
     },
-    # Every mode, two layers, both directions: the union of their gradient graphs.
+    # Every mode, two layers, both directions: each a variant.
     "RNN": [
         {"state_size": "2", "num_layers": "2", "bidirectional": "True", "mode": mode}
         for mode in ("lstm", "gru", "rnn_tanh", "rnn_relu")
@@ -99,6 +107,8 @@ PROBE_ATTRS = {
     "slice_axis": {"axis": "0", "begin": "0", "end": "1"},
     "tile": {"reps": "(2,)"},
     "transpose": {},
+    "depth_to_space": {"block_size": "2"},
+    "space_to_depth": {"block_size": "2"},
     # The NumPy interface's shape and joining ops (family numpy_shape).
     "_np_reshape": {"newshape": "(-1,)"},
     "_npi_reshape": {"newshape": "(-1,)"},
@@ -136,6 +146,27 @@ PROBE_ATTRS = {
     ],
     "_npx_one_hot": {"depth": "3"},
     "_npi_full_like": {"fill_value": "1"},
+    # Loss and output layers: every variant that changes their gradient's math.
+    "SoftmaxOutput": [
+        {},
+        {"multi_output": "True", "use_ignore": "True", "normalization": "valid"},
+        {"multi_output": "True", "normalization": "batch"},
+        {"preserve_shape": "True", "normalization": "batch", "smooth_alpha": "0.1"},
+        {"use_ignore": "True", "smooth_alpha": "0.1", "out_grad": "True"},
+    ],
+    "SVMOutput": [{}, {"use_linear": "True"}],
+    "MakeLoss": [{}, {"normalization": "valid"}, {"normalization": "batch"}],
+    "SoftmaxActivation": [{}, {"mode": "channel"}],
+    # Mixed precision and storage casts, contrib ops.
+    "amp_cast": {"dtype": "float16"},
+    "amp_multicast": [{"num_outputs": "2"}, {"num_outputs": "2", "cast_narrow": "True"}],
+    "cast_storage": [{"stype": "default"}, {"stype": "row_sparse"}, {"stype": "csr"}],
+    "_rnn_param_concat": {"num_args": "2"},
+    "_square_sum": {"axis": "1"},
+    "_contrib_gradientmultiplier": {"scalar": "2"},
+    "_contrib_quadratic": {"a": "1", "b": "2", "c": "3"},
+    "_npi_copysign_scalar": [{"scalar": "2"}, {"scalar": "-2"}],
+    "_npi_rcopysign_scalar": {"scalar": "2"},
 }
 # The interleaved attention products (family transformer) and their backward ops.
 for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
@@ -143,6 +174,149 @@ for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
     PROBE_ATTRS["_backward_interleaved_matmul_" + _product] = {"heads": "2"}
 
 PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
+# The densities: the density exp(l) and the log-density l (is_log) both.
+for _density in (
+    "normal",
+    "uniform",
+    "gamma",
+    "exponential",
+    "poisson",
+    "negative_binomial",
+    "generalized_negative_binomial",
+    "dirichlet",
+):
+    for _name in ("_random_pdf_", "random_pdf_"):
+        PROBE_ATTRS[_name + _density] = [{"is_log": "False"}, {"is_log": "True"}]
+
+# Every output_size form: none (1 x 1), one number, a pair.
+PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
+PROBE_ATTRS["_backward_contrib_AdaptiveAvgPooling2D"] = PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"]
+# Every resize mode, with and without aligned corners.
+PROBE_ATTRS["_contrib_BilinearResize2D"] = [
+    dict(sizes, align_corners=aligned)
+    for sizes in (
+        {"height": "3", "width": "2"},
+        {"scale_height": "1.5", "scale_width": "0.5"},
+        {"mode": "odd_scale", "scale_height": "2", "scale_width": "2"},
+        {"mode": "like"},
+        {"mode": "to_even_down"},
+        {"mode": "to_even_up"},
+        {"mode": "to_odd_down"},
+        {"mode": "to_odd_up"},
+    )
+    for aligned in ("True", "False")
+]
+PROBE_ATTRS["_backward_contrib_BilinearResize2D"] = PROBE_ATTRS["_contrib_BilinearResize2D"]
+# With and without sequence lengths (SequenceLast: along axis 0 and 1).
+PROBE_ATTRS["SequenceLast"] = [
+    {},
+    {"use_sequence_length": "True"},
+    {"use_sequence_length": "True", "axis": "1"},
+]
+PROBE_ATTRS["SequenceReverse"] = [{}, {"use_sequence_length": "True"}]
+for _op in ("SequenceLast", "SequenceReverse"):
+    PROBE_ATTRS["_backward_" + _op] = PROBE_ATTRS[_op]
+
+
+def _each(base, **choices):
+    """One attribute set per combination of `choices` (key: values), over `base`."""
+    sets = [dict(base)]
+    for key, values in choices.items():
+        sets = [dict(attrs, **{key: value}) for attrs in sets for value in values]
+    return sets
+
+
+# The attributes that change which backward op runs or what it computes: every
+# value is a variant (an op counts as closing at any order only if each does).
+_ACT_TYPES = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
+_LEAKY_TYPES = ("leaky", "prelu", "elu", "selu", "gelu", "rrelu")
+_POOLING = _each({"kernel": "(2,2)"}, pool_type=("max", "avg", "sum")) + [
+    {"kernel": "(2,2)", "pool_type": "lp", "p_value": "2"},
+    {"kernel": "(2,2)", "pool_type": "lp", "p_value": "3"},
+    {"kernel": "(2,2)", "pool_type": "avg", "count_include_pad": "False", "pad": "(1,1)"},
+    {"kernel": "(2,2)", "pool_type": "max", "global_pool": "True"},
+    {"kernel": "(2,2)", "pool_type": "avg", "global_pool": "True"},
+]
+_TOPK = _each({"k": "2"}, ret_typ=("value", "indices", "mask", "both"), is_ascend=("0", "1"))
+_TOPK += _each({"k": "2", "axis": "None"}, ret_typ=("value", "both"))
+_SORT = _each({}, axis=("-1", "None"), is_ascend=("1", "0"))
+_NP_NORM = [
+    {"flag": "-2"},
+    *_each({"flag": "-1", "axis": "(0,)"}, ord=("2", "1", "0", "3")),
+    {"flag": "1", "axis": "(0, 1)"},
+    {"flag": "0", "ord": "2", "axis": "(0, 1)"},
+    {"flag": "2", "axis": "(0, 1)"},
+]
+PROBE_ATTRS.update(
+    {
+        "Activation": _each({}, act_type=_ACT_TYPES),
+        "_npx_activation": _each({}, act_type=_ACT_TYPES),
+        "_backward_Activation": _each({}, act_type=_ACT_TYPES),
+        "LeakyReLU": _each({}, act_type=_LEAKY_TYPES),
+        "_npx_leaky_relu": _each({}, act_type=_LEAKY_TYPES),
+        "_backward_LeakyReLU": _each({}, act_type=_LEAKY_TYPES),
+        "Pooling": _POOLING,
+        "_npx_pooling": _POOLING,
+        "_backward_Pooling": _POOLING,
+        "Convolution": _each(PROBE_ATTRS["Convolution"], no_bias=("False", "True")),
+        "_npx_convolution": _each(PROBE_ATTRS["Convolution"], no_bias=("False", "True")),
+        "_backward_Convolution": _each(PROBE_ATTRS["Convolution"], no_bias=("False", "True")),
+        "Deconvolution": _each(PROBE_ATTRS["Deconvolution"], no_bias=("True", "False")),
+        "_npx_deconvolution": _each(PROBE_ATTRS["Deconvolution"], no_bias=("True", "False")),
+        "_backward_Deconvolution": _each(PROBE_ATTRS["Deconvolution"], no_bias=("True", "False")),
+        "FullyConnected": _each(
+            {"num_hidden": "3"}, no_bias=("False", "True"), flatten=("True", "False")
+        ),
+        "_npx_fully_connected": _each(
+            {"num_hidden": "3"}, no_bias=("False", "True"), flatten=("True", "False")
+        ),
+        "_backward_FullyConnected": _each(
+            {"num_hidden": "3"}, no_bias=("False", "True"), flatten=("True", "False")
+        ),
+        "Pad": _each({"pad_width": "(0,0,0,0,1,1,1,1)"}, mode=("constant", "edge", "reflect")),
+        "pad": _each({"pad_width": "(0,0,0,0,1,1,1,1)"}, mode=("constant", "edge", "reflect")),
+        "_npi_pad": _each(
+            {"pad_width": "((1, 1),)"},
+            mode=("constant", "edge", "reflect", "symmetric", "maximum", "minimum"),
+        ),
+        "Dropout": [{}, {"mode": "always"}],
+        "_npx_dropout": [{}, {"mode": "always"}],
+        "BatchNorm": _each({}, fix_gamma=("True", "False"), use_global_stats=("False", "True")),
+        "_npx_batch_norm": _each(
+            {}, fix_gamma=("True", "False"), use_global_stats=("False", "True")
+        ),
+        "UpSampling": [
+            PROBE_ATTRS["UpSampling"],
+            {"scale": "2", "sample_type": "bilinear", "num_filter": "2", "num_args": "2"},
+        ],
+        "softmax": [{"axis": "-1"}, {"axis": "-1", "use_length": "True"}],
+        "_npx_softmax": [{"axis": "-1"}, {"axis": "-1", "use_length": "True"}],
+        "L2Normalization": _each({}, mode=("instance", "channel", "spatial")),
+        "norm": _each({}, ord=("2", "1")),
+        "_npi_norm": _NP_NORM,
+        "SequenceMask": [
+            {},
+            {"use_sequence_length": "True"},
+            {"use_sequence_length": "True", "axis": "1"},
+        ],
+        "_npx_sequence_mask": [{}, {"use_sequence_length": "True"}],
+        "take": _each({}, mode=("clip", "wrap", "raise")),
+        "pick": _each({}, mode=("clip", "wrap"), keepdims=("False", "True")),
+        "LayerNorm": [{}, {"output_mean_var": "True"}],
+        "_npx_layer_norm": [{}, {"output_mean_var": "True"}],
+        "GroupNorm": [{}, {"output_mean_var": "True"}],
+        "Embedding": _each({"input_dim": "5", "output_dim": "3"}, sparse_grad=("False", "True")),
+        "_npx_embedding": _each(
+            {"input_dim": "5", "output_dim": "3"}, sparse_grad=("False", "True")
+        ),
+        "topk": _TOPK,
+        "_npx_topk": _TOPK,
+        "sort": _SORT,
+        "_npi_sort": _SORT,
+    }
+)
+
+PROBE_ATTRS["Softmax"] = PROBE_ATTRS["SoftmaxOutput"]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
@@ -183,6 +357,47 @@ NOT_PROBED = {
 }
 
 
+# How many distinct attribute sets met inside gradient graphs are probed per op.
+MAX_FOUND_VARIANTS = 8
+
+
+def attr_variants(op, found=()):
+    """Every attribute set `op` is probed with: its PROBE_ATTRS (a list: each of
+    them), then each distinct set it was met with inside another gradient graph
+    (`found`); {} where there is neither. An op closes only if every one does."""
+    listed = PROBE_ATTRS.get(op)
+    variants = [] if listed is None else list(listed) if isinstance(listed, list) else [listed]
+    for attrs in found:
+        if attrs not in variants:
+            variants.append(attrs)
+    return variants or [{}]
+
+
+def _variant(attrs, result, met=()):
+    """One probed attribute set: {"attrs", "children" (the ops of its gradient
+    graph), "error", "nodes"}. A graph that cannot be built from placeholders
+    falls back on the gradient of a node of this op with the same attributes met
+    inside another graph (`met`: {"attrs", "grad_ops" or "grad_error"} each)."""
+    same = [m for m in met if m["attrs"] == attrs]
+    if "error" in result and same:
+        if "grad_ops" in same[0]:
+            result = {"nodes": [{"op": child} for child in same[0]["grad_ops"]]}
+        else:
+            result = {"error": same[0]["grad_error"]}
+    variant = {"attrs": dict(attrs), "children": [], "calls": [], "error": None, "nodes": []}
+    if "error" in result:
+        variant["error"] = _message(result["error"])
+        return variant
+    variant["nodes"] = result["nodes"]
+    for node in result["nodes"]:
+        if node["op"] not in variant["children"]:
+            variant["children"].append(node["op"])
+        call = [node["op"], node.get("attrs")]
+        if call not in variant["calls"]:
+            variant["calls"].append(call)
+    return variant
+
+
 def _message(error):
     """The informative line of an MXNet error (not its stack trace)."""
     lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
@@ -220,10 +435,11 @@ def main(argv):
     # forward graphs give them.
     queue = [op for op in all_ops if not op.startswith("_backward")]
     queue += [op for op in all_ops if op.startswith("_backward")]
+    # The distinct attributes each op was met with inside other gradient graphs.
     found_attrs = {}
-    # The gradient-graph ops of nodes met inside other gradient graphs, for ops
-    # that cannot be rebuilt from attributes alone.
-    found_children = {}
+    # The gradient graphs (ops or error) of nodes met inside other gradient
+    # graphs, for ops that cannot be rebuilt from attributes alone.
+    found_graphs = {}
     done = set()
     while queue:
         op = queue.pop(0)
@@ -247,36 +463,36 @@ def main(argv):
             row["error"] = NOT_PROBED.get(op, "probing it crashed the process")
             emit(row)
             continue
-        attr_sets = PROBE_ATTRS.get(op, found_attrs.get(op, {}))
-        attr_sets = attr_sets if isinstance(attr_sets, list) else [attr_sets]
-        row["attrs"] = attr_sets[0]
+        row["variants"] = variants = []
         emit({"probing": op})
         if op in symbols:
-            result = _native.probe_symbol(*symbols[op])
+            variants.append(
+                _variant({}, _native.probe_symbol(*symbols[op]), found_graphs.get(op, ()))
+            )
         else:
-            result = {"nodes": []}
-            for attrs in attr_sets:
-                one = _native.probe(op, dict(attrs), PROBE_SHAPES.get(op))
-                if "error" in one:
-                    result = one
-                    break
-                result["nodes"] += one["nodes"]
-        if "error" in result and op in found_children:
-            result = {"nodes": [{"op": c, "attrs": {}} for c in found_children[op]]}
-        if "error" in result:
-            row["error"] = _message(result["error"])
-        else:
-            children = []
-            for node in result["nodes"]:
-                child = node["op"]
-                if child not in children:
-                    children.append(child)
-                found_attrs.setdefault(child, node["attrs"])
-                if "grad_ops" in node:
-                    found_children.setdefault(child, node["grad_ops"])
+            for attrs in attr_variants(op, found_attrs.get(op, [])):
+                result = _native.probe(op, dict(attrs), PROBE_SHAPES.get(op))
+                variants.append(_variant(attrs, result, found_graphs.get(op, ())))
+        row["attrs"] = variants[0]["attrs"]
+        row["error"] = next((v["error"] for v in variants if v["error"]), None)
+        for variant in variants:
+            nodes = variant.pop("nodes")
+            for child in variant["children"]:
+                if child not in row["children"]:
+                    row["children"].append(child)
+            for node in nodes:
+                child, attrs = node["op"], node.get("attrs")
+                met = found_attrs.setdefault(child, [])
+                if attrs is not None and attrs not in met and len(met) < MAX_FOUND_VARIANTS:
+                    met.append(attrs)
+                    if child in done:
+                        done.discard(child)  # probe it again, with these attributes too
+                        queue.append(child)
+                if attrs is not None and ("grad_ops" in node or "grad_error" in node):
+                    graph = {k: node[k] for k in ("attrs", "grad_ops", "grad_error") if k in node}
+                    found_graphs.setdefault(child, []).append(graph)
                 if child not in done and child not in queue:
                     queue.append(child)
-            row["children"] = children
         emit(row)
 
 

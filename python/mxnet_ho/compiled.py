@@ -19,8 +19,14 @@ Symbol with ``mxnet_ho.symbol.grad`` and run it with ``Graph``.
 
 Parameters are read when called (their current values); arrays are NDArrays in
 the parameters' context and dtype. ``train_mode`` picks BatchNorm's batch or
-moving statistics and whether Dropout drops (default: predict mode, as
-``net(x)`` outside ``autograd.record``); moving statistics are not updated.
+moving statistics and whether Dropout drops; moving statistics are not
+updated. Its default, True (training mode), is mxnet_ho.functional's and
+MXNet's own (autograd.record, autograd.grad): the same computation gives the
+same numbers here and there, and value_and_grad is the gradient a training
+step uses. Pass ``train_mode=False`` for predict mode (as ``net(x)`` outside
+``autograd.record``), what an evaluation of a trained model wants (influence
+functions, Hessian spectra); mxnet-ho 1.9.1.1 and earlier defaulted to it
+here.
 
 Each ``Loss`` and ``Model`` keeps the graphs it built, least recently used
 first out, at most ``max_graphs`` of them (``DEFAULT_MAX_GRAPHS``, 8). A
@@ -135,7 +141,7 @@ class Graph:
         self._block = block
         self._op = mx.nd.CachedOp(outputs, _FLAGS)
 
-    def __call__(self, train_mode=False, **inputs):
+    def __call__(self, train_mode=True, **inputs):
         params = self._block.collect_params() if self._block is not None else {}
         by_name = {p.name: p for p in params.values()}
         missing = [n for n in self._names if n not in inputs and n not in by_name]
@@ -276,7 +282,7 @@ class Loss(_Compiled):
     def _grads(self):
         return self._grad(self._loss(), [p.name for p in self._params()])
 
-    def value_and_grad(self, data, label, train_mode=False):
+    def value_and_grad(self, data, label, train_mode=True):
         """(loss, [d loss / d p for each trainable parameter p])."""
         out = self._run(
             "grad",
@@ -286,7 +292,7 @@ class Loss(_Compiled):
         )
         return out[0], out[1:]
 
-    def hvp(self, data, label, v, train_mode=False):
+    def hvp(self, data, label, v, train_mode=True):
         """[H v] per parameter: H the loss's Hessian, v one array per parameter."""
         params = self._params()
         v = self._check_like(v, params, "v")
@@ -301,11 +307,11 @@ class Loss(_Compiled):
         values.update({"v%d" % i: a for i, a in enumerate(v)})
         return self._run("hvp", build, values, train_mode, unrolled=True)
 
-    def vhp(self, data, label, v, train_mode=False):
+    def vhp(self, data, label, v, train_mode=True):
         """[v^T H] per parameter (equal to H v: the Hessian of a scalar is symmetric)."""
         return self.hvp(data, label, v, train_mode)
 
-    def hessian(self, data, label, train_mode=False):
+    def hessian(self, data, label, train_mode=True):
         """H, the loss's Hessian w.r.t. all trainable parameters flattened and
         concatenated in collect_params() order: an (n, n) array, column i = H e_i,
         one run of the compiled H v graph per parameter entry (for small models)."""
@@ -331,7 +337,7 @@ class Model(_Compiled):
     """block(data) and its Jacobian products w.r.t. data; at most `max_graphs`
     graphs kept (DEFAULT_MAX_GRAPHS)."""
 
-    def vjp(self, data, u, train_mode=False):
+    def vjp(self, data, u, train_mode=True):
         """u^T J, J = d block(data) / d data; u shaped like block(data)."""
 
         def build():
@@ -341,7 +347,7 @@ class Model(_Compiled):
         u = _checked_array(u, "u", self._output_shape(data), data.dtype, "block(data)'s")
         return self._run("vjp", build, {"data": data, "u": u}, train_mode)[0]
 
-    def jvp(self, data, v, train_mode=False):
+    def jvp(self, data, v, train_mode=True):
         """J v, J = d block(data) / d data; v shaped like data (double vjp:
         J v = d/du <u^T J, v>, in one graph)."""
 
@@ -355,7 +361,7 @@ class Model(_Compiled):
         u = mx.nd.zeros(self._output_shape(data), ctx=data.context, dtype=data.dtype)
         return self._run("jvp", build, {"data": data, "u": u, "v": v}, train_mode, unrolled=True)[0]
 
-    def jacobian(self, data, train_mode=False):
+    def jacobian(self, data, train_mode=True):
         """J = d block(data) / d data, shaped block(data).shape + data.shape: one
         compiled u^T J per output entry (or J v per input entry, when the input
         has fewer entries)."""

@@ -11,8 +11,12 @@ builds it (under create_graph, where rules that keep the stock kernel for a
 first-order pass give their composed form; control-flow ops on a small symbol
 with their subgraphs); an operator's order
 is the length of the shortest chain "op -> an op of its gradient graph -> ..."
-that ends at an operator without FGradient. An operator whose graph could not be
-built is counted as differentiable once (order 1) and listed with the reason.
+that ends at an operator without FGradient. An operator is probed once per
+attribute variant that changes its gradient (_probe.PROBE_ATTRS, and every
+attribute set it is met with inside another graph): its order is the minimum
+over them, and the report names the variant that limits it. An operator whose
+graph could not be built is counted as differentiable once (order 1) and listed
+with the reason.
 """
 
 import glob
@@ -31,7 +35,10 @@ INF = math.inf
 
 
 def patches_dir():
-    """patches/ of a checkout, else the copy installed inside the package."""
+    """$MXNET_HO_PATCHES if set, else patches/ of a checkout, else the copy
+    installed inside the package."""
+    if os.environ.get("MXNET_HO_PATCHES"):
+        return os.environ["MXNET_HO_PATCHES"]
     here = os.path.dirname(os.path.abspath(__file__))
     for candidate in (os.path.join(here, "..", "..", "patches"), os.path.join(here, "patches")):
         if os.path.isdir(candidate):
@@ -53,25 +60,34 @@ def load_patches():
     return series
 
 
+# The family of an op no series lists: by its name's prefix, else "other".
+_FAMILY_BY_PREFIX = (
+    ("_npi_", "numpy"),
+    ("_np_", "numpy"),
+    ("_npx_", "numpy"),
+    ("_contrib_", "contrib"),
+    ("_random_", "random"),
+    ("_sample_", "random"),
+    ("_linalg_", "linalg"),
+    ("linalg_", "linalg"),
+    ("_image_", "image"),
+    ("_sg_", "subgraph"),
+    ("_sparse_", "sparse"),
+    ("_backward_", "backward (other)"),
+)
+
+
 def _guess_family(op):
-    prefixes = [
-        ("_npi_", "numpy"),
-        ("_np_", "numpy"),
-        ("_npx_", "numpy"),
-        ("_contrib_", "contrib"),
-        ("_random_", "random"),
-        ("_sample_", "random"),
-        ("_linalg_", "linalg"),
-        ("linalg_", "linalg"),
-        ("_image_", "image"),
-        ("_sg_", "subgraph"),
-        ("_sparse_", "sparse"),
-        ("_backward_", "backward (other)"),
-    ]
-    for prefix, family in prefixes:
+    for prefix, family in _FAMILY_BY_PREFIX:
         if op.startswith(prefix):
             return family
     return "other"
+
+
+def family_names():
+    """Every family an op can be in, read without probing the registry."""
+    series = {patch["family"] for patch in load_patches()}
+    return sorted(series | {family for _, family in _FAMILY_BY_PREFIX} | {"other"})
 
 
 def run_probe(mode):
@@ -107,33 +123,93 @@ def run_probe(mode):
 NO_GRADIENT_MARKERS = {"_NoGradient", "argmax", "argmin", "argmax_channel"}
 
 
-def closure_orders(rows):
-    """{op: order} by shortest distance to an operator without FGradient."""
-    order = {}
+def variants(row):
+    """The probed attribute sets of a probe row, each {"attrs", "children", "error"}
+    (a row without "variants" is one set)."""
+    if row.get("variants"):
+        return row["variants"]
+    return [{"attrs": row.get("attrs", {}), "children": row["children"], "error": row["error"]}]
+
+
+def _child_order(child, attrs, rows, vorder, order):
+    """The order of a node of `child` with `attrs` in a gradient graph: that of the
+    child's variant probed with the same attributes, else the child's own."""
+    row = rows.get(child)
+    if attrs is not None and row is not None:
+        for i, v in enumerate(variants(row)):
+            if v["attrs"] == attrs and (child, i) in vorder:
+                return vorder[(child, i)]
+    return order.get(child, 0)
+
+
+def _orders(rows):
+    """({op: order}, {(op, variant index): order}): the shortest distance to an
+    operator without FGradient, per probed attribute set and per op (the minimum
+    over its sets: an op closes only if each does)."""
+    order, vorder = {}, {}
     for op, row in rows.items():
         if op in NO_GRADIENT_MARKERS:
             order[op] = INF
         elif not row["fgradient"]:
             order[op] = 0
-        elif row["error"]:
-            order[op] = 1
         else:
-            order[op] = INF
+            for i, v in enumerate(variants(row)):
+                vorder[(op, i)] = 1 if v["error"] else INF
+            order[op] = min(vorder[(op, i)] for i in range(len(variants(row))))
     changed = True
     while changed:
         changed = False
-        for op, row in rows.items():
-            if order[op] in (0, 1) or not row["children"]:
+        for (op, i), current in vorder.items():
+            if current <= 1:
                 continue
-            best = 1 + min(order.get(child, 0) for child in row["children"])
-            if best < order[op]:
-                order[op] = best
+            v = variants(rows[op])[i]
+            calls = v.get("calls") or [[child, None] for child in v["children"]]
+            if not calls:
+                continue
+            best = 1 + min(_child_order(c, a, rows, vorder, order) for c, a in calls)
+            if best < current:
+                vorder[(op, i)] = best
+                order[op] = min(order[op], best)
                 changed = True
-    return order
+    return order, vorder
+
+
+def closure_orders(rows):
+    """{op: order} by shortest distance to an operator without FGradient, the
+    minimum over the op's probed attribute sets (an op closes only if each does)."""
+    return _orders(rows)[0]
+
+
+def _fmt_attrs(attrs):
+    return ", ".join("%s=%s" % kv for kv in sorted(attrs.items())) or "default attributes"
 
 
 def _fmt(order):
     return "inf" if order == INF else str(order)
+
+
+def _variant_report(row, vorder):
+    """Each probed attribute set of an op with its order (None for an op not probed)."""
+    if not row or not row["fgradient"] or row["op"] in NO_GRADIENT_MARKERS:
+        return None
+    return [
+        {"attrs": v["attrs"], "order": _fmt(vorder.get((row["op"], i), 0)), "error": v["error"]}
+        for i, v in enumerate(variants(row))
+    ]
+
+
+def _limited_by(row, vorder):
+    """The attributes of the first probed set that limits an op's order, where its
+    sets differ (None where all reach the same order)."""
+    report = _variant_report(row, vorder)
+    if not report or len({v["order"] for v in report}) < 2:
+        return None
+    lowest = min(report, key=lambda v: _order_number(v["order"]))
+    return lowest["attrs"]
+
+
+def _order_number(text):
+    return INF if text == "inf" else int(text)
 
 
 def collect():
@@ -141,7 +217,8 @@ def collect():
     import mxnet
 
     stock, patched = run_probe("stock"), run_probe("patched")
-    stock_order, patched_order = closure_orders(stock), closure_orders(patched)
+    stock_order = closure_orders(stock)
+    patched_order, patched_vorder = _orders(patched)
     series = load_patches()
     family_of, math_of, excluded = {}, {}, {}
     for patch in series:
@@ -166,6 +243,8 @@ def collect():
                 "stock_order": _fmt(stock_order.get(op, 0)),
                 "order": _fmt(patched_order.get(op, 0)),
                 "gradient_ops": p["children"] if p else [],
+                "variants": _variant_report(p, patched_vorder),
+                "limited_by": _limited_by(p, patched_vorder),
                 "probe_error": (p or {}).get("error"),
                 "excluded": excluded.get(op),
                 "math": math_of.get(op),
@@ -178,14 +257,58 @@ def collect():
     }
 
 
-def series_problems(data):
-    """Where the patches/ series and the live registry disagree."""
+def _limit_note(op):
+    """ "; limited by <attributes>" where one probed attribute set limits op."""
+    if op.get("limited_by") is None:
+        return ""
+    return "; limited by %s" % _fmt_attrs(op["limited_by"])
+
+
+def _matches(attrs, pattern):
+    """Whether probed attributes `attrs` have every key = value of `pattern`."""
+    return all(attrs.get(key) == str(value) for key, value in pattern.items())
+
+
+def claimed_order(op, excluded_attrs=()):
+    """An op's order over the probed attribute sets the series claims: every set
+    but those matching an exclusion's `attrs` patterns (a "partial" exclusion)."""
+    claimed = [
+        v
+        for v in op.get("variants") or []
+        if not any(_matches(v["attrs"], pattern) for pattern in excluded_attrs)
+    ]
+    if not claimed:
+        return op["order"], op.get("limited_by")
+    lowest = min(claimed, key=lambda v: _order_number(v["order"]))
+    orders = {v["order"] for v in claimed}
+    return lowest["order"], (lowest["attrs"] if len(orders) > 1 else None)
+
+
+def series_problems(data, series=None):
+    """Where the patches/ series (default: load_patches()) and the live registry
+    disagree: a forward op claimed but not closing at any order under some probed
+    attribute set (those a partial exclusion names by `attrs` aside), a gradient
+    entry without a rule, a rule without an entry, an excluded variant no probe
+    tries."""
     from . import _native
 
+    series = load_patches() if series is None else series
     by_name = {op["name"]: op for op in data["ops"]}
     problems = []
     listed = set()
-    for patch in load_patches():
+    excluded_attrs = {}
+    for patch in series:
+        for entry in patch.get("exclusion", []):
+            for pattern in entry.get("attrs", []):
+                excluded_attrs.setdefault(entry["op"], []).append(pattern)
+                op = by_name.get(entry["op"])
+                probed = (op or {}).get("variants") or []
+                if not any(_matches(v["attrs"], pattern) for v in probed):
+                    problems.append(
+                        "%s: the exclusion of %s names attributes %s, which no probe tries"
+                        % (patch["file"], entry["op"], _fmt_attrs(pattern))
+                    )
+    for patch in series:
         for entry in patch.get("gradient", []):
             listed.add(entry["op"])
             op = by_name.get(entry["op"])
@@ -203,11 +326,19 @@ def series_problems(data):
                 problems.append(
                     "%s: forward op %s is not an operator of this MXNet" % (patch["file"], name)
                 )
-            elif op["order"] != "inf":
-                problems.append(
-                    "%s: forward op %s reaches order %s, not inf (via %s)"
-                    % (patch["file"], name, op["order"], ", ".join(op["gradient_ops"]))
-                )
+            else:
+                order, limited_by = claimed_order(op, excluded_attrs.get(name, ()))
+                if order != "inf":
+                    problems.append(
+                        "%s: forward op %s reaches order %s, not inf (via %s%s)"
+                        % (
+                            patch["file"],
+                            name,
+                            order,
+                            ", ".join(op["gradient_ops"]),
+                            _limit_note({"limited_by": limited_by}),
+                        )
+                    )
     for rule_op in _native.rule_ops():
         if rule_op in by_name and rule_op not in listed:
             problems.append("%s has an mxnet-ho rule but no entry in patches/" % rule_op)
@@ -271,6 +402,8 @@ def format_ops(data, family=None):
             note = "excluded: " + op["excluded"]
         elif op["probe_error"]:
             note = "not probed: " + op["probe_error"]
+        if op.get("limited_by") is not None:
+            note = (note + "; " if note else "") + _limit_note(op)[2:]
         lines.append(
             "%-40s %-18s %-6s %-6s %-6s %-6s %s"
             % (
@@ -303,6 +436,8 @@ def main(argv):
         help="also hold patches/ against the registry; exit 1 on a mismatch",
     )
     args = parser.parse_args(argv)
+    if args.family and args.family not in family_names():  # before the probe's 20 s
+        parser.error("no family %r; families are: %s" % (args.family, ", ".join(family_names())))
     data = collect()
     if args.family and not any(op["family"] == args.family for op in data["ops"]):
         families = sorted({op["family"] for op in data["ops"]})

@@ -346,6 +346,7 @@ void set_known_shapes(const KnownShapes* shapes) { t_known_shapes = shapes; }
 const KnownShapes* known_shapes() { return t_known_shapes; }
 void set_building_symbol(bool on) { t_building_symbol = on; }
 bool building_symbol() { return t_building_symbol; }
+bool composing() { return creating_graph() || building_symbol(); }
 bool creating_graph() { return t_mode.create_graph; }
 bool training() { return t_mode.train; }
 
@@ -531,8 +532,9 @@ Grads bilinear_rule(const Backward& n, const std::string& op,
 
 Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward) {
   Expr h = n.head(0);
-  if (is_zeros(h)) return {zeros_like(n.in(0))};
-  return {forward(h)};
+  Grads grads = {is_zeros(h) ? zeros_like(n.in(0)) : forward(h)};
+  for (size_t i = 1; i < n.num_inputs(); ++i) grads.push_back(zeros_like(n.in(i)));
+  return grads;
 }
 
 Grads split_adjoint(const Backward& n, const std::string& split_op, const AttrList& attrs) {
@@ -567,7 +569,13 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     analysis = analysis && h.node == nullptr;
     all_zero = all_zero && IsZeroEntry(h);
   }
-  if (analysis) return keeps_stock_ ? stock_(node, heads) : bridge::Inputs(node);
+  if (analysis && !keeps_stock_) return bridge::Inputs(node);
+  if (analysis) {
+    Entries kept = stock_(node, heads);
+    if (keeps_inputs_)
+      for (const Entry& input : bridge::Inputs(node)) kept.push_back(input);
+    return kept;
+  }
   const std::string scope = bridge::NodeName(node);
   const std::string* outer = t_scope;
   t_scope = &scope;

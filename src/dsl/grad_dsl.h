@@ -144,6 +144,10 @@ const KnownShapes* known_shapes();
 // can (control flow) rather than stock's stateful backward node.
 void set_building_symbol(bool on);
 bool building_symbol();
+// Whether this pass builds a graph to differentiate again (creating_graph() or
+// building_symbol()): a keeps_stock() rule whose stock kernel has no gradient
+// gives its composed form then, stock's otherwise.
+bool composing();
 
 // --- shapes -------------------------------------------------------------------
 // Sum of a broadcast-shaped `a` down to the shape of `like`.
@@ -192,7 +196,8 @@ BilinearGrads bilinear(const Bilinear& f, const Expr& g, const Expr& a, const Ex
 Grads bilinear_rule(const Backward& n, const std::string& op, const std::vector<std::string>& keys);
 
 // The rule of a backward op that is a fixed linear map gx = A^T g with one
-// output, A the forward op: d/dg = A h, `forward(h)`.
+// output, A the forward op: d/dg = A h, `forward(h)`. Its other inputs (g is
+// input 0), which only fix A (indices, outputs read for their shapes), get zeros.
 Grads linear_adjoint(const Backward& n, const std::function<Expr(const Expr&)>& forward);
 
 // The rule of a backward op that joins its inputs g_0..g_{k-1} (one per input of
@@ -300,6 +305,13 @@ class GradientEntry {
     runs_on_zero_heads_ = true;
     return *this;
   }
+  // With keeps_stock(): autograd also keeps every input of the node, which the
+  // rule reads where stock's gradient does not (a loss layer whose stock
+  // gradient reads its output, recomputed from its data so that it chains).
+  GradientEntry& keeps_inputs() {
+    keeps_inputs_ = true;
+    return *this;
+  }
   // Whether keeps_stock() was set.
   bool has_keeps_stock() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
@@ -311,6 +323,7 @@ class GradientEntry {
   bool broadcasting_ = false;
   bool keeps_stock_ = false;
   bool runs_on_zero_heads_ = false;
+  bool keeps_inputs_ = false;
   Gradient stock_;
   Rule rule_;
 };

@@ -41,6 +41,7 @@
 #include "operator/grid_generator.h"
 #include "operator/rnn.h"
 #include "operator/roi_pooling.h"
+#include "operator/sequence_op_common.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -260,6 +261,19 @@ Expr SequenceMaskTwin(const NodePtr& node, const std::vector<Expr>& in) {
   return apply("reshape_like", {masked, data});
 }
 
+// SequenceLast: each sequence's last step, L_b - 1 (L_b its truncated length, or
+// T), along axis 0 or 1
+Expr SequenceLastTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const bool uses_lengths = BoolAttr(node, "use_sequence_length", false);
+  return sequence::last_steps(in[0], uses_lengths ? &in[1] : nullptr, IntAttr(node, "axis", 0));
+}
+
+// SequenceReverse: the first L_b steps of each sequence reversed (all without lengths)
+Expr SequenceReverseTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const bool uses_lengths = BoolAttr(node, "use_sequence_length", false);
+  return sequence::reversed_steps(in[0], uses_lengths ? &in[1] : nullptr);
+}
+
 // GridGenerator: affine, theta (N, 6) times the target points (and those, grid_dst);
 // warp, (flow + pixel coordinates) / half extent - 1
 std::vector<Expr> GridGeneratorTwin(const NodePtr& node, const Expr& data) {
@@ -326,6 +340,8 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "InstanceNorm") return {InstanceNormTwin(node, in)};
   if (op == "L2Normalization") return {L2NormalizationTwin(node, in[0])};
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
+  if (op == "SequenceLast") return {SequenceLastTwin(node, in)};
+  if (op == "SequenceReverse") return {SequenceReverseTwin(node, in)};
   if (op == "GridGenerator") return GridGeneratorTwin(node, in[0]);
   // BilinearSampler: S(data, grid) (its hidden output tmp is never written on CPU)
   if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
@@ -338,6 +354,11 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
     return {RoiMaxPooling(in[0], in[1],
                           single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1"))),
                           IntsAttr(node, "pooled_size"))};
+  if (op == "SVMOutput" || op == "MakeLoss")
+    throw Unsupported(node,
+                      "it is a loss layer keeping per-call state: its gradient ignores the "
+                      "head, which the gradient of a stateless twin (linear in the head) "
+                      "cannot; apply it outside the hybridized block");
   throw Unsupported(node,
                     "it keeps per-call state, which a recorded gradient graph cannot "
                     "hold, and mxnet-ho has no stateless twin for it");

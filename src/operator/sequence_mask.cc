@@ -10,7 +10,7 @@
 // nodes only, so a stateful op inside a gradient graph corrupts memory. The
 // mask is therefore spelled with stateless ops on g viewed as
 // (axis 0: steps x batch x rest, axis 1: batch x steps x rest).
-#include "dsl/grad_dsl.h"
+#include "operator/sequence_op_common.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -18,23 +18,9 @@ namespace {
 
 bool UsesLengths(const Backward& n) { return n.num_inputs() == 2; }
 
-Expr reshape(const Expr& x, const std::string& shape) {
-  return apply("Reshape", {x}, {{"shape", shape}});
-}
-
-// 0, 1, ..., n-1 for the n entries of x along `axis`, in x's dtype.
-Expr positions(const Expr& x, const std::string& axis) {
-  return apply("_contrib_arange_like", {x}, {{"axis", axis}});
-}
-
-// lengths[b] in the dtype of `steps` (0..T-1), read as the stock kernel reads
-// them: truncated to whole steps, at most T. A lookup in the table 0..T.
-Expr lengths_like(const Expr& lengths, const Expr& steps) {
-  Expr first = apply("slice_axis", {steps}, {{"axis", "0"}, {"begin", "0"}, {"end", "1"}});
-  Expr one_more = apply("Concat", {steps, first}, {{"num_args", "2"}, {"dim", "0"}});
-  Expr zero_to_t = positions(one_more, "0");
-  return apply("take", {zero_to_t, lengths}, {{"mode", "clip"}});
-}
+using sequence::lengths_like;
+using sequence::positions;
+using sequence::reshape;
 
 Expr broadcast_lesser(const Expr& a, const Expr& b) { return apply("broadcast_lesser", {a, b}); }
 

@@ -1,4 +1,5 @@
-"""Gradients of Concat (concat), to order 3."""
+"""Gradients of Concat (concat) and of _rnn_param_concat (the RNN layers' concat of
+their parameters, whose gradient is Concat's), to order 3."""
 
 from harness import Case, standard_tests
 
@@ -24,6 +25,16 @@ CASES = [
     # The same input twice: both heads of _backward_Concat reach it.
     Case("concat_repeated", lambda F, a: cube(F.concat(a, a * a, dim=1)), [(2, 3)]),
     Case("concat_linear", lambda F, a, b: F.concat(a, b, dim=0), [(2,), (3,)]),
+    Case(
+        "rnn_param_concat",
+        lambda F, a, b: cube(F._internal._rnn_param_concat(F.sin(a), b, num_args=2, dim=0)),
+        [(3,), (4,)],
+    ),
+    Case(
+        "rnn_param_concat_dim1",
+        lambda F, a, b, c: F._internal._rnn_param_concat(a, b * b, c, num_args=3, dim=1) * 2.0,
+        [(2, 1), (2, 3), (2, 2)],
+    ),
 ]
 
 

@@ -76,6 +76,22 @@ CASES = [
     Case("split_v2_unused", lambda F, x: cube(F.split_v2(x, 3, axis=0)[1]), [(3, 2)]),
     Case("depth_to_space", lambda F, x: cube(F.depth_to_space(x, block_size=2)), [(1, 4, 1, 2)]),
     Case("space_to_depth", lambda F, x: cube(F.space_to_depth(x, block_size=2)), [(1, 1, 2, 4)]),
+    Case(
+        "depth_to_space_block3",
+        lambda F, x: cube(F.depth_to_space(F.sin(x), block_size=3)),
+        [(2, 9, 1, 2)],
+    ),
+    Case(
+        "space_to_depth_block3",
+        lambda F, x: cube(F.space_to_depth(F.sin(x), block_size=3)),
+        [(1, 2, 3, 6)],
+    ),
+    # each the other's adjoint: a round trip is the identity
+    Case(
+        "depth_space_round_trip",
+        lambda F, x, w: F.depth_to_space(F.space_to_depth(x, block_size=2) * w, block_size=2) * x,
+        [(1, 2, 2, 4), (1, 8, 1, 2)],
+    ),
 ]
 
 

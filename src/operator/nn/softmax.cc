@@ -15,6 +15,7 @@
 #include <string>
 
 #include "dsl/grad_dsl.h"
+#include "operator/nn/softmax.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -56,9 +57,9 @@ Grads WithZeros(const Backward& n, const Expr& dg, const Expr& dy) {
 // d/dg = sign*y*(h - Σ h*y)/T;  d/dy = sign*(h*(g - Σ g*y) - g*Σ h*y)/T
 Grads SoftmaxGrad(const Backward& n, double sign) {
   Expr g = n.in(0), y = n.in(n.num_inputs() - 1), h = HeadInOutputType(n);
-  const double t = Temperature(n);
-  Expr hy = SumAxis(n, h * y), gy = SumAxis(n, g * y);
-  return WithZeros(n, Scaled(y * (h - hy), sign / t), Scaled(h * (g - gy) - g * hy, sign / t));
+  SoftmaxAdjoint d =
+      SoftmaxVjp(g, y, h, [&n](const Expr& e) { return SumAxis(n, e); }, sign / Temperature(n));
+  return WithZeros(n, d.dg, d.dy);
 }
 
 // gx = (g - e^y*Σ g)/T:  d/dg = (h - Σ h*e^y)/T;  d/dy = -h*e^y*Σ g/T

@@ -2,7 +2,8 @@
 // np.hypot, np.ldexp, np.copysign and np.mod (np.remainder), with broadcasting,
 // and the scalar forms that have backward ops of their own. (np.copysign with a
 // scalar has no first-order gradient in stock MXNet 1.9.1: its backward ops are
-// declared with one input but given two; see patches/numpy_binary.toml.)
+// declared with one input but given two, so the forward ops' own gradients are
+// replaced here by forward ops; see patches/numpy_binary.toml.)
 //
 // The broadcast backward ops take (g, a, b) and return (ga, gb), each summed to
 // its input's shape: a rule returns the gradient of <h_a, ga> + <h_b, gb> with
@@ -106,6 +107,21 @@ MXNET_HO_GRADIENT(_backward_npi_rldexp_scalar).set_rule([](const Backward& n) ->
   Expr g = n.in(0), x = n.in(1), h = n.head(0);
   Expr y = pow(2.0, x) * (n.scalar() * kStockLn2);
   return {h * y, h * g * y * kLn2};
+});
+
+// The forward ops' own gradients, in place of stock's (which fail).
+
+// y = copysign(x, s): gx = g*c, c = +1 where x and s have the same sign (x = 0 counting as +, s by
+// its sign bit), else -1
+MXNET_HO_GRADIENT(_npi_copysign_scalar).set_rule([](const Backward& n) -> Grads {
+  Expr x = n.in(0);
+  const double sign_of_s = std::signbit(n.scalar()) ? -1.0 : 1.0;
+  return {n.head(0) * (2.0 * (x >= 0.0) - 1.0) * sign_of_s};
+});
+
+// y = copysign(s, x) = |s|*(+-1): gx = 0
+MXNET_HO_GRADIENT(_npi_rcopysign_scalar).set_rule([](const Backward& n) -> Grads {
+  return {zeros_like(n.in(0))};
 });
 
 }  // namespace op

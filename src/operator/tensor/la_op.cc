@@ -6,8 +6,13 @@
 // extracttrian, maketrian) have backward L^T g, whose gradient in g is L h.
 // The Cholesky ops' backward outputs are formulas of triangular products and
 // solves: the rules write each formula with forward ops and differentiate it
-// with vjp.
+// with vjp. The determinants' backward kernels read the LU factors and integer
+// pivots, which no forward op turns back into A^-1: their rules replace the
+// forward op's gradient (stock's at first order) by one composed from A^-1,
+// and keep A for it (keeps_inputs).
+#include "operator/tensor/la_op.h"
 #include "dsl/grad_dsl.h"
+#include "operator/tensor/leading_axes.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -16,10 +21,6 @@ namespace {
 const std::vector<std::string> kGemm2Attrs = {"transpose_a", "transpose_b", "alpha", "axis"};
 const std::vector<std::string> kTriangAttrs = {"transpose", "rightside", "lower", "alpha"};
 const std::vector<std::string> kTriangShape = {"transpose", "rightside", "lower"};
-
-Expr gemm2(const Expr& a, const Expr& b, const AttrList& attrs) {
-  return apply("_linalg_gemm2", {a, b}, attrs);
-}
 
 // The backward op of linear f is L^T g:  d/dg = f(h)
 Grads LinearGrad(const char* f, const std::vector<std::string>& keys, const Backward& n) {
@@ -112,18 +113,6 @@ MXNET_HO_GRADIENT(_backward_linalg_maketrian).set_rule([](const Backward& n) {
 
 namespace {
 
-// The attributes of _linalg_extracttrian and _linalg_maketrian.
-AttrList TrianAttrs(int offset, bool lower) {
-  return {{"offset", std::to_string(offset)}, {"lower", lower ? "True" : "False"}};
-}
-
-// The triangle of x on and below (lower) or above the diagonal `offset`, the
-// rest zero: tril(x, offset) or triu(x, offset).
-Expr triangular_part(const Expr& x, int offset, bool lower) {
-  return apply("_linalg_maketrian", {apply("_linalg_extracttrian", {x}, TrianAttrs(offset, lower))},
-               TrianAttrs(offset, lower));
-}
-
 // The attributes of _linalg_trsm and _linalg_trmm.
 AttrList TriangularOpAttrs(bool transpose, bool rightside, bool lower, double alpha = 1.0) {
   return {{"transpose", transpose ? "True" : "False"},
@@ -155,12 +144,6 @@ Expr CholeskyInverseGrad(const Expr& g, const Expr& b, const Expr& a, bool lower
   Expr sym = lower ? gemm2(a, g, {}) + gemm2(a, g, {{"transpose_b", "1"}})
                    : gemm2(g, a, {}) + gemm2(g, a, {{"transpose_a", "1"}});
   return triangular_part(trsm(b, sym, true, lower, lower, -1.0), 0, lower);
-}
-
-// Input i of the backward node, or zeros shaped like `like` where MXNet passed
-// a zero node for an output the user did not use.
-Expr InputOr(const Backward& n, size_t i, const Expr& like) {
-  return is_zeros(n.in(i)) ? zeros_like(like) : n.in(i);
 }
 
 // The stock kernel's gelqf gradient ((Q, L) = gelqf(A), A = L Q):
@@ -226,6 +209,37 @@ MXNET_HO_GRADIENT(_backward_linalg_potri).set_rule([](const Backward& n) -> Grad
   Expr g = n.in(0), b = n.in(1), a = n.in(2);
   return vjp(CholeskyInverseGrad(g, b, a, n.flag("lower", true)), {g, b, a}, n.head(0, b));
 });
+
+namespace {
+
+// A^-T, each matrix of A inverted and transposed.
+Expr inverse_transpose(const Expr& a) { return matrix_transpose(apply("_linalg_inverse", {a})); }
+
+}  // namespace
+
+// (det, LU, pivots) = det(A): dA = g*det*A^-T (first order: stock's kernel on LU and pivots; the
+// rule keeps A)
+MXNET_HO_GRADIENT(_linalg_det)
+    .keeps_stock()
+    .keeps_inputs()
+    .set_rule([](const Backward& n) -> Grads {
+      if (!composing()) return n.stock();
+      Expr a = n.in(0);
+      if (n.head_is_zero(0)) return {zeros_like(a)};
+      return {leading_times(n.head(0) * n.out(0), inverse_transpose(a))};
+    });
+
+// (sign, log|det|, LU, pivots) = slogdet(A): dA = g_logabsdet*A^-T, sign has zero gradient (first
+// order: stock's kernel on LU and pivots; the rule keeps A)
+MXNET_HO_GRADIENT(_linalg_slogdet)
+    .keeps_stock()
+    .keeps_inputs()
+    .set_rule([](const Backward& n) -> Grads {
+      if (!composing()) return n.stock();
+      Expr a = n.in(0);
+      if (n.head_is_zero(1)) return {zeros_like(a)};
+      return {leading_times(n.head(1), inverse_transpose(a))};
+    });
 
 }  // namespace op
 }  // namespace mxnet_ho
