@@ -3,20 +3,20 @@
 Each bin's output is its largest entry, so the derivatives route through the
 position the stock kernel records (maxidx); data is drawn at random (distinct
 values, no tie within a finite-difference step). rois are constants (stock gives
-them a zero gradient), built from uniform draws as [batch, x1, y1, x2, y2]
-boxes of at least one pixel. Hybridized blocks recompute ROIPooling as its
-stateless twin (a masked max over each bin)."""
+them a zero gradient), built from whole-number batch indices and uniform draws
+as [batch, x1, y1, x2, y2] boxes of at least one pixel. Hybridized blocks
+recompute ROIPooling as its stateless twin (a masked max over each bin)."""
 
 from harness import Case, standard_tests
-from rois import boxes
+from rois import boxes, case_inputs
 
 
 def pooling(shape, pooled, scale=1.0, inner=lambda F, x: F.sin(x), outer=lambda F, y: y * y):
     """outer(ROIPooling(inner(data), rois)) for data of `shape` (N, C, H, W)."""
-    batch, _, height, width = shape
+    _, _, height, width = shape
 
-    def fn(F, data, r):
-        rois = boxes(F, r, batch, height, width, scale)
+    def fn(F, data, index, r):
+        rois = boxes(F, index, r, height, width, scale)
         y = F.ROIPooling(inner(F, data), rois, pooled_size=pooled, spatial_scale=scale)
         return outer(F, y)
 
@@ -27,10 +27,7 @@ def case(name, shape, num_rois, pooled, **kwargs):
     return Case(
         name,
         pooling(shape, pooled, **kwargs),
-        [shape, (num_rois, 5)],
-        (-1.0, 0.0),
-        (1.0, 1.0),
-        constants=(1,),
+        **case_inputs(shape, num_rois),
     )
 
 

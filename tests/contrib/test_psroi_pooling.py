@@ -1,20 +1,21 @@
 """Gradients of PSROIPooling(data, rois), to order 3.
 
-Each output bin averages one channel of data (chosen by the bin's position)
-over the bin: linear in data for fixed rois. rois are constants (stock gives
-them a zero gradient), built from uniform draws as [batch, x1, y1, x2, y2] boxes
-in image coordinates; group_size equal to pooled_size (the default) and smaller."""
+Each output bin averages one channel of data (chosen by the bin's position) over
+the bin: linear in data for fixed rois. rois are constants (stock gives them a
+zero gradient), built from whole-number batch indices and uniform draws as
+[batch, x1, y1, x2, y2] boxes in image coordinates; group_size equal to
+pooled_size (the default) and smaller."""
 
 from harness import Case, standard_tests
-from rois import boxes
+from rois import boxes, case_inputs
 
 
 def pooling(shape, scale=1.0, inner=lambda F, x: x * x, outer=lambda F, y: F.sin(y), **attrs):
     """outer(PSROIPooling(inner(data), rois)) for data of `shape` (N, C, H, W)."""
-    batch, _, height, width = shape
+    _, _, height, width = shape
 
-    def fn(F, data, r):
-        rois = boxes(F, r, batch, height, width, scale)
+    def fn(F, data, index, r):
+        rois = boxes(F, index, r, height, width, scale)
         y = F.contrib.PSROIPooling(inner(F, data), rois, spatial_scale=scale, **attrs)
         return outer(F, y)
 
@@ -25,10 +26,7 @@ def case(name, shape, num_rois, **kwargs):
     return Case(
         name,
         pooling(shape, **kwargs),
-        [shape, (num_rois, 5)],
-        (-1.0, 0.0),
-        (1.0, 1.0),
-        constants=(1,),
+        **case_inputs(shape, num_rois),
     )
 
 

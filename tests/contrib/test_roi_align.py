@@ -1,22 +1,22 @@
 """Gradients of ROIAlign(data, rois), to order 3.
 
-For fixed rois ROIAlign is linear in data (averages of bilinear samples), so
-its backward op's gradient is ROIAlign of the head. rois are constants (stock
-gives them a zero gradient), built from uniform draws as [batch, x1, y1, x2, y2]
-boxes inside the feature map. Every attribute that changes the sampling is
-covered: sample_ratio (adaptive and fixed), position_sensitive, aligned,
-spatial_scale."""
+For fixed rois ROIAlign is linear in data (averages of bilinear samples), so its
+backward op's gradient is ROIAlign of the head. rois are constants (stock gives
+them a zero gradient), built from whole-number batch indices and uniform draws
+as [batch, x1, y1, x2, y2] boxes inside the feature map. Every attribute that
+changes the sampling is covered: sample_ratio (adaptive and fixed),
+position_sensitive, aligned, spatial_scale."""
 
 from harness import Case, standard_tests
-from rois import boxes
+from rois import boxes, case_inputs
 
 
 def align(shape, pooled, scale=1.0, inner=lambda F, x: x * x, outer=lambda F, y: F.sin(y), **attrs):
     """outer(ROIAlign(inner(data), rois)) for data of `shape` (N, C, H, W)."""
-    batch, _, height, width = shape
+    _, _, height, width = shape
 
-    def fn(F, data, r):
-        rois = boxes(F, r, batch, height, width, scale, least=0.5)
+    def fn(F, data, index, r):
+        rois = boxes(F, index, r, height, width, scale, least=0.5)
         y = F.contrib.ROIAlign(
             inner(F, data), rois, pooled_size=pooled, spatial_scale=scale, **attrs
         )
@@ -29,10 +29,7 @@ def case(name, shape, num_rois, pooled, **kwargs):
     return Case(
         name,
         align(shape, pooled, **kwargs),
-        [shape, (num_rois, 5)],
-        (-1.0, 0.0),
-        (1.0, 1.0),
-        constants=(1,),
+        **case_inputs(shape, num_rois),
     )
 
 
