@@ -56,6 +56,29 @@ PROBE_ATTRS = {
     "_backward_LRN": {"nsize": "3"},
     "Pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "Pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    # Both transforms (affine reads the target points, warp the flow's shape).
+    "GridGenerator": [
+        {"transform_type": "affine", "target_shape": "(3, 4)"},
+        {"transform_type": "warp"},
+    ],
+    "Correlation": [{"is_multiply": "True"}, {"is_multiply": "False", "kernel_size": "3"}],
+    # Crop by h_w at an offset, and centred like a second input.
+    "Crop": [
+        {"num_args": "1", "h_w": "(1, 1)", "offset": "(0, 0)"},
+        {"num_args": "2", "center_crop": "True"},
+    ],
+    "im2col": {"kernel": "(2, 2)"},
+    "col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
+    "_backward_im2col": {"kernel": "(2, 2)"},
+    "_backward_col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
+    "ROIPooling": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
+    "_contrib_PSROIPooling": {"spatial_scale": "1", "output_dim": "2", "pooled_size": "2"},
+    "_contrib_ROIAlign": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
+    "SpatialTransformer": {
+        "transform_type": "affine",
+        "sampler_type": "bilinear",
+        "target_shape": "(3, 4)",
+    },
     # Every mode, two layers, both directions: each a variant.
     "RNN": [
         {"state_size": "2", "num_layers": "2", "bidirectional": "True", "mode": mode}
@@ -70,6 +93,10 @@ PROBE_ATTRS = {
     "_backward_FullyConnected": {"num_hidden": "3"},
     "_backward_LeakyReLU": {"act_type": "leaky"},
     "_backward_Pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    "_backward_GridGenerator": [
+        {"transform_type": "affine", "target_shape": "(3, 4)"},
+        {"transform_type": "warp"},
+    ],
     "_backward_SliceChannel": {"num_outputs": "2"},
     "add_n": {"num_args": "2"},
     "broadcast_axis": {"axis": "0", "size": "2"},

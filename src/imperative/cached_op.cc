@@ -34,7 +34,13 @@
 #include <unordered_map>
 
 #include "dsl/grad_dsl.h"
+#include "operator/bilinear_sampler.h"
+#include "operator/contrib/psroi_pooling.h"
+#include "operator/correlation.h"
+#include "operator/crop.h"
+#include "operator/grid_generator.h"
 #include "operator/rnn.h"
+#include "operator/roi_pooling.h"
 #include "operator/sequence_op_common.h"
 
 namespace mxnet_ho {
@@ -268,6 +274,63 @@ Expr SequenceReverseTwin(const NodePtr& node, const std::vector<Expr>& in) {
   return sequence::reversed_steps(in[0], uses_lengths ? &in[1] : nullptr);
 }
 
+// GridGenerator: affine, theta (N, 6) times the target points (and those, grid_dst);
+// warp, (flow + pixel coordinates) / half extent - 1
+std::vector<Expr> GridGeneratorTwin(const NodePtr& node, const Expr& data) {
+  if (bridge::Attr(node, "transform_type", "affine") == "warp") return {WarpGrid(data)};
+  const std::vector<long> shape = IntsAttr(node, "target_shape");
+  const Expr points = TargetPoints(data, shape.at(0), shape.at(1));
+  return {AffineGrid(data, points, shape.at(0), shape.at(1)), points};
+}
+
+// SpatialTransformer: the bilinear sampling of data at loc's affine grid (and the
+// target points, grid_dst, and the grid as (N, 2, H*W), grid_src)
+std::vector<Expr> SpatialTransformerTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  const std::vector<long> shape = IntsAttr(node, "target_shape");
+  const Expr points = TargetPoints(in[1], shape.at(0), shape.at(1));
+  const Expr grid = AffineGrid(in[1], points, shape.at(0), shape.at(1));
+  return {BilinearSampling(in[0], grid).sample(in[0]), points,
+          apply("reshape", {grid}, {{"shape", "(0, 2, -1)"}})};
+}
+
+// Crop: data's window of crop_like's height and width (two inputs) or of h_w, at
+// offset or centred
+Expr CropTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  CropStart start;
+  start.center = BoolAttr(node, "center_crop", false);
+  const std::vector<long> offset = IntsAttr(node, "offset");
+  if (offset.size() == 2) start.offset = offset;
+  if (in.size() > 1) return CropTo(in[0], in[1], start);
+  const std::vector<long> size = IntsAttr(node, "h_w");
+  return CropTo(in[0], SliceAxis(SliceAxis(in[0], 2, 0, size.at(0)), 3, 0, size.at(1)), start);
+}
+
+// PSROIPooling: each bin the average of its channel over the bin
+Expr PsRoiPoolingTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  PsRoiShape shape;
+  shape.spatial_scale = single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1")));
+  shape.output_dim = IntAttr(node, "output_dim", 1);
+  shape.pooled = IntAttr(node, "pooled_size", 1);
+  shape.group = IntAttr(node, "group_size", 0);
+  if (shape.group == 0) shape.group = shape.pooled;
+  return PsRoiAverage(in[0], in[1], shape);
+}
+
+// Correlation: the correlation of the padded inputs (and those, channels last,
+// tmp1 and tmp2)
+std::vector<Expr> CorrelationTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  CorrelationShape shape;
+  shape.kernel = IntAttr(node, "kernel_size", 1);
+  shape.max_displacement = IntAttr(node, "max_displacement", 1);
+  shape.stride1 = IntAttr(node, "stride1", 1);
+  shape.stride2 = IntAttr(node, "stride2", 1);
+  shape.pad = IntAttr(node, "pad_size", 0);
+  shape.multiply = BoolAttr(node, "is_multiply", true);
+  const Expr p1 = PadSpace(in[0], shape.pad), p2 = PadSpace(in[1], shape.pad);
+  const AttrList last = {{"axes", "(0, 2, 3, 1)"}};
+  return {Correlate(p1, p2, shape), apply("transpose", {p1}, last), apply("transpose", {p2}, last)};
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -279,6 +342,18 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "SequenceMask") return {SequenceMaskTwin(node, in)};
   if (op == "SequenceLast") return {SequenceLastTwin(node, in)};
   if (op == "SequenceReverse") return {SequenceReverseTwin(node, in)};
+  if (op == "GridGenerator") return GridGeneratorTwin(node, in[0]);
+  // BilinearSampler: S(data, grid) (its hidden output tmp is never written on CPU)
+  if (op == "BilinearSampler") return {BilinearSampling(in[0], in[1]).sample(in[0])};
+  if (op == "SpatialTransformer") return SpatialTransformerTwin(node, in);
+  if (op == "Crop") return {CropTwin(node, in)};
+  if (op == "_contrib_PSROIPooling") return {PsRoiPoolingTwin(node, in)};
+  if (op == "Correlation") return CorrelationTwin(node, in);
+  // ROIPooling: each bin's largest entry (its hidden maxidx left out)
+  if (op == "ROIPooling")
+    return {RoiMaxPooling(in[0], in[1],
+                          single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1"))),
+                          IntsAttr(node, "pooled_size"))};
   if (op == "SVMOutput" || op == "MakeLoss")
     throw Unsupported(node,
                       "it is a loss layer keeping per-call state: its gradient ignores the "
