@@ -50,28 +50,55 @@ Expr Scalar(const char* op, const Expr& a, double s) {
 
 Expr Unary(const char* op, const Expr& a) { return Make(op, {a}, {}, a.broadcasting()); }
 
+bool IsReturnedZeros(const Entry& e);  // below: the zeros rules return
+
+// Whether `a` is zeros made with a shape (zeros_like, _zeros, a rule's zeros):
+// a result of a's shape may be `a` itself.
+bool ShapedZero(const Expr& a) {
+  const std::string op = bridge::OpName(a.entry().node);
+  return op == "zeros_like" || op == "_zeros" || IsReturnedZeros(a.entry());
+}
+
+// Whether `zero` is a shaped zero operand of an elementwise operation with `other`.
+bool ElementwiseZero(const Expr& zero, const Expr& other) {
+  return !zero.broadcasting() && !other.broadcasting() && ShapedZero(zero);
+}
+
 }  // namespace
 
+// Zero folding: an elementwise operation with a zero operand (an unused output's
+// head, a zero a rule built) gives its result without a node, so that no
+// derivative of zeros is built, nor, order after order, derivatives of those
+// (the k-th derivative of sin grew as 1.6^k). Only elementwise operations (a
+// broadcast's result may be larger than its zero operand) and zeros with a
+// shape of their own (not MXNet's shapeless _zeros_without_dtype).
 Expr operator+(const Expr& a, const Expr& b) {
+  if (ElementwiseZero(b, a)) return a;
+  if (ElementwiseZero(a, b)) return b;
   return Binary("elemwise_add", "broadcast_add", a, b);
 }
 Expr operator-(const Expr& a, const Expr& b) {
+  if (ElementwiseZero(b, a)) return a;
+  if (ElementwiseZero(a, b)) return -b;
   return Binary("elemwise_sub", "broadcast_sub", a, b);
 }
 Expr operator*(const Expr& a, const Expr& b) {
+  if (ElementwiseZero(a, b)) return a;
+  if (ElementwiseZero(b, a)) return b;
   return Binary("elemwise_mul", "broadcast_mul", a, b);
 }
 Expr operator/(const Expr& a, const Expr& b) {
+  if (ElementwiseZero(a, b)) return a;
   return Binary("elemwise_div", "broadcast_div", a, b);
 }
-Expr operator-(const Expr& a) { return Unary("negative", a); }
+Expr operator-(const Expr& a) { return ShapedZero(a) ? a : Unary("negative", a); }
 Expr operator+(const Expr& a, double s) { return Scalar("_plus_scalar", a, s); }
 Expr operator+(double s, const Expr& a) { return Scalar("_plus_scalar", a, s); }
 Expr operator-(const Expr& a, double s) { return Scalar("_minus_scalar", a, s); }
 Expr operator-(double s, const Expr& a) { return Scalar("_rminus_scalar", a, s); }
-Expr operator*(const Expr& a, double s) { return Scalar("_mul_scalar", a, s); }
-Expr operator*(double s, const Expr& a) { return Scalar("_mul_scalar", a, s); }
-Expr operator/(const Expr& a, double s) { return Scalar("_div_scalar", a, s); }
+Expr operator*(const Expr& a, double s) { return ShapedZero(a) ? a : Scalar("_mul_scalar", a, s); }
+Expr operator*(double s, const Expr& a) { return a * s; }
+Expr operator/(const Expr& a, double s) { return ShapedZero(a) ? a : Scalar("_div_scalar", a, s); }
 Expr operator/(double s, const Expr& a) { return Scalar("_rdiv_scalar", a, s); }
 // a^0 and a^1 without _power_scalar, whose gradient at a = 0 would be 0*0^-1 = NaN
 Expr pow(const Expr& a, double p) {
@@ -239,8 +266,14 @@ bool IsGradientSum(const std::string& op) {
   return op == "add_n" || op == "ElementWiseSum" || op == "_grad_add";
 }
 
-// A zero, or a sum MXNet made of zeros: `own` is set where one of them is
-// mxnet-ho's (a higher-order pass).
+// The gradients stock gives a zero head of these ops are zeros too: a scaling of
+// the head (negative's, a scalar product's) or a copy of it.
+bool ScalesItsInput(const std::string& op) {
+  return op == "negative" || op == "_mul_scalar" || op == "_div_scalar" || op == "_copy";
+}
+
+// A zero, a sum MXNet made of zeros, or a stock gradient's scaling of one: `own` is
+// set where one of them is mxnet-ho's (a higher-order pass).
 bool IsZeroEntry(const Entry& e, bool* own, int depth = 0) {
   const std::string op = bridge::OpName(e.node);
   if (op == kReturnedZerosOp) {
@@ -249,6 +282,8 @@ bool IsZeroEntry(const Entry& e, bool* own, int depth = 0) {
     return zero;
   }
   if (op == "_zeros_without_dtype" || op == "zeros_like" || op == "_zeros") return true;
+  if (ScalesItsInput(op) && depth <= 8)
+    return IsZeroEntry(bridge::Inputs(e.node).at(0), own, depth + 1);
   if (!IsGradientSum(op) || depth > 8) return false;
   for (const Entry& term : bridge::Inputs(e.node))
     if (!IsZeroEntry(term, own, depth + 1)) return false;
