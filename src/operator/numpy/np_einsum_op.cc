@@ -165,6 +165,7 @@ MXNET_HO_GRADIENT(_backward_npi_einsum).set_rule([](const Backward& n) -> Grads 
   xs.erase(xs.begin());
   const Subscripts s = ReadSubscripts(n.attr("subscripts"), xs.size());
   std::optional<Expr> T;
+  std::vector<Expr> leaves = xs;  // the heads too: constants of T (one may be computed from xs)
   for (size_t j = 0; j < xs.size(); ++j) {
     Expr h = n.head(j, xs[j]);
     if (is_zeros(h)) continue;
@@ -172,8 +173,10 @@ MXNET_HO_GRADIENT(_backward_npi_einsum).set_rule([](const Backward& n) -> Grads 
     with_head[j] = h;
     Expr term = Contract(s, with_head);
     T = T ? *T + term : term;
+    leaves.push_back(h);
   }
-  Grads grads = vjp(*T, xs, g);
+  Grads grads = vjp(*T, leaves, g);
+  grads.erase(grads.begin() + xs.size(), grads.end());  // none for the heads
   grads.insert(grads.begin(), *T);
   return grads;
 });
