@@ -19,6 +19,7 @@ LOSS = dict(first_order=HEAD_BLIND, hybridize=False)
 
 CASES = [
     Case("null", lambda F, x: F.MakeLoss(F.sin(x) * x), [(3, 4)], **LOSS),
+    Case("make_loss_op", lambda F, x: F.make_loss(F.sin(x) * x), [(3, 4)], **LOSS),
     Case("grad_scale", lambda F, x: F.MakeLoss(F.exp(x) * x, grad_scale=2.5), [(2, 3)], **LOSS),
     Case(
         "batch",
