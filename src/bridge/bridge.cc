@@ -652,12 +652,6 @@ bool IsStateful(const nnvm::Op* op) {
   return nnvm::get<nnvm::OpMap<mxnet::FCreateOpState>>(*map).count(op) > 0;
 }
 
-bool InfersShapes(const nnvm::Op* op) {
-  const dmlc::any* map = Get(GetAttrMapTag())("FInferShape");
-  if (map == nullptr || op == nullptr) return false;
-  return nnvm::get<nnvm::OpMap<mxnet::FInferShape>>(*map).count(op) > 0;
-}
-
 const void* CachedOpOf(const NodePtr& node) {
   static const nnvm::Op* cached_op = FindOp("_CachedOp");
   if (OpOf(node) == nullptr || OpOf(node) != cached_op) return nullptr;

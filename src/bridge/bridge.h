@@ -93,10 +93,6 @@ AttrList Attrs(const NodePtr& node);
 // ...). Such an op cannot run inside a gradient graph that MXNet records under
 // create_graph: Imperative::Backward sizes its state table for the forward nodes.
 bool IsStateful(const nnvm::Op* op);
-// Whether the op infers its outputs' shapes (FInferShape) before it runs. One that
-// does not (boolean_mask: the shape depends on the data) cannot run inside a
-// recorded gradient graph, whose shapes MXNet infers before running any node.
-bool InfersShapes(const nnvm::Op* op);
 
 // --- arrays that autograd recorded (imperative mode) ---------------------------
 // A node recorded by autograd (an op run under autograd.record(), or a marked or

@@ -130,6 +130,14 @@ std::runtime_error Unsupported(const NodePtr& node, const std::string& why) {
       bridge::OpName(node) + " (node " + bridge::NodeName(node) + "): " + why);
 }
 
+// The ops whose output's shape depends on the data (no shape inference before
+// they run), which MXNet cannot run inside a recorded gradient graph, whose
+// shapes it infers before running any node (stock cannot hybridize them either).
+bool ShapeFollowsData(const std::string& op) {
+  return op == "_contrib_boolean_mask" || op == "_npi_boolean_mask" || op == "_npi_nonzero" ||
+         op == "_npi_unique";
+}
+
 std::string EmptyLoop() {
   return "it runs over a length of 0 (an input has an empty axis), and a loop of no steps "
          "cannot be unrolled: give it at least one step";
@@ -148,9 +156,14 @@ std::vector<long> IntsAttr(const NodePtr& node, const char* key) {
   std::string text = bridge::Attr(node, key, "()");
   for (char& c : text)
     if (c == '(' || c == ')' || c == ',' || c == '[' || c == ']' || c == 'L') c = ' ';
-  std::istringstream stream(text);
   std::vector<long> values;
-  for (long v; stream >> v;) values.push_back(v);
+  const char* at = text.c_str();
+  for (char* end = nullptr;;
+       at = end) {  // strtol: no istream (its bool is newer than manylinux2014)
+    const long v = std::strtol(at, &end, 10);
+    if (end == at) break;
+    values.push_back(v);
+  }
   return values;
 }
 
@@ -443,13 +456,14 @@ class Recomputation {
       throw Unsupported(node,
                         "its samples depend on its array inputs, and recomputing it "
                         "would draw new random numbers");
-    if (!bridge::InfersShapes(bridge::OpOf(node)))
-      throw Unsupported(node,
-                        "the shape of its output is known only once it has run (it depends on "
-                        "the data), and MXNet infers a recorded gradient graph's shapes before "
-                        "running it: call it outside the hybridized block");
-    if (!bridge::IsStateful(bridge::OpOf(node)))
+    if (!bridge::IsStateful(bridge::OpOf(node))) {
+      if (ShapeFollowsData(op))
+        throw Unsupported(node,
+                          "the shape of its output is known only once it has run (it depends "
+                          "on the data), and MXNet infers a recorded gradient graph's shapes "
+                          "before running it: call it outside the hybridized block");
       return KeepNode(node, inputs, op::apply(op, inputs, bridge::Attrs(node)));
+    }
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
     // one stateless op computing every output (SliceChannel), or expressions.
     if (op == "SliceChannel") return KeepNode(node, inputs, SliceChannelTwin(node, inputs));
