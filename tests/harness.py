@@ -364,6 +364,19 @@ def check_float32(case):
 
 
 @_on_test_context
+def check_hybridized_refused(case, match):
+    """A higher order through the case's hybridized block raises MXNet's error,
+    matching `match` (ops that have no stateless twin name themselves)."""
+    import pytest
+
+    block = hybridized(case)[0]
+    x = case.array(case.draw()[0])
+    x.attach_grad()
+    with pytest.raises(mx.base.MXNetError, match=match):
+        with mx.autograd.record():
+            mx.autograd.grad(block(x), [x], create_graph=True)
+
+
 def check_like_reference(fn, reference, arrays, orders=(2, 3), dtype="float32", rtol=1e-4, seed=0):
     """The derivatives of fn at the given orders against those of `reference`, a
     function computing the same values with other ops, in `dtype`: for ops whose
