@@ -2,8 +2,9 @@
 
     MXNET_HO_LIBRARY=... PYTHONPATH=python python tools/untested_ops.py [--json] [--coverage FILE]
 
-Every test module under tests/ that lists harness cases (``CASES``, and
-``FIRST_ORDER_CASES``) is imported; each case whose orders include 2 and 3 is
+Every test module under tests/ that lists harness cases (``CASES``,
+``FIRST_ORDER_CASES`` and any other top-level list of them) is imported; each
+case whose orders include 2 and 3 is
 built as a symbol (its function applied to variables, mx.sym or F.np as the
 case's interface) and the operators of that graph are recorded (aliases folded:
 topk and _npx_topk are one operator). Those are the forward operators whose
@@ -79,6 +80,18 @@ def _graph_ops(case):
     return _symbol_ops(mx.autograd.get_symbol(out))
 
 
+def _listed_cases(module):
+    """Every harness case a module lists at its top level (CASES, FIRST_ORDER_CASES,
+    and lists of its own such as the cases it checks apart from stock)."""
+    from harness import Case
+
+    cases = []
+    for value in vars(module).values():
+        if isinstance(value, (list, tuple)) and value and all(isinstance(c, Case) for c in value):
+            cases.extend(c for c in value if c not in cases)
+    return cases
+
+
 def exercised_ops(tests_dir=TESTS, orders=(2, 3)):
     """({operator: [module:case, ...]} of the cases checked at `orders`, [problems:
     cases whose graph could not be built, with why])."""
@@ -86,7 +99,7 @@ def exercised_ops(tests_dir=TESTS, orders=(2, 3)):
 
     seen, problems = {}, []
     for path, module in _case_modules(tests_dir):
-        cases = list(getattr(module, "CASES", [])) + list(getattr(module, "FIRST_ORDER_CASES", []))
+        cases = _listed_cases(module)
         where = os.path.relpath(path, tests_dir)
         for case in cases:
             if not set(orders) <= set(getattr(case, "orders", ())):
