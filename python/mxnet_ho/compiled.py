@@ -39,7 +39,6 @@ and so does deleting the object; either hands the memory back to the system.
 
 import collections
 import ctypes
-import ctypes.util
 import json
 
 import mxnet as mx
@@ -56,12 +55,9 @@ _FLAGS = (("static_alloc", True), ("static_shape", True))
 DEFAULT_MAX_GRAPHS = 8
 
 
-def _malloc_trim():
-    name = ctypes.util.find_library("c")
-    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-
-
-_MALLOC_TRIM = _malloc_trim()  # glibc's; None elsewhere
+# glibc's, from the C library the process already has (no find_library: it runs
+# ldconfig in a subprocess); None where the C library has none.
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None)
 
 
 def _return_freed_memory():
