@@ -19,7 +19,14 @@ with MXNET_HO_DISABLE=1, which loads nothing of mxnet-ho). Rows:
   * gradient penalty through a 2-layer LSTM (sequence 35, batch 32, hidden 200):
     the fused layer (mxnet-ho's unrolled twin at order 2) vs the same layer as
     unrolled cells and vs PyTorch CPU's LSTM double backward
+  * a physics-informed MLP step (residual u_t - 0.1 u_xx: a 3rd-order graph),
+    imperative and with plain hybridize(), a MAML step (sinusoids, 4 tasks) and
+    a gradient penalty through a small fused LSTM, each vs PyTorch CPU
+  * the k-th derivative of sin and tanh (k = 5, 10, 20) by nested gradients vs
+    PyTorch CPU
   * `import mxnet` with and without the patch
+The steps themselves are in benchmarks/workloads.py (benchmarks/op_count.py
+counts the operators each of their passes runs).
 ratio = ours / reference (below 1 is faster).
 """
 
@@ -32,315 +39,34 @@ import sys
 import time
 
 HERE = os.path.abspath(__file__)
+sys.path.insert(0, os.path.dirname(HERE))
+import workloads  # noqa: E402  (benchmarks/workloads.py: the steps timed here)
 
 
 # --------------------------------------------------------------------------- timing
 def median_time(step, repeat, warmup=3):
+    """The median of `repeat` timed calls of a workloads.py step, after warm-up."""
     for _ in range(warmup):
-        step()
+        step(workloads.no_mark)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        step()
+        step(workloads.no_mark)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-# --------------------------------------------------------------------------- MXNet
-def mx_mlp(mx, sizes, act):
-    net = mx.gluon.nn.HybridSequential()
-    for n in sizes[1:-1]:
-        net.add(mx.gluon.nn.Dense(n, activation=act))
-    net.add(mx.gluon.nn.Dense(sizes[-1]))
-    net.initialize(mx.init.Xavier())
-    return net
+def timed(build, *args, **kwargs):
+    """A worker: repeat -> the median time of the step `build(*args)` returns."""
+    return lambda repeat: median_time(build(*args, **kwargs), repeat)
 
 
-def mx_cnn(mx):
-    nn = mx.gluon.nn
-    net = nn.HybridSequential()
-    net.add(
-        nn.Conv2D(16, 3, padding=1, activation="relu"),
-        nn.MaxPool2D(2),
-        nn.Conv2D(32, 3, padding=1, activation="relu"),
-        nn.MaxPool2D(2),
-        nn.Dense(10),
-    )
-    net.initialize(mx.init.Xavier())
-    return net
-
-
-def mx_critic(mx):
-    nn = mx.gluon.nn
-    net = nn.HybridSequential()
-    for channels in (32, 64, 128):
-        net.add(nn.Conv2D(channels, 4, strides=2, padding=1), nn.LeakyReLU(0.2))
-    net.add(nn.Dense(1))
-    net.initialize(mx.init.Normal(0.02))
-    return net
-
-
-def mx_sync(mx, arrays):
-    for a in arrays:
-        a.wait_to_read()
-
-
-def mx_first_order(model, repeat):
-    import mxnet as mx
-    from mxnet import autograd, nd
-
-    mx.random.seed(0)
-    if model == "mlp":
-        net, x = mx_mlp(mx, [784, 256, 256, 10], "relu"), nd.random.normal(shape=(64, 784))
-    else:
-        net, x = mx_cnn(mx), nd.random.normal(shape=(64, 1, 28, 28))
-    net.hybridize()
-    y = nd.array(mx.nd.random.randint(0, 10, shape=(64,)).asnumpy())
-    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
-    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01})
-
-    def step():
-        with autograd.record():
-            loss = loss_fn(net(x), y)
-        loss.backward()
-        trainer.step(64)
-        mx_sync(mx, [p.data() for p in net.collect_params().values()])
-
-    return median_time(step, repeat)
-
-
-def mx_hvp(kind, repeat):
-    import mxnet as mx
-    from mxnet import autograd, nd
-    from mxnet_ho import functional
-
-    mx.random.seed(0)
-    net = mx_mlp(mx, [784, 256, 256, 10], "tanh")
-    x, y = nd.random.normal(shape=(64, 784)), nd.array(list(range(10)) * 6 + [0] * 4)
-    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
-    net(x)  # finishes the deferred initialization of the parameters
-    params = [p.data() for p in net.collect_params().values()]
-    vs = [nd.random.normal(shape=p.shape) for p in params]
-
-    def grad_only():
-        with autograd.record():
-            loss = loss_fn(net(x), y).mean()
-        grads = autograd.grad(loss, params)
-        mx_sync(mx, grads)
-
-    def hvp():
-        # the package's own HVP (its inner product <grad, v> is a dot of flattened
-        # arrays: MXNet's full-array sum is single-threaded)
-        _, hv = functional.hvp(lambda *ps: loss_fn(net(x), y).mean(), tuple(params), tuple(vs))
-        mx_sync(mx, hv)
-
-    def compiled_hvp():
-        # the whole HVP as one cached graph (mxnet_ho.compiled)
-        hv = compiled_loss.hvp(x, y, vs, train_mode=True)
-        mx_sync(mx, hv)
-
-    if kind == "compiled_hvp":
-        from mxnet_ho import compiled
-
-        compiled_loss = compiled.Loss(net, loss_fn)
-        return median_time(compiled_hvp, repeat)
-    return median_time(grad_only if kind == "grad" else hvp, repeat)
-
-
-def wgan_gp_symbol(mx, critic, batch):
-    """[critic loss, d loss / d each parameter] of the penalized critic step, as
-    one Symbol (inputs eps, real, fake and the critic's parameters)."""
-    from mxnet_ho import symbol
-
-    eps, real, fake = mx.sym.var("eps"), mx.sym.var("real"), mx.sym.var("fake")
-    inter = mx.sym.var("inter")
-    (g,) = symbol.grad(mx.sym.sum(critic(inter)), [inter])
-    norm = mx.sym.sqrt(mx.sym.sum(mx.sym.square(mx.sym.reshape(g, (batch, -1))), axis=1) + 1e-12)
-    loss = (
-        mx.sym.mean(critic(fake))
-        - mx.sym.mean(critic(real))
-        + 10 * mx.sym.mean(mx.sym.square(norm - 1))
-    )
-    names = [p.name for p in critic.collect_params().values()]
-    step = mx.sym.Group([loss] + symbol.grad(loss, names))
-    # the penalty's input is the interpolation of real and fake by eps (composing
-    # copies the graph: real and fake are named too, so each stays one input)
-    mixed = mx.sym.broadcast_add(
-        mx.sym.broadcast_mul(eps, real), mx.sym.broadcast_mul(1 - eps, fake)
-    )
-    return step(inter=mixed, real=real, fake=fake)
-
-
-def mx_wgan(kind, repeat, hybridize=False):
-    import mxnet as mx
-    from mxnet import autograd, nd
-
-    mx.random.seed(0)
-    critic = mx_critic(mx)
-    if hybridize:
-        critic.hybridize()
-    real = nd.random.normal(shape=(64, 1, 32, 32))
-    fake = nd.random.normal(shape=(64, 1, 32, 32))
-    critic(real)
-    trainer = mx.gluon.Trainer(critic.collect_params(), "adam", {"learning_rate": 1e-4})
-
-    def plain():
-        with autograd.record():
-            loss = critic(fake).mean() - critic(real).mean()
-        loss.backward()
-        trainer.step(1)
-        mx_sync(mx, [p.data() for p in critic.collect_params().values()])
-
-    def penalized():
-        eps = nd.random.uniform(shape=(64, 1, 1, 1))
-        inter = nd.broadcast_add(nd.broadcast_mul(eps, real), nd.broadcast_mul(1 - eps, fake))
-        inter.attach_grad()
-        with autograd.record():
-            score = critic(inter)
-            (g,) = autograd.grad(
-                score, [inter], head_grads=nd.ones_like(score), create_graph=True, retain_graph=True
-            )
-            norm = nd.sqrt(nd.sum(g.reshape((64, -1)) ** 2, axis=1) + 1e-12)
-            penalty = ((norm - 1) ** 2).mean()
-            loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
-        loss.backward()
-        trainer.step(1)
-        mx_sync(mx, [p.data() for p in critic.collect_params().values()])
-
-    def compiled_step():
-        # the whole penalized step (three critic passes, the input gradient, the
-        # penalty and its parameter gradients) as one cached graph
-        eps = nd.random.uniform(shape=(64, 1, 1, 1))
-        outputs = step_graph(eps=eps, real=real, fake=fake, train_mode=True)
-        for p, g in zip(params, outputs[1:]):
-            p.grad()[:] = g
-            p.data()._fresh_grad = True  # as backward() marks what it wrote
-        trainer.step(1)
-        mx_sync(mx, [p.data() for p in critic.collect_params().values()])
-
-    if kind == "gp_compiled":
-        from mxnet_ho import compiled
-
-        params = list(critic.collect_params().values())
-        step_graph = compiled.Graph(wgan_gp_symbol(mx, critic, 64), critic)
-        return median_time(compiled_step, repeat)
-    return median_time(penalized if kind == "gp" else plain, repeat)
-
-
-LSTM = {"T": 35, "N": 32, "H": 200, "layers": 2}
-
-
-def mx_lstm_gp(kind, repeat):
-    """d/dweights of mean(y) + sum((dy.sum()/dx)^2) through a 2-layer LSTM, TNC."""
-    import mxnet as mx
-    from mxnet import autograd, nd
-
-    mx.random.seed(0)
-    layer = mx.gluon.rnn.LSTM(LSTM["H"], num_layers=LSTM["layers"], input_size=LSTM["H"])
-    layer.initialize(mx.init.Xavier())
-    x = nd.random.normal(shape=(LSTM["T"], LSTM["N"], LSTM["H"]))
-    if kind == "unrolled":
-        cells = layer._unfuse()
-        run = lambda v: cells.unroll(LSTM["T"], v, layout="TNC", merge_outputs=True)[0]  # noqa: E731
-    else:
-        run = layer
-    params = list(layer.collect_params().values())
-
-    def step():
-        xx = x.copy()
-        xx.attach_grad()
-        with autograd.record():
-            y = run(xx)
-            (g,) = autograd.grad(y.sum(), [xx], create_graph=True, retain_graph=True)
-            loss = y.mean() + (g * g).sum()
-        loss.backward()
-        mx_sync(mx, [p.grad() for p in params])
-
-    return median_time(step, repeat)
-
-
-# --------------------------------------------------------------------------- PyTorch
-def torch_lstm_gp(repeat):
-    import torch
-
-    torch.manual_seed(0)
-    layer = torch.nn.LSTM(LSTM["H"], LSTM["H"], num_layers=LSTM["layers"])
-    x = torch.randn(LSTM["T"], LSTM["N"], LSTM["H"])
-
-    def step():
-        layer.zero_grad()
-        xx = x.clone().requires_grad_(True)
-        y = layer(xx)[0]
-        (g,) = torch.autograd.grad(y.sum(), xx, create_graph=True)
-        (y.mean() + (g * g).sum()).backward()
-
-    return median_time(step, repeat)
-
-
-def torch_hvp(kind, repeat):
-    import torch
-
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(784, 256),
-        torch.nn.Tanh(),
-        torch.nn.Linear(256, 256),
-        torch.nn.Tanh(),
-        torch.nn.Linear(256, 10),
-    )
-    x, y = torch.randn(64, 784), torch.tensor(list(range(10)) * 6 + [0] * 4)
-    params = list(net.parameters())
-    vs = [torch.randn_like(p) for p in params]
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def grad_only():
-        torch.autograd.grad(loss_fn(net(x), y), params)
-
-    def hvp():
-        grads = torch.autograd.grad(loss_fn(net(x), y), params, create_graph=True)
-        inner = sum((g * v).sum() for g, v in zip(grads, vs))
-        torch.autograd.grad(inner, params)
-
-    return median_time(grad_only if kind == "grad" else hvp, repeat)
-
-
-def torch_wgan(kind, repeat):
-    import torch
-
-    torch.manual_seed(0)
-    compile_critic = kind == "gp_compiled"
-    layers = []
-    for c_in, c_out in ((1, 32), (32, 64), (64, 128)):
-        layers += [torch.nn.Conv2d(c_in, c_out, 4, 2, 1), torch.nn.LeakyReLU(0.2)]
-    critic = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(128 * 4 * 4, 1))
-    if compile_critic:
-        critic = torch.compile(critic)  # double backward through it: reported as measured
-    real, fake = torch.randn(64, 1, 32, 32), torch.randn(64, 1, 32, 32)
-    opt = torch.optim.Adam(critic.parameters(), lr=1e-4)
-
-    def plain():
-        opt.zero_grad()
-        loss = critic(fake).mean() - critic(real).mean()
-        loss.backward()
-        opt.step()
-
-    def penalized():
-        opt.zero_grad()
-        eps = torch.rand(64, 1, 1, 1)
-        inter = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        score = critic(inter)
-        (g,) = torch.autograd.grad(score.sum(), inter, create_graph=True)
-        penalty = ((g.reshape(64, -1).pow(2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
-        loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
-        loss.backward()
-        opt.step()
-
-    if compile_critic:
-        try:
-            return median_time(penalized, repeat)
-        except Exception as error:  # noqa: BLE001 - the failure is the measurement
-            return "fails: %s" % str(error).strip().splitlines()[0][:120]
-    return median_time(penalized if kind == "gp" else plain, repeat)
+def timed_torch_compile(repeat):
+    # torch.compile cannot double-backward today: the failure is the measurement
+    try:
+        return median_time(workloads.build_torch_wgan("gp_compiled"), repeat)
+    except Exception as error:  # noqa: BLE001
+        return "fails: %s" % str(error).strip().splitlines()[0][:120]
 
 
 def import_time(repeat):
@@ -350,30 +76,43 @@ def import_time(repeat):
     return time.perf_counter() - start
 
 
+KTH_ORDERS = (5, 10, 20)
+W = workloads
 WORKERS = {
-    "first_order_mlp": lambda r: mx_first_order("mlp", r),
-    "first_order_cnn": lambda r: mx_first_order("cnn", r),
-    "mx_grad": lambda r: mx_hvp("grad", r),
-    "mx_hvp": lambda r: mx_hvp("hvp", r),
-    "mx_compiled_hvp": lambda r: mx_hvp("compiled_hvp", r),
-    "torch_grad": lambda r: torch_hvp("grad", r),
-    "torch_hvp": lambda r: torch_hvp("hvp", r),
-    "mx_wgan_plain": lambda r: mx_wgan("plain", r),
-    "mx_wgan_gp": lambda r: mx_wgan("gp", r),
-    "mx_wgan_gp_hybrid": lambda r: mx_wgan("gp", r, hybridize=True),
-    "mx_wgan_plain_hybrid": lambda r: mx_wgan("plain", r, hybridize=True),
-    "mx_wgan_gp_compiled": lambda r: mx_wgan("gp_compiled", r),
-    "torch_wgan_plain": lambda r: torch_wgan("plain", r),
-    "torch_wgan_gp": lambda r: torch_wgan("gp", r),
-    "torch_wgan_gp_compiled": lambda r: torch_wgan("gp_compiled", r),
-    "mx_lstm_gp_fused": lambda r: mx_lstm_gp("fused", r),
-    "mx_lstm_gp_unrolled": lambda r: mx_lstm_gp("unrolled", r),
-    "torch_lstm_gp": torch_lstm_gp,
+    "first_order_mlp": timed(W.build_mx_first_order, "mlp"),
+    "first_order_cnn": timed(W.build_mx_first_order, "cnn"),
+    "mx_grad": timed(W.build_mx_hvp, "grad"),
+    "mx_hvp": timed(W.build_mx_hvp, "hvp"),
+    "mx_compiled_hvp": timed(W.build_mx_hvp, "compiled_hvp"),
+    "torch_grad": timed(W.build_torch_hvp, "grad"),
+    "torch_hvp": timed(W.build_torch_hvp, "hvp"),
+    "mx_wgan_plain": timed(W.build_mx_wgan, "plain"),
+    "mx_wgan_gp": timed(W.build_mx_wgan, "gp"),
+    "mx_wgan_gp_hybrid": timed(W.build_mx_wgan, "gp", hybridize=True),
+    "mx_wgan_plain_hybrid": timed(W.build_mx_wgan, "plain", hybridize=True),
+    "mx_wgan_gp_compiled": timed(W.build_mx_wgan, "gp_compiled"),
+    "torch_wgan_plain": timed(W.build_torch_wgan, "plain"),
+    "torch_wgan_gp": timed(W.build_torch_wgan, "gp"),
+    "torch_wgan_gp_compiled": timed_torch_compile,
+    "mx_lstm_gp_fused": timed(W.build_mx_lstm2_gp, "fused"),
+    "mx_lstm_gp_unrolled": timed(W.build_mx_lstm2_gp, "unrolled"),
+    "torch_lstm_gp": timed(W.build_torch_lstm2_gp),
+    "mx_pinn": timed(W.build_mx_pinn),
+    "mx_pinn_hybrid": timed(W.build_mx_pinn, hybridize=True),
+    "torch_pinn": timed(W.build_torch_pinn),
+    "mx_maml": timed(W.build_mx_maml),
+    "torch_maml": timed(W.build_torch_maml),
+    "mx_small_lstm_gp": timed(W.build_mx_lstm_gp),
+    "torch_small_lstm_gp": timed(W.build_torch_lstm_gp),
     "import": import_time,
 }
+for _k in KTH_ORDERS:
+    for _f in ("sin", "tanh"):
+        WORKERS["mx_%s_%d" % (_f, _k)] = timed(W.build_mx_kth, _f, _k)
+        WORKERS["torch_%s_%d" % (_f, _k)] = timed(W.build_torch_kth, _f, _k)
 
 
-def measure(worker, repeat, threads, stock=False):
+def measure(worker, repeat, threads, stock=False, timeout=300):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     env.pop("MXNET_HO_DISABLE", None)
     if stock:
@@ -393,13 +132,17 @@ def measure(worker, repeat, threads, stock=False):
     runs = 5 if worker == "import" else 1
     values = []
     for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            universal_newlines=True,
-        )
+        try:
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                universal_newlines=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return "over %d s (warm-up and %d steps)" % (timeout, repeat)
         if out.returncode != 0:
             raise RuntimeError("%s failed:\n%s" % (worker, out.stderr[-3000:]))
         values.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -408,91 +151,129 @@ def measure(worker, repeat, threads, stock=False):
 
 # (row name, worker, reference name, reference worker); a worker named with a
 # trailing "@stock" runs with MXNET_HO_DISABLE=1.
-ROWS = [
-    (
-        "first-order training step, hybridized mlp",
-        "first_order_mlp",
-        "stock MXNet",
-        "first_order_mlp@stock",
-    ),
-    (
-        "first-order training step, hybridized cnn",
-        "first_order_cnn",
-        "stock MXNet",
-        "first_order_cnn@stock",
-    ),
-    (
-        "HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)",
-        "mx_hvp",
-        "mxnet-ho gradient",
-        "mx_grad",
-    ),
-    (
-        "WGAN-GP critic step / plain step (mxnet-ho)",
-        "mx_wgan_gp",
-        "plain critic step",
-        "mx_wgan_plain",
-    ),
-    (
-        "WGAN-GP critic step, plain hybridize() vs imperative",
-        "mx_wgan_gp_hybrid",
-        "imperative",
-        "mx_wgan_gp",
-    ),
-    (
-        "WGAN-GP critic step / plain step, hybridized (mxnet-ho)",
-        "mx_wgan_gp_hybrid",
-        "plain critic step, hybridized",
-        "mx_wgan_plain_hybrid",
-    ),
-    (
-        "WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative",
-        "mx_wgan_gp_compiled",
-        "imperative",
-        "mx_wgan_gp",
-    ),
-    ("HVP, MLP 784-256-256-10 tanh", "mx_hvp", "PyTorch CPU", "torch_hvp"),
-    ("HVP / gradient (PyTorch CPU)", "torch_hvp", "PyTorch gradient", "torch_grad"),
-    ("WGAN-GP critic step", "mx_wgan_gp", "PyTorch CPU", "torch_wgan_gp"),
-    ("WGAN-GP critic step, plain hybridize()", "mx_wgan_gp_hybrid", "PyTorch CPU", "torch_wgan_gp"),
-    (
-        "WGAN-GP critic step, one cached graph",
-        "mx_wgan_gp_compiled",
-        "PyTorch CPU",
-        "torch_wgan_gp",
-    ),
-    (
-        "HVP, MLP, one cached graph (compiled.Loss.hvp)",
-        "mx_compiled_hvp",
-        "PyTorch CPU",
-        "torch_hvp",
-    ),
-    (
-        "WGAN-GP critic step, torch.compile",
-        "torch_wgan_gp_compiled",
-        "PyTorch eager",
-        "torch_wgan_gp",
-    ),
-    (
-        "WGAN-GP critic step / plain step (PyTorch CPU)",
-        "torch_wgan_gp",
-        "PyTorch plain step",
-        "torch_wgan_plain",
-    ),
-    (
-        "gradient penalty, 2-layer LSTM, fused layer",
-        "mx_lstm_gp_fused",
-        "unrolled cells",
-        "mx_lstm_gp_unrolled",
-    ),
-    (
-        "gradient penalty, 2-layer LSTM, fused layer",
-        "mx_lstm_gp_fused",
-        "PyTorch CPU",
-        "torch_lstm_gp",
-    ),
-    ("import mxnet", "import", "MXNET_HO_DISABLE=1", "import@stock"),
-]
+ROWS = (
+    [
+        (
+            "first-order training step, hybridized mlp",
+            "first_order_mlp",
+            "stock MXNet",
+            "first_order_mlp@stock",
+        ),
+        (
+            "first-order training step, hybridized cnn",
+            "first_order_cnn",
+            "stock MXNet",
+            "first_order_cnn@stock",
+        ),
+        (
+            "HVP / gradient, MLP 784-256-256-10 tanh (mxnet-ho)",
+            "mx_hvp",
+            "mxnet-ho gradient",
+            "mx_grad",
+        ),
+        (
+            "WGAN-GP critic step / plain step (mxnet-ho)",
+            "mx_wgan_gp",
+            "plain critic step",
+            "mx_wgan_plain",
+        ),
+        (
+            "WGAN-GP critic step, plain hybridize() vs imperative",
+            "mx_wgan_gp_hybrid",
+            "imperative",
+            "mx_wgan_gp",
+        ),
+        (
+            "WGAN-GP critic step / plain step, hybridized (mxnet-ho)",
+            "mx_wgan_gp_hybrid",
+            "plain critic step, hybridized",
+            "mx_wgan_plain_hybrid",
+        ),
+        (
+            "WGAN-GP critic step, one cached graph (compiled.Graph) vs imperative",
+            "mx_wgan_gp_compiled",
+            "imperative",
+            "mx_wgan_gp",
+        ),
+        ("HVP, MLP 784-256-256-10 tanh", "mx_hvp", "PyTorch CPU", "torch_hvp"),
+        ("HVP / gradient (PyTorch CPU)", "torch_hvp", "PyTorch gradient", "torch_grad"),
+        ("WGAN-GP critic step", "mx_wgan_gp", "PyTorch CPU", "torch_wgan_gp"),
+        (
+            "WGAN-GP critic step, plain hybridize()",
+            "mx_wgan_gp_hybrid",
+            "PyTorch CPU",
+            "torch_wgan_gp",
+        ),
+        (
+            "WGAN-GP critic step, one cached graph",
+            "mx_wgan_gp_compiled",
+            "PyTorch CPU",
+            "torch_wgan_gp",
+        ),
+        (
+            "HVP, MLP, one cached graph (compiled.Loss.hvp)",
+            "mx_compiled_hvp",
+            "PyTorch CPU",
+            "torch_hvp",
+        ),
+        (
+            "WGAN-GP critic step, torch.compile",
+            "torch_wgan_gp_compiled",
+            "PyTorch eager",
+            "torch_wgan_gp",
+        ),
+        (
+            "WGAN-GP critic step / plain step (PyTorch CPU)",
+            "torch_wgan_gp",
+            "PyTorch plain step",
+            "torch_wgan_plain",
+        ),
+        (
+            "gradient penalty, 2-layer LSTM, fused layer",
+            "mx_lstm_gp_fused",
+            "unrolled cells",
+            "mx_lstm_gp_unrolled",
+        ),
+        (
+            "gradient penalty, 2-layer LSTM, fused layer",
+            "mx_lstm_gp_fused",
+            "PyTorch CPU",
+            "torch_lstm_gp",
+        ),
+        (
+            "physics-informed MLP step (3rd-order graph), imperative",
+            "mx_pinn",
+            "PyTorch CPU",
+            "torch_pinn",
+        ),
+        (
+            "physics-informed MLP step, plain hybridize()",
+            "mx_pinn_hybrid",
+            "PyTorch CPU",
+            "torch_pinn",
+        ),
+        ("MAML step, sinusoid MLP, 4 tasks", "mx_maml", "PyTorch CPU", "torch_maml"),
+        (
+            "gradient penalty, fused 1-layer LSTM (32->64, T 16), hybridized",
+            "mx_small_lstm_gp",
+            "PyTorch CPU",
+            "torch_small_lstm_gp",
+        ),
+    ]
+    + [
+        (
+            "%d-th derivative of %s, nested autograd.grad" % (k, f),
+            "mx_%s_%d" % (f, k),
+            "PyTorch CPU",
+            "torch_%s_%d" % (f, k),
+        )
+        for f in ("sin", "tanh")
+        for k in KTH_ORDERS
+    ]
+    + [
+        ("import mxnet", "import", "MXNET_HO_DISABLE=1", "import@stock"),
+    ]
+)
 
 
 def main():
@@ -503,7 +284,14 @@ def main():
     parser.add_argument(
         "--rounds", type=int, default=3, help="times every measurement is taken, interleaved"
     )
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="OpenMP/PyTorch threads a side")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=300,
+        help="seconds one measurement's process may take (warm-up and steps); past it the "
+        "row is reported as 'over N s'",
+    )
     parser.add_argument("--only", metavar="WORD", help="rows whose name contains WORD")
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--markdown", metavar="PATH")
@@ -532,7 +320,9 @@ def main():
             if w in failed:
                 continue
             name, _, stock = w.partition("@")
-            value = measure(name, args.repeat, args.threads, stock=bool(stock))
+            value = measure(
+                name, args.repeat, args.threads, stock=bool(stock), timeout=args.timeout
+            )
             if isinstance(value, str):
                 failed[w] = value
             else:
