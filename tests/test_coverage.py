@@ -270,6 +270,7 @@ def test_ops_made_by_user_code_or_a_graph_pass_are_probed_as_made(data):
     cached = by_name["_CachedOp"]
     assert cached["probe_error"] is None and cached["order"] == "inf", cached
     assert cached["stock_order"] == "1" and "_backward_sin" in cached["gradient_ops"], cached
+    assert "hybridized pass" in cached["probed_as"], cached
     quantized = [
         "_contrib_quantized_" + kind
         for kind in ("concat", "conv", "embedding", "fully_connected", "pooling")

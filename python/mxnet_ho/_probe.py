@@ -418,6 +418,18 @@ def _user_code_symbols():
 # Python objects the probe's nodes point into (their callbacks), kept alive.
 _KEEP = []
 
+# How each op of _user_code_symbols() is made for the probe (the report says it).
+PROBED_AS = {
+    "Custom": "a CustomOp registered in the probe (x*x)",
+    "_Native": "a NumpyOp made in the probe (the identity)",
+    "_NDArray": "an NDArrayOp made in the probe (the identity)",
+    "_CachedOp": "a recorded hybridized block, sin(x)*x: its gradient is the hybridized "
+    "pass (src/imperative/cached_op.cc), the block's own ops' gradients, so a block's "
+    "order is its ops'",
+    "_sg_mkldnn_conv": "MKL-DNN's subgraph pass over a Convolution",
+    "_sg_mkldnn_fully_connected": "MKL-DNN's subgraph pass over a FullyConnected",
+}
+
 # Ops whose FGradient needs real graph context that placeholders cannot give; an
 # op in _user_code_symbols() is probed on its symbol, and given this reason only
 # where that symbol cannot be made.
@@ -550,6 +562,7 @@ def main(argv):
         row["variants"] = variants = []
         emit({"probing": op})
         if op in symbols:
+            row["probed_as"] = PROBED_AS.get(op)
             variants.append(
                 _variant({}, _native.probe_symbol(*symbols[op]), found_graphs.get(op, ()))
             )

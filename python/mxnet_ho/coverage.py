@@ -263,6 +263,7 @@ def collect():
                 "variants": _variant_report(p, patched_vorder),
                 "limited_by": _limited_by(p, patched_vorder),
                 "probe_error": (p or {}).get("error"),
+                "probed_as": (p or {}).get("probed_as"),
                 "excluded": exclusion(op, canonical),
                 "math": math_of.get(op, math_of.get(canonical)),
             }
@@ -510,6 +511,8 @@ def format_ops(data, family=None):
             note = "excluded: " + op["excluded"]
         elif op["probe_error"]:
             note = "not probed: " + op["probe_error"]
+        if op.get("probed_as") and not op.get("alias_of"):
+            note = (note + "; " if note else "") + "probed on " + op["probed_as"]
         if op.get("limited_by") is not None:
             note = (note + "; " if note else "") + _limit_note(op)[2:]
         lines.append(
