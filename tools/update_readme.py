@@ -21,9 +21,9 @@ def main():
     ).stdout
     data = json.loads(out)
     sys.path.insert(0, os.path.join(ROOT, "python"))
-    from mxnet_ho.coverage import format_summary
+    from mxnet_ho.coverage import format_finite, format_summary
 
-    table = format_summary(data)
+    table = format_summary(data) + "\n" + format_finite(data)
     if data.get("problems"):
         table += "\n\nSeries problems:\n" + "\n".join("- " + p for p in data["problems"])
     path = os.path.join(ROOT, "README.md")

@@ -193,3 +193,93 @@ def probe_symbol(symbol, shapes=None):
 
     result = load().MXHOProbeSymbol(symbol.handle, _shape_spec(shapes))
     return json.loads(result.decode())
+
+
+_registry = None
+
+
+def _declare_registry(lib):
+    """The public nnvm C API of libmxnet.so that names the registered operators."""
+    lib.NNListAllOpNames.restype = ctypes.c_int
+    lib.NNListAllOpNames.argtypes = [
+        ctypes.POINTER(ctypes.c_uint),
+        ctypes.POINTER(ctypes.POINTER(ctypes.c_char_p)),
+    ]
+    lib.NNGetOpHandle.restype = ctypes.c_int
+    lib.NNGetOpHandle.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+    lib.NNGetOpInfo.restype = ctypes.c_int
+    lib.NNGetOpInfo.argtypes = [
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_char_p),  # name
+        ctypes.POINTER(ctypes.c_char_p),  # description
+        ctypes.POINTER(ctypes.c_uint),  # number of arguments
+        ctypes.POINTER(ctypes.POINTER(ctypes.c_char_p)),  # their names
+        ctypes.POINTER(ctypes.POINTER(ctypes.c_char_p)),  # their types
+        ctypes.POINTER(ctypes.POINTER(ctypes.c_char_p)),  # their descriptions
+        ctypes.POINTER(ctypes.c_char_p),  # return type
+    ]
+    return lib
+
+
+def _mxnet_lib():
+    global _registry
+    if _registry is None:
+        from mxnet.base import _LIB
+
+        # a handle of our own on the loaded libmxnet.so, so that these declarations
+        # never change how MXNet's Python calls the same functions
+        _registry = _declare_registry(ctypes.CDLL(_LIB._name))
+    return _registry
+
+
+def _nnvm_call(status):
+    if status != 0:
+        from mxnet.base import _LIB
+
+        raise RuntimeError("nnvm C API call failed: %s" % _LIB.MXGetLastError().decode())
+
+
+def registered_op_names():
+    """Every name in MXNet's operator registry, aliases (nnvm add_alias) included."""
+    lib = _mxnet_lib()
+    size = ctypes.c_uint()
+    names = ctypes.POINTER(ctypes.c_char_p)()
+    _nnvm_call(lib.NNListAllOpNames(ctypes.byref(size), ctypes.byref(names)))
+    return [names[i].decode() for i in range(size.value)]
+
+
+def canonical_op_name(name):
+    """The name of the nnvm::Op registered under `name`: `name` itself, or the op
+    it is an alias of (an alias is the same Op under another registry name, so
+    NNGetOpHandle gives the same handle and NNGetOpInfo the op's own name)."""
+    lib = _mxnet_lib()
+    handle = ctypes.c_void_p()
+    _nnvm_call(lib.NNGetOpHandle(name.encode(), ctypes.byref(handle)))
+    real, description, return_type = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_char_p()
+    num_args = ctypes.c_uint()
+    arg_names = ctypes.POINTER(ctypes.c_char_p)()
+    arg_types = ctypes.POINTER(ctypes.c_char_p)()
+    arg_descriptions = ctypes.POINTER(ctypes.c_char_p)()
+    _nnvm_call(
+        lib.NNGetOpInfo(
+            handle,
+            ctypes.byref(real),
+            ctypes.byref(description),
+            ctypes.byref(num_args),
+            ctypes.byref(arg_names),
+            ctypes.byref(arg_types),
+            ctypes.byref(arg_descriptions),
+            ctypes.byref(return_type),
+        )
+    )
+    return real.value.decode()
+
+
+def op_aliases():
+    """{alias: the op's own name} for every alias in MXNet's operator registry."""
+    aliases = {}
+    for name in registered_op_names():
+        canonical = canonical_op_name(name)
+        if canonical != name:
+            aliases[name] = canonical
+    return aliases

@@ -3,7 +3,8 @@
     python -m mxnet_ho._probe {stock|patched} [--skip OP,OP...]
 
 prints one JSON object per line: {"op", "fgradient", "priority", "rule",
-"variants", "children", "attrs", "error"} ("rule": the FGradient registered is
+"variants", "children", "attrs", "error"}, or {"op", "alias_of"} for a name
+that is an alias of another op (not probed: it is that op) ("rule": the FGradient registered is
 one of mxnet-ho's rules; every other op with a gradient keeps stock's, wrapped so
 that it skips the zero heads of higher-order passes). An op is probed once per
 attribute set that changes which backward op runs or what it computes
@@ -23,32 +24,20 @@ import sys
 # Attributes an op needs before its gradient can be built on placeholders. A list
 # is one set per variant of the gradient (each act_type, pool_type, no_bias, ...):
 # the op closes only if every variant does (the coverage tool takes the minimum).
+# Keyed by an op's own name: an alias (nnvm add_alias) is the same op, probed once.
 PROBE_ATTRS = {
     "Activation": {"act_type": "tanh"},
-    "_npx_activation": {"act_type": "tanh"},
-    "_npx_fully_connected": {"num_hidden": "3"},
-    "_npx_embedding": {"input_dim": "5", "output_dim": "3"},
     "expand_dims": {"axis": "0"},
-    "crop": {"begin": "(0,)", "end": "(1,)"},
     "clip": {"a_min": "-1", "a_max": "1"},
     "scatter_nd": {"shape": "(3,)"},
-    "cast": {"dtype": "float32"},
-    "_npx_convolution": {"kernel": "(3,3)", "num_filter": "2"},
-    "_npx_deconvolution": {"kernel": "(3,3)", "num_filter": "2"},
-    "_npx_pooling": {"kernel": "(2,2)", "pool_type": "max"},
     "reverse": {"axis": "(0,)"},
-    "flip": {"axis": "(0,)"},
     "stack": {"num_args": "2"},
     "_split_v2": {"indices": "(0, 1)"},
     "Concat": {"num_args": "2"},
-    "concat": {"num_args": "2"},
-    "split": {"num_outputs": "2"},
-    "pad": {"mode": "constant", "pad_width": "(0,0,0,0,1,1,1,1)"},
     "BatchNorm": {},
     "Cast": {"dtype": "float32"},
     "Convolution": {"kernel": "(3,3)", "num_filter": "2"},
     "Deconvolution": {"kernel": "(3,3)", "num_filter": "2"},
-    "ElementWiseSum": {"num_args": "2"},
     "Embedding": {"input_dim": "5", "output_dim": "3"},
     "FullyConnected": {"num_hidden": "3"},
     "LeakyReLU": {"act_type": "leaky"},
@@ -111,11 +100,9 @@ PROBE_ATTRS = {
     "space_to_depth": {"block_size": "2"},
     # The NumPy interface's shape and joining ops (family numpy_shape).
     "_np_reshape": {"newshape": "(-1,)"},
-    "_npi_reshape": {"newshape": "(-1,)"},
     "_npx_reshape": {"newshape": "(-1,)"},
     "_np_moveaxis": {"source": "(0,)", "destination": "(1,)"},
     "_np_roll": {"shift": "(1,)", "axis": "(0,)"},
-    "_np_repeat": {"repeats": "2"},
     "_np_atleast_1d": {"num_args": "1"},
     "_np_atleast_2d": {"num_args": "1"},
     "_np_atleast_3d": {"num_args": "1"},
@@ -125,18 +112,10 @@ PROBE_ATTRS = {
     "_npi_hstack": {"num_args": "2"},
     "_npi_dstack": {"num_args": "2"},
     "_npi_column_stack": {"num_args": "2"},
-    "_npi_split": {"indices": "(0, 1)"},
     "_npi_hsplit": {"indices": "(0, 1)"},
     "_npi_dsplit": {"indices": "(0, 1)"},
-    "_npi_expand_dims": {"axis": "0"},
     "_npi_flip": {"axis": "(0,)"},
-    "_npi_tile": {"reps": "(2,)"},
     "_npi_pad": {"pad_width": "((1, 1),)", "mode": "constant"},
-    "_npi_slice": {"begin": "(0,)", "end": "(1,)"},
-    "_npx_slice": {"begin": "(0,)", "end": "(1,)"},
-    "_npi_clip": {"a_min": "-1", "a_max": "1"},
-    "_npi_cast": {"dtype": "float32"},
-    "_npx_cast": {"dtype": "float32"},
     "_npi_tensordot": {"a_axes_summed": "(1,)", "b_axes_summed": "(0,)"},
     "_npi_tensordot_int_axes": {"axes": "1"},
     # A contraction (stock's backward op) and a diagonal (the composed gradient).
@@ -144,7 +123,6 @@ PROBE_ATTRS = {
         {"num_args": "2", "subscripts": "ij,jk->ik"},
         {"num_args": "2", "subscripts": "ii,ij->ij"},
     ],
-    "_npx_one_hot": {"depth": "3"},
     "_npi_full_like": {"fill_value": "1"},
     # Loss and output layers: every variant that changes their gradient's math.
     "SoftmaxOutput": [
@@ -167,13 +145,22 @@ PROBE_ATTRS = {
     "_contrib_quadratic": {"a": "1", "b": "2", "c": "3"},
     "_npi_copysign_scalar": [{"scalar": "2"}, {"scalar": "-2"}],
     "_npi_rcopysign_scalar": {"scalar": "2"},
+    # The quantized kernels (stock's zero gradient, MakeZeroGradNodes) and the
+    # MKL-DNN fused attention products, which parse attributes alone.
+    "_contrib_quantized_concat": {"num_args": "2"},
+    "_contrib_quantized_conv": {"kernel": "(3,3)", "num_filter": "2"},
+    "_contrib_quantized_embedding": {"input_dim": "5", "output_dim": "3"},
+    "_contrib_quantized_fully_connected": {"num_hidden": "3"},
+    "_contrib_quantized_pooling": {"kernel": "(2,2)", "pool_type": "max"},
+    "_sg_mkldnn_selfatt_qk": {"heads": "2"},
+    "_sg_mkldnn_selfatt_valatt": {"heads": "2"},
+    "_contrib_SparseEmbedding": {"input_dim": "5", "output_dim": "3"},
 }
 # The interleaved attention products (family transformer) and their backward ops.
 for _product in ("selfatt_qk", "selfatt_valatt", "encdec_qk", "encdec_valatt"):
     PROBE_ATTRS["_contrib_interleaved_matmul_" + _product] = {"heads": "2"}
     PROBE_ATTRS["_backward_interleaved_matmul_" + _product] = {"heads": "2"}
 
-PROBE_ATTRS["_npx_rnn"] = PROBE_ATTRS["RNN"]
 # The densities: the density exp(l) and the log-density l (is_log) both.
 for _density in (
     "normal",
@@ -185,8 +172,7 @@ for _density in (
     "generalized_negative_binomial",
     "dirichlet",
 ):
-    for _name in ("_random_pdf_", "random_pdf_"):
-        PROBE_ATTRS[_name + _density] = [{"is_log": "False"}, {"is_log": "True"}]
+    PROBE_ATTRS["_random_pdf_" + _density] = [{"is_log": "False"}, {"is_log": "True"}]
 
 # Every output_size form: none (1 x 1), one number, a pair.
 PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
@@ -250,47 +236,33 @@ _NP_NORM = [
 PROBE_ATTRS.update(
     {
         "Activation": _each({}, act_type=_ACT_TYPES),
-        "_npx_activation": _each({}, act_type=_ACT_TYPES),
         "_backward_Activation": _each({}, act_type=_ACT_TYPES),
         "LeakyReLU": _each({}, act_type=_LEAKY_TYPES),
-        "_npx_leaky_relu": _each({}, act_type=_LEAKY_TYPES),
         "_backward_LeakyReLU": _each({}, act_type=_LEAKY_TYPES),
         "Pooling": _POOLING,
-        "_npx_pooling": _POOLING,
         "_backward_Pooling": _POOLING,
         "Convolution": _each(PROBE_ATTRS["Convolution"], no_bias=("False", "True")),
-        "_npx_convolution": _each(PROBE_ATTRS["Convolution"], no_bias=("False", "True")),
         "_backward_Convolution": _each(PROBE_ATTRS["Convolution"], no_bias=("False", "True")),
         "Deconvolution": _each(PROBE_ATTRS["Deconvolution"], no_bias=("True", "False")),
-        "_npx_deconvolution": _each(PROBE_ATTRS["Deconvolution"], no_bias=("True", "False")),
         "_backward_Deconvolution": _each(PROBE_ATTRS["Deconvolution"], no_bias=("True", "False")),
         "FullyConnected": _each(
-            {"num_hidden": "3"}, no_bias=("False", "True"), flatten=("True", "False")
-        ),
-        "_npx_fully_connected": _each(
             {"num_hidden": "3"}, no_bias=("False", "True"), flatten=("True", "False")
         ),
         "_backward_FullyConnected": _each(
             {"num_hidden": "3"}, no_bias=("False", "True"), flatten=("True", "False")
         ),
         "Pad": _each({"pad_width": "(0,0,0,0,1,1,1,1)"}, mode=("constant", "edge", "reflect")),
-        "pad": _each({"pad_width": "(0,0,0,0,1,1,1,1)"}, mode=("constant", "edge", "reflect")),
         "_npi_pad": _each(
             {"pad_width": "((1, 1),)"},
             mode=("constant", "edge", "reflect", "symmetric", "maximum", "minimum"),
         ),
         "Dropout": [{}, {"mode": "always"}],
-        "_npx_dropout": [{}, {"mode": "always"}],
         "BatchNorm": _each({}, fix_gamma=("True", "False"), use_global_stats=("False", "True")),
-        "_npx_batch_norm": _each(
-            {}, fix_gamma=("True", "False"), use_global_stats=("False", "True")
-        ),
         "UpSampling": [
             PROBE_ATTRS["UpSampling"],
             {"scale": "2", "sample_type": "bilinear", "num_filter": "2", "num_args": "2"},
         ],
         "softmax": [{"axis": "-1"}, {"axis": "-1", "use_length": "True"}],
-        "_npx_softmax": [{"axis": "-1"}, {"axis": "-1", "use_length": "True"}],
         "L2Normalization": _each({}, mode=("instance", "channel", "spatial")),
         "norm": _each({}, ord=("2", "1")),
         "_npi_norm": _NP_NORM,
@@ -299,29 +271,20 @@ PROBE_ATTRS.update(
             {"use_sequence_length": "True"},
             {"use_sequence_length": "True", "axis": "1"},
         ],
-        "_npx_sequence_mask": [{}, {"use_sequence_length": "True"}],
         "take": _each({}, mode=("clip", "wrap", "raise")),
         "pick": _each({}, mode=("clip", "wrap"), keepdims=("False", "True")),
         "LayerNorm": [{}, {"output_mean_var": "True"}],
-        "_npx_layer_norm": [{}, {"output_mean_var": "True"}],
         "GroupNorm": [{}, {"output_mean_var": "True"}],
         "Embedding": _each({"input_dim": "5", "output_dim": "3"}, sparse_grad=("False", "True")),
-        "_npx_embedding": _each(
-            {"input_dim": "5", "output_dim": "3"}, sparse_grad=("False", "True")
-        ),
         "topk": _TOPK,
-        "_npx_topk": _TOPK,
         "sort": _SORT,
-        "_npi_sort": _SORT,
     }
 )
 
-PROBE_ATTRS["Softmax"] = PROBE_ATTRS["SoftmaxOutput"]
 
 # The shapes of placeholder inputs a rule needs (the fused RNN's sequence length,
 # which a higher-order pass reads off the recorded arrays).
 PROBE_SHAPES = {"RNN": {"input0": (3, 2, 4)}}
-PROBE_SHAPES["_npx_rnn"] = PROBE_SHAPES["RNN"]
 
 
 def _control_flow_symbols():
@@ -349,11 +312,143 @@ def _control_flow_symbols():
     }
 
 
-# Ops whose FGradient needs real graph context that placeholders cannot give.
+def _square(x):
+    return x * x
+
+
+def _user_code_symbols():
+    """Ops that only user code or a graph pass creates, each made the way it is
+    made in use (a node of these cannot be built from attributes): {op: (symbol
+    whose output 0 is such a node, the shapes of its variables)}. An op whose
+    symbol cannot be made here (no MKL-DNN backend) is left out, and reported
+    with its NOT_PROBED reason."""
+    import mxnet as mx
+
+    x, w, b = mx.sym.var("x"), mx.sym.var("w"), mx.sym.var("b")
+    shapes = {"x": (2, 3)}
+    made = {}
+
+    # Custom: a CustomOp registered in this process (its gradient node runs the
+    # user's backward).
+    class Square(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            self.assign(out_data[0], req[0], _square(in_data[0]))
+
+        def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+            self.assign(in_grad[0], req[0], 2 * in_data[0] * out_grad[0])
+
+    @mx.operator.register("_mxnet_ho_probe_square")
+    class SquareProp(mx.operator.CustomOpProp):
+        def __init__(self):
+            super().__init__(need_top_grad=True)
+
+        def list_arguments(self):
+            return ["data"]
+
+        def infer_shape(self, in_shape):
+            return in_shape, [in_shape[0]], []
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Square()
+
+    made["Custom"] = (mx.sym.Custom(x, op_type="_mxnet_ho_probe_square"), shapes)
+
+    # _Native and _NDArray: the deprecated NumpyOp and NDArrayOp (their nodes hold
+    # a pointer to the Python callbacks, kept alive by _KEEP).
+    import warnings
+
+    for name, base in (("_Native", mx.operator.NumpyOp), ("_NDArray", mx.operator.NDArrayOp)):
+
+        class Identity(base):
+            def __init__(self):
+                super().__init__(False)
+
+            def list_arguments(self):
+                return ["data"]
+
+            def list_outputs(self):
+                return ["output"]
+
+            def infer_shape(self, in_shape):
+                return in_shape, [in_shape[0]]
+
+            def forward(self, in_data, out_data):
+                out_data[0][:] = in_data[0]
+
+            def backward(self, out_grad, in_data, out_data, in_grad):
+                in_grad[0][:] = out_grad[0]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "NumpyOp has been deprecated"
+            op = Identity()
+        _KEEP.append(op)
+        made[name] = (op(data=x), shapes)
+
+    # _CachedOp: a hybridized block recorded as one node (inline_limit=0), read
+    # back from autograd: its gradient is the hybridized pass (cached_op.cc).
+    class Block(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, data):
+            return F.sin(data) * data
+
+    block = Block()
+    block.hybridize(inline_limit=0)
+    data = mx.nd.ones((2, 3))
+    data.attach_grad()
+    with mx.autograd.record():
+        out = block(data)
+    recorded = mx.autograd.get_symbol(out)
+    _KEEP.append((block, data, out))
+    made["_CachedOp"] = (recorded, {recorded.list_arguments()[0]: (2, 3)})
+
+    # _sg_mkldnn_conv and _sg_mkldnn_fully_connected: made only by MKL-DNN's
+    # subgraph pass (their attribute parsers read the fused subgraph).
+    for name, layer in (
+        ("_sg_mkldnn_conv", mx.sym.Convolution(x, w, b, kernel=(3, 3), num_filter=2)),
+        ("_sg_mkldnn_fully_connected", mx.sym.FullyConnected(x, w, b, num_hidden=3)),
+    ):
+        try:
+            fused = layer.optimize_for("MKLDNN")
+        except mx.base.MXNetError:
+            continue
+        if json.loads(fused.tojson())["nodes"][-1]["op"] == name:
+            made[name] = (fused, {"x": (1, 2, 5, 5)} if "conv" in name else shapes)
+    return made
+
+
+# Python objects the probe's nodes point into (their callbacks), kept alive.
+_KEEP = []
+
+# How each op of _user_code_symbols() is made for the probe (the report says it).
+PROBED_AS = {
+    "Custom": "a CustomOp registered in the probe (x*x)",
+    "_Native": "a NumpyOp made in the probe (the identity)",
+    "_NDArray": "an NDArrayOp made in the probe (the identity)",
+    "_CachedOp": "a recorded hybridized block, sin(x)*x: its gradient is the hybridized "
+    "pass (src/imperative/cached_op.cc), the block's own ops' gradients, so a block's "
+    "order is its ops'",
+    "_sg_mkldnn_conv": "MKL-DNN's subgraph pass over a Convolution",
+    "_sg_mkldnn_fully_connected": "MKL-DNN's subgraph pass over a FullyConnected",
+}
+
+# Ops whose FGradient needs real graph context that placeholders cannot give; an
+# op in _user_code_symbols() is probed on its symbol, and given this reason only
+# where that symbol cannot be made.
 NOT_PROBED = {
-    "_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
     "_backward_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
+    "_CustomFunction": "made only by autograd.Function (MXCustomFunctionRecord), which "
+    "holds the Python callbacks in the node's parsed attributes: no node of it can be "
+    "made from attributes or a symbol",
+    "_sg_mkldnn_conv": "made only by MKL-DNN's subgraph pass (optimize_for), which this "
+    "MXNet lacks: its attribute parser requires the fused subgraph",
+    # Its attribute parser indexes attrs.subgraphs[0] without checking that there
+    # is one (src/operator/subgraph/mkldnn/mkldnn_fc.cc): a node made from
+    # attributes crashes the process.
+    "_sg_mkldnn_fully_connected": "made only by MKL-DNN's subgraph pass (optimize_for), "
+    "which this MXNet lacks: its attribute parser reads the fused subgraph",
     "Custom": "a Python custom op: its gradient needs the registered class",
+    "_Native": "a NumpyOp: its node needs the Python callbacks",
+    "_NDArray": "an NDArrayOp: its node needs the Python callbacks",
+    "_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
 }
 
 
@@ -422,15 +517,16 @@ def main(argv):
         _native.activate()
     import mxnet  # noqa: F401
 
-    from mxnet.base import _LIB, check_call, py_str
-    import ctypes
-
-    size = ctypes.c_uint()
-    names = ctypes.POINTER(ctypes.c_char_p)()
-    check_call(_LIB.MXListAllOpNames(ctypes.byref(size), ctypes.byref(names)))
-    all_ops = sorted(py_str(names[i]) for i in range(size.value))
+    # An alias (nnvm add_alias) is the same op under another name: it is reported
+    # as its op, which alone is probed (inside gradient graphs every node carries
+    # the op's own name).
+    aliases = _native.op_aliases()
+    for alias in sorted(aliases):
+        emit({"op": alias, "alias_of": aliases[alias]})
+    all_ops = sorted(set(_native.registered_op_names()) - set(aliases))
 
     symbols = _control_flow_symbols()
+    symbols.update(_user_code_symbols())
     # Forward ops first, so backward ops are met with the attributes their
     # forward graphs give them.
     queue = [op for op in all_ops if not op.startswith("_backward")]
@@ -459,13 +555,14 @@ def main(argv):
         if priority <= 0:
             emit(row)
             continue
-        if op in NOT_PROBED or op in skip:
+        if (op in NOT_PROBED and op not in symbols) or op in skip:
             row["error"] = NOT_PROBED.get(op, "probing it crashed the process")
             emit(row)
             continue
         row["variants"] = variants = []
         emit({"probing": op})
         if op in symbols:
+            row["probed_as"] = PROBED_AS.get(op)
             variants.append(
                 _variant({}, _native.probe_symbol(*symbols[op]), found_graphs.get(op, ()))
             )

@@ -217,6 +217,9 @@ def collect():
     import mxnet
 
     stock, patched = run_probe("stock"), run_probe("patched")
+    aliases = {op: row["alias_of"] for op, row in patched.items() if "alias_of" in row}
+    stock = {op: row for op, row in stock.items() if "alias_of" not in row}
+    patched = {op: row for op, row in patched.items() if "alias_of" not in row}
     stock_order = closure_orders(stock)
     patched_order, patched_vorder = _orders(patched)
     series = load_patches()
@@ -230,24 +233,39 @@ def collect():
         for entry in patch.get("exclusion", []):
             family_of.setdefault(entry["op"], patch["family"])
             excluded[entry["op"]] = entry.get("reason", "")
+    names_of = {}
+    for alias, canonical in sorted(aliases.items()):
+        names_of.setdefault(canonical, [canonical]).append(alias)
+
+    def exclusion(op, canonical):
+        # its own, else that of the op it names (an alias), else one of its aliases'
+        for name in [op] + names_of.get(canonical, [canonical]):
+            if name in excluded:
+                return excluded[name]
+        return None
+
     ops = []
-    for op in sorted(set(stock) | set(patched)):
-        s, p = stock.get(op), patched.get(op)
+    for op in sorted(set(stock) | set(patched) | set(aliases)):
+        # An alias is reported as its op: the op's gradient, orders and variants.
+        canonical = aliases.get(op, op)
+        s, p = stock.get(canonical), patched.get(canonical)
         ops.append(
             {
                 "name": op,
-                "family": family_of.get(op, _guess_family(op)),
+                "alias_of": aliases.get(op),
+                "family": family_of.get(op, family_of.get(canonical, _guess_family(canonical))),
                 "stock_fgradient": bool(s and s["fgradient"]),
                 "fgradient": bool(p and p["fgradient"]),
                 "patched_by_mxnet_ho": bool(p and p.get("rule")),
-                "stock_order": _fmt(stock_order.get(op, 0)),
-                "order": _fmt(patched_order.get(op, 0)),
+                "stock_order": _fmt(stock_order.get(canonical, 0)),
+                "order": _fmt(patched_order.get(canonical, 0)),
                 "gradient_ops": p["children"] if p else [],
                 "variants": _variant_report(p, patched_vorder),
                 "limited_by": _limited_by(p, patched_vorder),
                 "probe_error": (p or {}).get("error"),
-                "excluded": excluded.get(op),
-                "math": math_of.get(op),
+                "probed_as": (p or {}).get("probed_as"),
+                "excluded": exclusion(op, canonical),
+                "math": math_of.get(op, math_of.get(canonical)),
             }
         )
     return {
@@ -284,12 +302,61 @@ def claimed_order(op, excluded_attrs=()):
     return lowest["order"], (lowest["attrs"] if len(orders) > 1 else None)
 
 
-def series_problems(data, series=None):
+# Words that make an exclusion's reason a to-do rather than a reason (matched
+# without regard to case): what stays finite needs a mathematical or structural
+# reason.
+TODO_MARKERS = ("not done", "outside this series", "this series' families", "TODO")
+
+# Temporary (issue #22): the exclusions whose to-do reasons other helpers are
+# replacing (the random samplers, the image and detection ops, np.ediff1d and
+# np.polyval), allowed so that main stays green until they merge; the
+# coordinator removes this list after merging them. Add nothing to it.
+TODO_REASONS_ALLOWED = frozenset(
+    [
+        "_npi_bernoulli",
+        "_npi_choice",
+        "_npi_gamma",
+        "_npi_gumbel",
+        "_npi_logistic",
+        "_npi_multinomial",
+        "_npi_normal",
+        "_npi_normal_n",
+        "_npi_uniform",
+        "_npi_uniform_n",
+        "_npi_pareto",
+        "_npi_weibull",
+        "_npx__image_adjust_lighting",
+        "_npx__image_crop",
+        "_npx__image_normalize",
+        "_npx__image_random_brightness",
+        "_npx__image_random_color_jitter",
+        "_npx__image_random_contrast",
+        "_npx__image_random_hue",
+        "_npx__image_random_saturation",
+        "_npx_multibox_detection",
+        "_npx_multibox_prior",
+        "_npx_multibox_target",
+        "_npi_ediff1d",
+        "_npi_polyval",
+    ]
+)
+
+
+def todo_marker(reason):
+    """The to-do marker `reason` contains, or None."""
+    for marker in TODO_MARKERS:
+        if marker.lower() in (reason or "").lower():
+            return marker
+    return None
+
+
+def series_problems(data, series=None, allowed_todos=TODO_REASONS_ALLOWED):
     """Where the patches/ series (default: load_patches()) and the live registry
     disagree: a forward op claimed but not closing at any order under some probed
     attribute set (those a partial exclusion names by `attrs` aside), a gradient
     entry without a rule, a rule without an entry, an excluded variant no probe
-    tries."""
+    tries, an exclusion whose reason is a to-do (TODO_MARKERS; those of
+    `allowed_todos` aside)."""
     from . import _native
 
     series = load_patches() if series is None else series
@@ -299,6 +366,12 @@ def series_problems(data, series=None):
     excluded_attrs = {}
     for patch in series:
         for entry in patch.get("exclusion", []):
+            marker = todo_marker(entry.get("reason"))
+            if marker and entry["op"] not in allowed_todos:
+                problems.append(
+                    "%s: the exclusion of %s gives a to-do (%r), not a reason"
+                    % (patch["file"], entry["op"], marker)
+                )
             for pattern in entry.get("attrs", []):
                 excluded_attrs.setdefault(entry["op"], []).append(pattern)
                 op = by_name.get(entry["op"])
@@ -345,11 +418,18 @@ def series_problems(data, series=None):
     return problems
 
 
+def distinct_ops(data, family=None):
+    """The report's operators but aliases (each alias is its op, reported once)."""
+    return [
+        op
+        for op in data["ops"]
+        if not op.get("alias_of") and (not family or op["family"] == family)
+    ]
+
+
 def summary_rows(data, family=None):
     families = {}
-    for op in data["ops"]:
-        if family and op["family"] != family:
-            continue
+    for op in distinct_ops(data, family):
         f = families.setdefault(
             op["family"], {"ops": 0, "stock_fgradient": 0, "fgradient": 0, "stock_inf": 0, "inf": 0}
         )
@@ -386,7 +466,32 @@ def format_summary(data, family=None):
             total["inf"],
         )
     )
+    names = [op for op in data["ops"] if not family or op["family"] == family]
+    lines.append("")
+    lines.append(
+        "Distinct operators: %d registry names, %d of them aliases (nnvm add_alias) "
+        "counted once, with their op." % (len(names), sum(1 for op in names if op.get("alias_of")))
+    )
     return "\n".join(lines)
+
+
+def finite_forward_ops(data, family=None):
+    """The distinct forward operators with a gradient that stay at a finite order:
+    [(op, its exclusion reason or None)]."""
+    return [
+        (op, op.get("excluded"))
+        for op in distinct_ops(data, family)
+        if op["fgradient"] and op["order"] != "inf" and not op["name"].startswith("_backward_")
+    ]
+
+
+def format_finite(data, family=None):
+    finite = finite_forward_ops(data, family)
+    return (
+        "Distinct forward operators with a gradient at a finite order: %d, "
+        "%d of them with an exclusion reason in patches/."
+        % (len(finite), sum(1 for _, reason in finite if reason))
+    )
 
 
 def format_ops(data, family=None):
@@ -398,10 +503,16 @@ def format_ops(data, family=None):
         if family and op["family"] != family:
             continue
         note = ""
-        if op["excluded"]:
+        if op.get("alias_of"):
+            note = "alias of %s" % op["alias_of"]
+            if op["excluded"]:
+                note += "; excluded: " + op["excluded"]
+        elif op["excluded"]:
             note = "excluded: " + op["excluded"]
         elif op["probe_error"]:
             note = "not probed: " + op["probe_error"]
+        if op.get("probed_as") and not op.get("alias_of"):
+            note = (note + "; " if note else "") + "probed on " + op["probed_as"]
         if op.get("limited_by") is not None:
             note = (note + "; " if note else "") + _limit_note(op)[2:]
         lines.append(
@@ -455,6 +566,7 @@ def main(argv):
             print(format_ops(data, args.family))
             print()
         print(format_summary(data, args.family))
+        print(format_finite(data, args.family))
         for problem in problems:
             print("PROBLEM: " + problem)
     return 1 if problems else 0
