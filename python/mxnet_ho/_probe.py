@@ -174,6 +174,25 @@ for _density in (
 ):
     PROBE_ATTRS["_random_pdf_" + _density] = [{"is_log": "False"}, {"is_log": "True"}]
 
+# The image ops' required attributes (the random augmentations' factors and
+# adjust_lighting's alpha change no gradient: theirs is a _copy of the head);
+# normalize and crop with one std or one per channel, the window anywhere.
+_RANDOM_ENHANCE = {"min_factor": "0.5", "max_factor": "1.5"}
+for _name in ("brightness", "contrast", "saturation", "hue"):
+    PROBE_ATTRS["_image_random_" + _name] = _RANDOM_ENHANCE
+PROBE_ATTRS["_image_random_color_jitter"] = {
+    "brightness": "0.3",
+    "contrast": "0.3",
+    "saturation": "0.3",
+    "hue": "0.1",
+}
+PROBE_ATTRS["_image_adjust_lighting"] = {"alpha": "(0.1, 0.2, 0.3)"}
+PROBE_ATTRS["_image_crop"] = {"x": "1", "y": "0", "width": "2", "height": "1"}
+PROBE_ATTRS["_backward_image_crop"] = PROBE_ATTRS["_image_crop"]
+PROBE_ATTRS["_image_normalize"] = [{}, {"mean": "(0.1, 0.2, 0.3)", "std": "(0.5, 2.0, 4.0)"}]
+PROBE_ATTRS["_backward_image_normalize"] = PROBE_ATTRS["_image_normalize"]
+# bipartite_matching's required threshold (its gradient is zero for any).
+PROBE_ATTRS["_contrib_bipartite_matching"] = {"threshold": "0.1"}
 # Every output_size form: none (1 x 1), one number, a pair.
 PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
 PROBE_ATTRS["_backward_contrib_AdaptiveAvgPooling2D"] = PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"]
