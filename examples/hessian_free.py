@@ -201,10 +201,13 @@ def main():
     left.legend()
     right.semilogy(newton_seconds, newton_losses, "o-", label=newton_label)
     right.semilogy(adam_seconds, adam_losses, label=adam_label)
-    right.set_xlabel("wall-clock time (s), this machine")
+    right.set_xlabel("wall-clock time (s) on the machine that ran it")
     right.set_ylabel("training loss (cross-entropy + weight decay)")
     right.set_title("training loss against time")
     right.legend()
+    top = 5 * max(newton_losses[0], adam_losses[0])  # room for the legends above the curves
+    for ax in (left, right):
+        ax.set_ylim(top=top)
     fig.suptitle(
         "digits, 64-%d-10 tanh classifier: test accuracy Newton-CG %.3f, Adam %.3f"
         % (args.hidden, newton_acc, adam_acc)

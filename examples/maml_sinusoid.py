@@ -178,7 +178,8 @@ def main():
     right.set_xlabel("x")
     right.set_ylabel("y")
     right.set_title("a new task: y = %.1f sin(x - %.2f)" % (amplitude, phase))
-    right.legend(fontsize="small")
+    right.set_ylim(-1.2 * amplitude, 1.75 * amplitude)  # the legend above the curves
+    right.legend(loc="upper center", ncol=2, fontsize="small")
     save_figure(fig, args.out, "maml_sinusoid.png")
 
 

@@ -250,8 +250,8 @@ def plot(args):
     right.set_title("critic gradient norm on interpolates, batch mean")
     right.legend()
     fig.suptitle(
-        "WGAN-GP on digits, dist_sync: %d workers, %d server(s), batch %d per worker"
-        % (args.workers, args.servers, args.batch)
+        "WGAN-GP on digits, dist_sync: %d workers, %d server%s, batch %d per worker"
+        % (args.workers, args.servers, "" if args.servers == 1 else "s", args.batch)
     )
     save_figure(fig, args.out, "wgan_gp_distributed.png")
 
