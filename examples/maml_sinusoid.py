@@ -5,7 +5,7 @@ Tasks are y = A sin(x - phi) with A in [0.1, 5], phi in [0, pi], x in [-5, 5];
 each gives K = 10 examples. MAML's meta-gradient differentiates through the
 inner gradient step (second order). After training, both models are adapted to
 new tasks with k gradient steps; prints the post-adaptation loss after k steps
-and saves a plot.
+and saves a plot of it, beside one new task as each model fits it.
 """
 
 import numpy as np
@@ -14,6 +14,14 @@ import mxnet as mx
 from mxnet import autograd, nd
 
 from _common import parse_args, progress, save_figure
+
+DESCRIPTION = (
+    "Meta-trains a regression network on sinusoid tasks with MAML, whose meta-gradient "
+    "differentiates through an inner gradient step, and a network pretrained jointly "
+    "on all tasks, adapts both to new tasks by gradient steps on K examples, prints "
+    "their loss after 0, 1, 5 and 10 steps, and writes maml_sinusoid.png (loss against "
+    "steps, and one new task as each fits it) to --out."
+)
 
 SIZES = [1, 40, 40, 1]
 
@@ -124,7 +132,12 @@ def evaluate(params, rng, tasks, k, steps, lr):
 
 def main():
     args = parse_args(
-        __doc__.splitlines()[0], iterations=1200, meta_batch=5, k=10, inner_lr=0.01, seed=0
+        DESCRIPTION,
+        iterations=(1200, "training iterations of each model (Adam, learning rate 3e-3)"),
+        meta_batch=(5, "tasks per iteration"),
+        k=(10, "examples per task (K), to adapt on and, for MAML, to evaluate on"),
+        inner_lr=(0.01, "learning rate of the adaptation's gradient steps"),
+        seed=(0, "random seed (initial weights, tasks)"),
     )
     mx.random.seed(args.seed)
     maml = train_maml(
@@ -141,13 +154,32 @@ def main():
 
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(maml_curve, "o-", label="MAML")
-    ax.plot(base_curve, "s-", label="pretrained jointly")
-    ax.set_xlabel("gradient steps on K=%d examples of a new task" % args.k)
-    ax.set_ylabel("mean squared error on the task")
-    ax.set_title("sinusoid regression, post-adaptation loss")
-    ax.legend()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    left.plot(maml_curve, "o-", label="MAML")
+    left.plot(base_curve, "s-", label="pretrained jointly")
+    left.set_xlabel("gradient steps on the K=%d examples of a new task" % args.k)
+    left.set_ylabel("mean squared error on 100 held-out points")
+    left.set_title("post-adaptation loss, mean over 50 new tasks")
+    left.set_xticks(range(steps + 1))
+    left.legend()
+
+    amplitude, phase = 3.5, 0.8  # a task of the family, drawn by hand
+    xs = np.random.RandomState(7).uniform(-5, 5, (args.k, 1))
+    ys = nd.array(amplitude * np.sin(xs - phase))
+    line = np.linspace(-5, 5, 200).reshape(-1, 1)
+    right.plot(line, amplitude * np.sin(line - phase), "k-", linewidth=3, alpha=0.3, label="task")
+    right.plot(xs, ys.asnumpy(), "k^", label="its K=%d examples" % args.k)
+    for params, name, style in ((maml, "MAML", "C0-"), (pretrained, "pretrained", "C1--")):
+        fast = list(params)
+        for _ in range(steps):
+            fast = adapt(fast, nd.array(xs), ys, 1, args.inner_lr)
+        predicted = forward(fast, nd.array(line)).asnumpy()
+        right.plot(line, predicted, style, label="%s after %d steps" % (name, steps))
+    right.set_xlabel("x")
+    right.set_ylabel("y")
+    right.set_title("a new task: y = %.1f sin(x - %.2f)" % (amplitude, phase))
+    right.set_ylim(-1.2 * amplitude, 1.75 * amplitude)  # the legend above the curves
+    right.legend(loc="upper center", ncol=2, fontsize="small")
     save_figure(fig, args.out, "maml_sinusoid.png")
 
 

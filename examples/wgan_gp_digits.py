@@ -5,7 +5,7 @@ The gradient penalty 10 * (|grad_x D(x_hat)| - 1)^2 on interpolates x_hat is a
 function of a gradient, so the critic's update differentiates through the
 critic's backward pass (Convolution, LeakyReLU, Dense). Prints the critic's
 gradient norm on interpolates (it should settle near 1) and the Wasserstein
-estimate; saves their curves and a grid of generated digits.
+estimate; saves their curves and generated digits beside real ones.
 """
 
 import numpy as np
@@ -13,7 +13,14 @@ import numpy as np
 import mxnet as mx
 from mxnet import autograd, gluon, nd
 
-from _common import parse_args, progress, save_figure
+from _common import digit_grid, parse_args, progress, save_figure
+
+DESCRIPTION = (
+    "Trains a WGAN-GP (a critic with a gradient penalty, which needs second-order "
+    "gradients) on scikit-learn's 8x8 handwritten digits, prints the critic's "
+    "gradient norm on interpolates and the Wasserstein estimate, and writes "
+    "wgan_gp_digits.png (both curves, and generated digits beside real ones) to --out."
+)
 
 
 def load_digits():
@@ -69,7 +76,12 @@ def critic_loss(critic, real, fake, eps, penalty):
 
 def main():
     args = parse_args(
-        __doc__.splitlines()[0], steps=300, critic_steps=5, batch=64, penalty=10.0, seed=0
+        DESCRIPTION,
+        steps=(300, "generator steps (training iterations)"),
+        critic_steps=(5, "critic steps before each generator step"),
+        batch=(64, "images per batch, real and generated"),
+        penalty=(10.0, "weight of the gradient penalty (|grad_x D| - 1)^2"),
+        seed=(0, "random seed (initial weights, batches, noise)"),
     )
     mx.random.seed(args.seed)
     rng = np.random.RandomState(args.seed)
@@ -109,25 +121,35 @@ def main():
     )
 
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     samples = gen(nd.random.normal(shape=(36, noise_dim))).asnumpy().reshape(36, 8, 8)
-    fig = plt.figure(figsize=(12, 4))
-    ax = fig.add_subplot(1, 3, 1)
-    ax.plot(grad_norms)
-    ax.axhline(1.0, color="gray", linestyle="--")
-    ax.set_title("critic |grad| on interpolates")
-    ax = fig.add_subplot(1, 3, 2)
-    ax.plot(distances)
-    ax.set_title("Wasserstein estimate")
-    ax.set_xlabel("generator step")
-    ax = fig.add_subplot(1, 3, 3)
-    grid = np.ones((6 * 9, 6 * 9))
-    for i in range(36):
-        r, c = divmod(i, 6)
-        grid[r * 9 : r * 9 + 8, c * 9 : c * 9 + 8] = (samples[i] + 1) / 2
-    ax.imshow(grid, cmap="gray_r")
-    ax.set_title("generated digits")
-    ax.axis("off")
+    real = data[rng.choice(len(data), 36, replace=False)].reshape(36, 8, 8)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8.5))
+    steps = np.arange(1, len(grad_norms) + 1)
+    x_label = "generator step (%d critic steps each)" % args.critic_steps
+    ax = axes[0, 0]
+    ax.plot(steps, grad_norms, label="critic |grad_x D(x_hat)|, batch mean")
+    ax.axhline(1.0, color="gray", linestyle="--", label="target of the penalty: 1")
+    ax.set_xlabel(x_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("norm of dD/dx (score per pixel-intensity unit)")
+    ax.set_title("critic gradient norm on interpolates x_hat")
+    ax.legend()
+    ax = axes[0, 1]
+    ax.plot(steps, distances, color="C1", label="mean D(real) - mean D(fake)")
+    ax.set_xlabel(x_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("Wasserstein estimate (critic score units)")
+    ax.set_title("Wasserstein estimate (lower: fakes nearer the data)")
+    ax.legend()
+    for ax, images, title in (
+        (axes[1, 0], real, "real digits (scikit-learn, the training data)"),
+        (axes[1, 1], samples, "generated digits, after %d generator steps" % args.steps),
+    ):
+        ax.imshow(digit_grid(images, 6), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(title)
+        ax.axis("off")
     save_figure(fig, args.out, "wgan_gp_digits.png")
 
 

@@ -8,10 +8,13 @@ backpropagates through it on the worker; only the parameter gradients go to the
 servers, at trainer.step, which sum them over the workers. Every loss is a mean
 over the worker's batch, so step(N) makes the update that of the mean over all
 N batches. Prints the critic's gradient norm on interpolates and the
-Wasserstein estimate seen by worker 0.
+Wasserstein estimate seen by worker 0. Each worker writes its curves to
+--out/wgan_gp_distributed_worker<rank>.npz; the launcher plots them all in
+--out/wgan_gp_distributed.png.
 
 With DMLC_ROLE set (as MXNet's tools/launch.py sets it on each host) the script
-plays that role instead of launching; see docs/SCALING.md.
+plays that role instead of launching (and nothing plots: each worker writes its
+.npz on its host); see docs/SCALING.md.
 """
 
 import ctypes
@@ -25,7 +28,16 @@ import time
 
 import numpy as np
 
-from _common import parse_args
+from _common import parse_args, save_figure
+
+DESCRIPTION = (
+    "Trains the WGAN-GP of wgan_gp_digits.py data-parallel with MXNet's parameter-server "
+    "kvstore (dist_sync), starting a scheduler, servers and workers on 127.0.0.1 and "
+    "ending them all; prints worker 0's critic gradient norm on interpolates and "
+    "Wasserstein estimate, and writes each worker's curves "
+    "(wgan_gp_distributed_worker<rank>.npz) and wgan_gp_distributed.png (critic loss "
+    "and gradient norm, one line per worker) to --out."
+)
 
 NOISE = 16
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
@@ -159,7 +171,7 @@ def work(args):
     trainer = gluon.Trainer(
         params, "adam", {"learning_rate": 2e-4, "beta1": 0.5, "beta2": 0.9}, kvstore=kv
     )
-    norms, distances = [], []
+    losses, norms, distances = [], [], []
     start = time.time()
     for step in range(args.steps):
         set_trained((critic, gen), critic)
@@ -171,6 +183,7 @@ def work(args):
                 loss, norm, distance = critic_loss(critic, real, fake, eps, args.penalty)
             loss.backward()
             trainer.step(n)
+        losses.append(loss.asscalar())
         norms.append(norm.mean().asscalar())
         distances.append(distance.asscalar())
         set_trained((critic, gen), gen)
@@ -190,6 +203,13 @@ def work(args):
     # push went out, would wait forever for the servers' reply (dist_sync replies
     # when every worker has pushed).
     nd.waitall()
+    np.savez(
+        curves_path(args.out, rank),
+        critic_loss=np.array(losses),
+        grad_norm=np.array(norms),
+        wasserstein=np.array(distances),
+        critic_steps=args.critic_steps,
+    )
     if rank == 0:
         tail = max(1, len(norms) // 10)
         print(
@@ -202,25 +222,63 @@ def work(args):
         )
 
 
+def curves_path(out, rank):
+    return os.path.join(out, "wgan_gp_distributed_worker%d.npz" % rank)
+
+
+def plot(args):
+    """The workers' curves, one line per worker, into wgan_gp_distributed.png."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    curves = [np.load(curves_path(args.out, rank)) for rank in range(args.workers)]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    x_label = "generator step (%d critic steps each)" % args.critic_steps
+    for rank, c in enumerate(curves):
+        steps = np.arange(1, len(c["critic_loss"]) + 1)
+        left.plot(steps, c["critic_loss"], color="C%d" % rank, label="worker %d" % rank)
+        right.plot(steps, c["grad_norm"], color="C%d" % rank, label="worker %d" % rank)
+    right.axhline(1.0, color="gray", linestyle="--", label="target of the penalty: 1")
+    left.set_xlabel(x_label)
+    left.set_ylabel("critic loss on the worker's batch")
+    left.set_title("critic loss: -Wasserstein estimate + %g x penalty" % args.penalty)
+    left.legend()
+    right.set_xlabel(x_label)
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right.set_ylabel("norm of dD/dx (score per pixel-intensity unit)")
+    right.set_title("critic gradient norm on interpolates, batch mean")
+    right.legend()
+    fig.suptitle(
+        "WGAN-GP on digits, dist_sync: %d workers, %d server%s, batch %d per worker"
+        % (args.workers, args.servers, "" if args.servers == 1 else "s", args.batch)
+    )
+    save_figure(fig, args.out, "wgan_gp_distributed.png")
+
+
 def main():
     role = os.environ.get("DMLC_ROLE")
     if role in ("server", "scheduler"):
         import mxnet  # noqa: F401 - serves (or schedules) until the workers are done, then exits
     args = parse_args(
-        __doc__.splitlines()[0],
-        workers=2,
-        servers=1,
-        steps=100,
-        critic_steps=5,
-        batch=32,
-        penalty=10.0,
-        seed=0,
-        timeout=600,
+        DESCRIPTION,
+        workers=(2, "worker processes (each trains on its own batches)"),
+        servers=(1, "parameter-server processes (each holds a share of the parameters)"),
+        steps=(100, "generator steps (training iterations)"),
+        critic_steps=(5, "critic steps before each generator step"),
+        batch=(32, "images per batch on each worker"),
+        penalty=(10.0, "weight of the gradient penalty (|grad_x D| - 1)^2"),
+        seed=(0, "random seed (initial weights; worker r draws with seed + 1 + r)"),
+        timeout=(600, "seconds before the launcher ends every process and fails"),
     )
     if role == "worker":
         work(args)
     else:
+        for rank in range(args.workers):  # a former run's curves are not this run's
+            if os.path.exists(curves_path(args.out, rank)):
+                os.remove(curves_path(args.out, rank))
         launch(args)
+        plot(args)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,11 @@ def test_example_trains_and_ends_its_processes(tmp_path):
     assert launcher.returncode == 0, log[-3000:]
     assert "critic gradient norm on interpolates" in log
     assert left == [], "left running: %s" % left
+    # each worker's curves (2 steps), and the launcher's plot of them
+    for rank in (0, 1):
+        curves = np.load(str(tmp_path / ("wgan_gp_distributed_worker%d.npz" % rank)))
+        assert curves["critic_loss"].shape == curves["grad_norm"].shape == (2,)
+    assert (tmp_path / "wgan_gp_distributed.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize("running", [3, 5], ids=["while-starting", "all-started"])
