@@ -75,29 +75,34 @@ std::vector<NodePtr> GraphNodes(const NodePtr& root, const Entries& grads) {
   return found;
 }
 
+// {"op", "attrs"} of one node, as JSON.
+std::string NodeJson(const NodePtr& node) {
+  std::string attrs;
+  for (const auto& kv : mxnet_ho::bridge::Attrs(node))
+    attrs += (attrs.empty() ? "" : ",") + JsonString(kv.first) + ":" + JsonString(kv.second);
+  return "{\"op\":" + JsonString(mxnet_ho::bridge::OpName(node)) + ",\"attrs\":{" + attrs + "}";
+}
+
 // {"nodes": [{"op", "attrs", "grad_ops" | "grad_error"}]}: each node of the
-// gradient graph, with the ops of that node's own gradient graph, built on the
-// node itself (backward ops of legacy operators cannot be rebuilt from
-// attributes alone: their input count depends on their forward node).
+// gradient graph, with the nodes ({"op", "attrs"}) of that node's own gradient
+// graph, built on the node itself (backward ops of legacy operators cannot be
+// rebuilt from attributes alone: their input count depends on their forward node).
 std::string GradientGraphJson(const NodePtr& root, const Entries& grads) {
   std::string nodes;
   for (const NodePtr& node : GraphNodes(root, grads)) {
-    std::string attrs, next;
-    for (const auto& kv : mxnet_ho::bridge::Attrs(node))
-      attrs += (attrs.empty() ? "" : ",") + JsonString(kv.first) + ":" + JsonString(kv.second);
+    std::string next;
     if (mxnet_ho::bridge::GradientPriority(mxnet_ho::bridge::OpOf(node)) > 0) {
       try {
         std::string ops;
         for (const NodePtr& g :
              GraphNodes(node, mxnet_ho::bridge::CallGradient(node, PlaceholderHeads(node))))
-          ops += (ops.empty() ? "" : ",") + JsonString(mxnet_ho::bridge::OpName(g));
+          ops += (ops.empty() ? "" : ",") + NodeJson(g) + "}";
         next = ",\"grad_ops\":[" + ops + "]";
       } catch (const std::exception& e) {
         next = ",\"grad_error\":" + JsonString(e.what());
       }
     }
-    nodes += (nodes.empty() ? "" : ",") + std::string("{\"op\":") +
-             JsonString(mxnet_ho::bridge::OpName(node)) + ",\"attrs\":{" + attrs + "}" + next + "}";
+    nodes += (nodes.empty() ? "" : ",") + NodeJson(node) + next + "}";
   }
   return "{\"nodes\":[" + nodes + "]}";
 }

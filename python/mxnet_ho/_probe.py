@@ -252,6 +252,35 @@ _NP_NORM = [
     {"flag": "0", "ord": "2", "axis": "(0, 1)"},
     {"flag": "2", "axis": "(0, 1)"},
 ]
+# The legacy ops (2-D only): every pool_type, convention and global_pool of
+# Pooling_v1 (its padding is zeros for max too), the BatchNorm modes of the
+# legacy batch norms, SyncBatchNorm across devices (refused by name).
+_POOLING_V1 = _each({"kernel": "(2,2)"}, pool_type=("max", "avg", "sum")) + [
+    *_each({"kernel": "(2,2)", "pad": "(1,1)"}, pool_type=("max", "avg")),
+    *_each(
+        {"kernel": "(3,3)", "stride": "(2,2)", "pooling_convention": "full"},
+        pool_type=("max", "avg", "sum"),
+    ),
+    *_each({"kernel": "(2,2)", "global_pool": "True"}, pool_type=("max", "avg", "sum")),
+]
+_BATCH_NORM_MODES = _each({}, fix_gamma=("True", "False"), use_global_stats=("False", "True"))
+_CONV_V1 = _each({"kernel": "(3,3)", "num_filter": "2"}, no_bias=("False", "True"))
+PROBE_ATTRS.update(
+    {
+        "Convolution_v1": _CONV_V1,
+        "_backward_Convolution_v1": _CONV_V1,
+        "Pooling_v1": _POOLING_V1,
+        "_backward_Pooling_v1": _POOLING_V1,
+        "BatchNorm_v1": _BATCH_NORM_MODES,
+        "_backward_BatchNorm_v1": _BATCH_NORM_MODES,
+        "_contrib_SyncBatchNorm": [dict(a, key="probe") for a in _BATCH_NORM_MODES]
+        + [{"key": "probe", "ndev": "2", "use_global_stats": v} for v in ("False", "True")],
+        "_backward__contrib_SyncBatchNorm": [dict(a, key="probe") for a in _BATCH_NORM_MODES]
+        + [{"key": "probe", "ndev": "2", "use_global_stats": v} for v in ("False", "True")],
+        "_contrib_BatchNormWithReLU": _BATCH_NORM_MODES,
+        "_backward_contrib_BatchNormWithReLU": _BATCH_NORM_MODES,
+    }
+)
 PROBE_ATTRS.update(
     {
         "Activation": _each({}, act_type=_ACT_TYPES),
@@ -491,11 +520,12 @@ def _variant(attrs, result, met=()):
     """One probed attribute set: {"attrs", "children" (the ops of its gradient
     graph), "error", "nodes"}. A graph that cannot be built from placeholders
     falls back on the gradient of a node of this op with the same attributes met
-    inside another graph (`met`: {"attrs", "grad_ops" or "grad_error"} each)."""
+    inside another graph (`met`: {"attrs", "grad_ops" (its gradient graph's nodes,
+    {"op", "attrs"} each) or "grad_error"} each)."""
     same = [m for m in met if m["attrs"] == attrs]
     if "error" in result and same:
         if "grad_ops" in same[0]:
-            result = {"nodes": [{"op": child} for child in same[0]["grad_ops"]]}
+            result = {"nodes": same[0]["grad_ops"]}  # each {"op", "attrs"}
         else:
             result = {"error": same[0]["grad_error"]}
     variant = {"attrs": dict(attrs), "children": [], "calls": [], "error": None, "nodes": []}

@@ -344,6 +344,54 @@ std::vector<Expr> CorrelationTwin(const NodePtr& node, const std::vector<Expr>& 
   return {Correlate(p1, p2, shape), apply("transpose", {p1}, last), apply("transpose", {p2}, last)};
 }
 
+// Pooling_v1 (2-D): x padded with zeros (for every pool_type) pooled without
+// padding, the windows clamped to the padded x's end; avg divides by the whole
+// kernel size (a float32 constant), or with global_pool is the global average
+Expr PoolingV1Twin(const NodePtr& node, const Expr& x) {
+  const std::string type = bridge::Attr(node, "pool_type", "max");
+  const std::vector<long> kernel = IntsAttr(node, "kernel");
+  AttrList attrs = {{"kernel", bridge::Attr(node, "kernel", "()")},
+                    {"pooling_convention", bridge::Attr(node, "pooling_convention", "valid")},
+                    {"pool_type", type == "avg" ? "sum" : type}};
+  if (BoolAttr(node, "global_pool", false)) {
+    attrs.emplace_back("global_pool", "True");
+    attrs[2].second = type;
+    return apply("Pooling", {x}, attrs);
+  }
+  const std::vector<long> stride = IntsAttr(node, "stride"), pad = IntsAttr(node, "pad");
+  if (!stride.empty()) attrs.emplace_back("stride", bridge::Attr(node, "stride", "()"));
+  Expr padded = x;
+  for (size_t d = 0; d < pad.size(); ++d) {
+    if (pad[d] == 0) continue;
+    const long axis = static_cast<long>(d) + 2;
+    const Expr zeros = apply("repeat", {zeros_like(SliceAxis(padded, axis, 0, 1))},
+                             {{"repeats", Str(pad[d])}, {"axis", Str(axis)}});
+    padded = apply("Concat", {zeros, padded, zeros}, {{"num_args", "3"}, {"dim", Str(axis)}});
+  }
+  const Expr pooled = apply("Pooling", {padded}, attrs);
+  if (type != "avg") return pooled;
+  long size = 1;
+  for (long k : kernel) size *= k;
+  return pooled * single_precision(1.0 / static_cast<double>(size));
+}
+
+// BatchNorm_v1, SyncBatchNorm on one device: BatchNorm with channel axis 1 (and
+// the statistics it outputs: the batch mean and biased variance in training
+// mode, else the moving ones)
+std::vector<Expr> LegacyBatchNormTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  AttrList attrs;
+  for (const char* key : {"eps", "momentum", "fix_gamma", "use_global_stats"})
+    if (bridge::Attr(node, key, "").size()) attrs.emplace_back(key, bridge::Attr(node, key, ""));
+  const Expr y = apply("BatchNorm", {in[0], in[1], in[2], in[3], in[4]}, attrs);
+  if (!training() || BoolAttr(node, "use_global_stats", false)) return {y, in[3], in[4]};
+  const AttrList channel = {{"axis", "1"}, {"exclude", "True"}};
+  const Expr mean = apply("mean", {in[0]}, channel);
+  AttrList kept = channel;
+  kept.emplace_back("keepdims", "True");
+  const Expr centered = apply("broadcast_sub", {in[0], apply("mean", {in[0]}, kept)});
+  return {y, mean, apply("mean", {square(centered)}, channel)};
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -362,6 +410,15 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "Crop") return {CropTwin(node, in)};
   if (op == "_contrib_PSROIPooling") return {PsRoiPoolingTwin(node, in)};
   if (op == "Correlation") return CorrelationTwin(node, in);
+  if (op == "Pooling_v1") return {PoolingV1Twin(node, in[0])};
+  if (op == "BatchNorm_v1") return LegacyBatchNormTwin(node, in);
+  if (op == "_contrib_SyncBatchNorm") {
+    if (IntAttr(node, "ndev", 1) != 1 && !BoolAttr(node, "use_global_stats", false))
+      throw Unsupported(node,
+                        "with ndev > 1 its batch statistics and gradients are averaged with "
+                        "other devices' outside the graph, which a recomputation cannot do");
+    return LegacyBatchNormTwin(node, in);
+  }
   // ROIPooling: each bin's largest entry (its hidden maxidx left out)
   if (op == "ROIPooling")
     return {RoiMaxPooling(in[0], in[1],
@@ -467,6 +524,9 @@ class Recomputation {
     // A stateful op cannot be rebuilt inside a recorded gradient graph:
     // one stateless op computing every output (SliceChannel), or expressions.
     if (op == "SliceChannel") return KeepNode(node, inputs, SliceChannelTwin(node, inputs));
+    // Convolution_v1 is Convolution with the same attributes
+    if (op == "Convolution_v1")
+      return KeepNode(node, inputs, apply("Convolution", inputs, bridge::Attrs(node)));
     if (op == "RNN")
       return Keep(node, inputs, RnnTwin(node, inputs, Length(node, 0, "RNN"), Kernel(node)));
     if (op == "_foreach")

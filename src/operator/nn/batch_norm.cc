@@ -59,40 +59,30 @@ Expr AlongChannel(const Expr& v, const Expr& channel_shaped) {
 }
 
 // Batch statistics (training): the normalization over every axis but the channel.
-Grads TrainingGrad(const Backward& n) {
-  Expr g = n.in(0), x = n.in(3), gamma = n.in(4), beta = n.in(5);
-  const std::string axis = ChannelAxis(n);
-  const bool fix_gamma = n.flag("fix_gamma", true);
-  auto mean = [&](const Expr& e) { return ChannelMean(e, axis); };
-  Expr like = mean(x);
+// Returns {d/dg, d/dx, d/dgamma}.
+Grads TrainingGrad(const BatchNormNode& b) {
+  auto mean = [&](const Expr& e) { return ChannelMean(e, b.axis); };
+  Expr like = mean(b.x);
   // fix_gamma: y = x^ + b, and the gamma gradient is the constant 0.
-  Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
-  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : n.head(1, gamma), like);
-  Expr hb = AlongChannel(n.head(2, beta), like);
-  Grads d = NormalizationGrads(g, x, w, n.head(0), hw, hb, mean, n.scalar("eps", 1e-3));
-  Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(d[2], axis);
-  return {d[0],    zeros_like(n.in(1)), zeros_like(n.in(2)), d[1],
-          d_gamma, zeros_like(beta),    zeros_like(n.in(6)), zeros_like(n.in(7))};
+  Expr w = AlongChannel(b.fix_gamma ? ones_like(b.gamma) : b.gamma, like);
+  Expr hw = AlongChannel(b.fix_gamma ? zeros_like(b.gamma) : b.h_gamma, like);
+  Expr hb = AlongChannel(b.h_beta, like);
+  Grads d = NormalizationGrads(b.g, b.x, w, b.h_x, hw, hb, mean, b.eps);
+  return {d[0], d[1], b.fix_gamma ? zeros_like(b.gamma) : SumToChannel(d[2], b.axis)};
 }
 
 // Global statistics: with s = (moving_var + eps)^(-1/2),
 // gx = g*w*s, gw = sum(g*(x - moving_mean)*s), gb = sum(g):
 //   d/dg = hx*w*s + hw*(x - moving_mean)*s + hb;  d/dx = g*hw*s;  d/dw = sum(hx*g*s)
-Grads GlobalStatsGrad(const Backward& n) {
-  Expr g = n.in(0), x = n.in(3), gamma = n.in(4), beta = n.in(5);
-  Expr moving_mean = n.in(6), moving_var = n.in(7);
-  const std::string axis = ChannelAxis(n);
-  const bool fix_gamma = n.flag("fix_gamma", true);
-  Expr like = ChannelMean(x, axis);
-  Expr s = AlongChannel(rsqrt(moving_var + n.scalar("eps", 1e-3)), like);
-  Expr w = AlongChannel(fix_gamma ? ones_like(gamma) : gamma, like);
-  Expr hw = AlongChannel(fix_gamma ? zeros_like(gamma) : n.head(1, gamma), like);
-  Expr hb = AlongChannel(n.head(2, beta), like);
-  Expr hx = n.head(0);
-  Expr d_g = (hx * w + hw * (x - AlongChannel(moving_mean, like))) * s + hb;
-  Expr d_gamma = fix_gamma ? zeros_like(gamma) : SumToChannel(hx * g * s, axis);
-  return {d_g,     zeros_like(n.in(1)), zeros_like(n.in(2)),     g * hw * s,
-          d_gamma, zeros_like(beta),    zeros_like(moving_mean), zeros_like(moving_var)};
+Grads GlobalStatsGrad(const BatchNormNode& b) {
+  Expr like = ChannelMean(b.x, b.axis);
+  Expr s = AlongChannel(rsqrt(b.moving_var + b.eps), like);
+  Expr w = AlongChannel(b.fix_gamma ? ones_like(b.gamma) : b.gamma, like);
+  Expr hw = AlongChannel(b.fix_gamma ? zeros_like(b.gamma) : b.h_gamma, like);
+  Expr hb = AlongChannel(b.h_beta, like);
+  Expr d_g = (b.h_x * w + hw * (b.x - AlongChannel(b.moving_mean, like))) * s + hb;
+  Expr d_gamma = b.fix_gamma ? zeros_like(b.gamma) : SumToChannel(b.h_x * b.g * s, b.axis);
+  return {d_g, b.g * hw * s, d_gamma};
 }
 
 }  // namespace
@@ -111,6 +101,19 @@ Expr PredictMode(const Expr& gamma) {  // run_mode.h
   return apply("mean", {normalized}) > 0.5;
 }
 
+Grads BatchNormGrads(const BatchNormNode& b) {
+  if (b.use_global_stats) return GlobalStatsGrad(b);
+  // the mode is known only when the graph runs: both, selected by it
+  Grads training = TrainingGrad(b), global = GlobalStatsGrad(b);
+  Expr predict = PredictMode(b.gamma);
+  Grads grads;
+  for (size_t i = 0; i < training.size(); ++i)
+    grads.push_back(is_zeros(training[i]) && is_zeros(global[i])
+                        ? training[i]
+                        : training[i] + predict * (global[i] - training[i]));
+  return grads;
+}
+
 // inputs (g, mean, invstd, x, gamma, beta, moving_mean, moving_var) -> (gx, ggamma, gbeta).
 // Training mode: with a = mean(hx*x^), c = mean(w*g*x^): d/dg = w*s*P(hx) + hw*x^ + hb;
 // d/dx = s*P(hw*g - s*(hx*c + w*g*a)) - s^2*x^*(mean(hx*w*g) - mean(hx)*mean(w*g) - a*c); d/dgamma
@@ -118,30 +121,30 @@ Expr PredictMode(const Expr& gamma) {  // run_mode.h
 // = (moving_var + eps)^(-1/2)): d/dg = hx*w*s + hw*(x - moving_mean)*s + hb; d/dx = g*hw*s;
 // d/dgamma = sum(hx*g*s). Saved statistics and moving statistics (auxiliary states): 0
 MXNET_HO_GRADIENT(_backward_BatchNorm).broadcasting().set_rule([](const Backward& n) -> Grads {
-  if (n.flag("use_global_stats")) return GlobalStatsGrad(n);
-  // the mode is known only when the graph runs: both, selected by it
-  Grads training = TrainingGrad(n), global = GlobalStatsGrad(n);
-  Expr predict = PredictMode(n.in(4));
-  Grads grads;
-  for (size_t i = 0; i < training.size(); ++i)
-    grads.push_back(is_zeros(training[i]) && is_zeros(global[i])
-                        ? training[i]
-                        : training[i] + predict * (global[i] - training[i]));
-  return grads;
+  BatchNormNode b(n.in(0), n.in(3), n.in(4), n.in(6), n.in(7), n.head(0), n.head(1, n.in(4)),
+                  n.head(2, n.in(5)));
+  b.axis = ChannelAxis(n);
+  b.fix_gamma = n.flag("fix_gamma", true);
+  b.use_global_stats = n.flag("use_global_stats");
+  b.eps = n.scalar("eps", 1e-3);
+  Grads d = BatchNormGrads(b);
+  return {d[0], zeros_like(n.in(1)), zeros_like(n.in(2)),       d[1],
+          d[2], zeros_like(n.in(5)), zeros_like(b.moving_mean), zeros_like(b.moving_var)};
 });
 
 // The stock backward kernel (native, float64) updates the moving statistics.
-
-// stock's gradient (its native backward kernel updates the moving statistics); in a pass after one
-// that created a graph from the same node, that kernel reads copies of them: one forward pass, one
-// update
-MXNET_HO_GRADIENT(BatchNorm).keeps_stock().set_rule([](const Backward& n) -> Grads {
+Grads MovingStatisticsUpdatedOnce(const Backward& n) {
   Grads grads = n.stock();
   if (!n.differentiated_before()) return grads;
   const Expr moving_mean = n.in(3), moving_var = n.in(4);
   return with_inputs_replaced(grads, {{moving_mean, apply("_copy", {moving_mean})},
                                       {moving_var, apply("_copy", {moving_var})}});
-});
+}
+
+// stock's gradient (its native backward kernel updates the moving statistics); in a pass after one
+// that created a graph from the same node, that kernel reads copies of them: one forward pass, one
+// update
+MXNET_HO_GRADIENT(BatchNorm).keeps_stock().set_rule(MovingStatisticsUpdatedOnce);
 
 }  // namespace op
 }  // namespace mxnet_ho

@@ -28,6 +28,15 @@ namespace op {
 Grads BilinearLayerGrad(const Backward& n, const std::string& op,
                         const std::vector<std::string>& keys);
 
+// The same for a layer with a bias exactly when `has_bias`, whose backward node
+// reads the bias (input 3) only when `reads_bias` (Convolution_v1 has a bias
+// gradient but no bias input).
+Grads BilinearLayerGrad(const Backward& n, const std::string& op,
+                        const std::vector<std::string>& keys, bool has_bias, bool reads_bias);
+
+// Every attribute of Convolution and Convolution_v1 except no_bias.
+const std::vector<std::string>& ConvolutionKeys();
+
 // MXNet's gradient of input `i` of the forward node `product` at `head`, plus a
 // zero term that consumes `product`'s output (a layer's kernel insists on it):
 // the `adjoint` of a layer's Bilinear.

@@ -4,14 +4,14 @@
 
 namespace mxnet_ho {
 namespace op {
-namespace {
 
-// Every attribute of Convolution except no_bias.
-const std::vector<std::string> kConvKeys = {"kernel",     "stride",    "dilate",    "pad",
-                                            "num_filter", "num_group", "workspace", "cudnn_tune",
-                                            "cudnn_off",  "layout"};
-
-}  // namespace
+// Every attribute of Convolution (and Convolution_v1) except no_bias.
+const std::vector<std::string>& ConvolutionKeys() {
+  static const std::vector<std::string> keys = {
+      "kernel",    "stride",    "dilate",     "pad",       "num_filter",
+      "num_group", "workspace", "cudnn_tune", "cudnn_off", "layout"};
+  return keys;
+}
 
 // MXNet's gradient for input `i` of the forward node `product` at head `head`.
 // MXNet ties its backward node to `product` for shapes and so runs `product`
@@ -31,7 +31,11 @@ Expr ConsumingInputGradient(const Expr& product, const Expr& head, size_t i) {
 // riding in the product by hw, absent heads dropped.
 Grads BilinearLayerGrad(const Backward& n, const std::string& op,
                         const std::vector<std::string>& keys) {
-  const bool has_bias = n.num_inputs() == 4;
+  return BilinearLayerGrad(n, op, keys, n.num_inputs() == 4, n.num_inputs() == 4);
+}
+
+Grads BilinearLayerGrad(const Backward& n, const std::string& op,
+                        const std::vector<std::string>& keys, bool has_bias, bool reads_bias) {
   Expr g = n.in(0), x = n.in(1), w = n.in(2);
   Bilinear layer;
   layer.product = [&](const Expr& data, const Expr& weight, const Expr* bias) {
@@ -45,14 +49,14 @@ Grads BilinearLayerGrad(const Backward& n, const std::string& op,
   Expr hb = has_bias ? n.head(2) : g;
   BilinearGrads d = bilinear(layer, g, x, w, n.head(0), n.head(1), has_bias ? &hb : nullptr);
   Grads grads = {d.dg, d.da, d.db};
-  if (has_bias) grads.push_back(zeros_like(n.in(3)));
+  if (reads_bias) grads.push_back(zeros_like(n.in(3)));
   return grads;
 }
 
 // (dx, dw, db) = (Jx(w)^T g, Jw(x)^T g, sum g), y = conv(x, w) + b:
 // d/dg = conv(hx, w) + conv(x, hw) + hb; d/dx = Jx(hw)^T g; d/dw = Jw(hx)^T g; d/db = 0
 MXNET_HO_GRADIENT(_backward_Convolution).set_rule([](const Backward& n) -> Grads {
-  return BilinearLayerGrad(n, "Convolution", kConvKeys);
+  return BilinearLayerGrad(n, "Convolution", ConvolutionKeys());
 });
 
 }  // namespace op

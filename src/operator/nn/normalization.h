@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "dsl/grad_dsl.h"
 
@@ -36,6 +37,42 @@ Grads NormalizationGrads(const Expr& g, const Expr& x, const Expr& w, const Expr
 // 0, 1, 2 for (gx, ggamma, gbeta). Returns {d/dg, d/dx, d/dgamma} in their shapes.
 Grads RowNormalizationGrads(const Backward& n, const Expr& g, const Expr& x, const Expr& gamma,
                             const std::string& rows, double eps);
+
+// A BatchNorm-like backward node (BatchNorm, BatchNorm_v1, SyncBatchNorm,
+// BatchNormWithReLU): g, x, gamma and the moving statistics among its inputs,
+// the heads of (gx, ggamma, gbeta), and the attributes that change the math.
+struct BatchNormNode {
+  BatchNormNode(Expr g, Expr x, Expr gamma, Expr moving_mean, Expr moving_var, Expr h_x,
+                Expr h_gamma, Expr h_beta)
+      : g(g),
+        x(x),
+        gamma(gamma),
+        moving_mean(moving_mean),
+        moving_var(moving_var),
+        h_x(h_x),
+        h_gamma(h_gamma),
+        h_beta(h_beta) {}
+  Expr g, x, gamma, moving_mean, moving_var, h_x, h_gamma, h_beta;
+  std::string axis = "1";
+  bool fix_gamma = true, use_global_stats = false;
+  double eps = 1e-3;
+};
+
+// The gradient of <hx,gx> + <hgamma,ggamma> + <hbeta,gbeta> for BatchNorm's
+// backward: batch statistics in training mode, moving statistics with
+// use_global_stats or in predict mode (selected when the graph runs, run_mode.h).
+// Returns {d/dg, d/dx, d/dgamma}; the statistics and beta get none.
+Grads BatchNormGrads(const BatchNormNode& b);
+
+// The legacy BatchNorm's backward node (BatchNorm_v1, SyncBatchNorm on one
+// device): inputs (g, mean, var, x, gamma, moving_mean, moving_var), channel axis
+// 1, outputs (gx, ggamma, gbeta). Defined in batch_norm_v1.cc.
+Grads LegacyBatchNormGrads(const Backward& n);
+
+// BatchNorm's forward gradient (inputs x, gamma, beta, moving_mean, moving_var):
+// stock's, whose kernel updates the moving statistics; in a pass after one that
+// created a graph from the same node, that kernel reads copies of them.
+Grads MovingStatisticsUpdatedOnce(const Backward& n);
 
 }  // namespace op
 }  // namespace mxnet_ho

@@ -18,7 +18,7 @@
 //   d/dg = A / y^(p-1);  d/dx = (p-1) h x^(p-2) S^T(g / y^(p-1));  d/dy = -(p-1) g A / y^p.
 #include <stdexcept>
 
-#include "dsl/grad_dsl.h"
+#include "operator/nn/pooling.h"
 
 namespace mxnet_ho {
 namespace op {
@@ -146,8 +146,16 @@ Expr AtFirstMax(const Expr& values, const Expr& mark, int axis) {
   return apply("pick", {values, apply("argmax", {mark}, along)}, along);
 }
 
-// J(x) h for max pooling: in every window, h where the stock kernel routes g.
-Expr MaxSelect(const Expr& x_in, const Expr& y_in, const Expr& h_in, const Windows& w) {
+// The entries of `values` summed along `axis` where `mark` is 1.
+Expr AtEveryMark(const Expr& values, const Expr& mark, int axis) {
+  return apply("sum", {values * mark}, {{"axis", std::to_string(axis)}, {"keepdims", "True"}});
+}
+
+// J(x) h for max pooling: in every window, h where the stock kernel routes g (the
+// first maximum, or with every_tie each position equal to it).
+Expr MaxSelect(const Expr& x_in, const Expr& y_in, const Expr& h_in, const Windows& w,
+               bool every_tie) {
+  auto select = every_tie ? AtEveryMark : AtFirstMax;
   Expr x = ChannelsFirst(x_in, w, true), y = ChannelsFirst(y_in, w, true);
   Expr h = ChannelsFirst(h_in, w, true);
   Expr selected = h;
@@ -156,7 +164,7 @@ Expr MaxSelect(const Expr& x_in, const Expr& y_in, const Expr& h_in, const Windo
     const AttrList flat = {{"shape", "(0, 0, -1)"}};
     Expr px = apply("reshape", {x}, flat), ph = apply("reshape", {h}, flat);
     Expr mark = apply("broadcast_greater_equal", {px, apply("reshape", {y}, flat)});
-    selected = AtFirstMax(ph, mark, 2);
+    selected = select(ph, mark, 2);
   } else {
     Expr planes_y = Planes(y);
     Expr one_hot = OneHotKernel(x, w);
@@ -164,10 +172,19 @@ Expr MaxSelect(const Expr& x_in, const Expr& y_in, const Expr& h_in, const Windo
     Expr inside = Unfold(ones_like(x), one_hot, w);
     // y is the largest x in its window, so x >= y marks where x equals it
     Expr mark = apply("broadcast_greater_equal", {px, planes_y}) * inside;
-    selected = AtFirstMax(ph, mark, 1);
+    selected = select(ph, mark, 1);
   }
   return ChannelsFirst(apply("reshape_like", {selected, y}), w, false);
 }
+
+}  // namespace
+
+Expr MaxPoolingSelect(const Backward& n, const Expr& x, const Expr& y, const Expr& h,
+                      bool every_tie) {
+  return MaxSelect(x, y, h, Windows(n), every_tie);
+}
+
+namespace {
 
 // --- the rule ----------------------------------------------------------------------
 
@@ -189,7 +206,7 @@ Grads PoolingGrad(const Backward& n) {
       throw std::runtime_error(
           "mxnet-ho: _backward_Pooling (max) with pooling_convention=same "
           "is not supported; use valid or full");
-    grads = {MaxSelect(x, y, h, w), zeros_like(x), zeros_like(y)};
+    grads = {MaxPoolingSelect(n, x, y, h, false), zeros_like(x), zeros_like(y)};
   } else if (type == "lp") {
     const double p = n.scalar("p_value", 1.0);
     const AttrList sum = with_attr(attrs, "pool_type", "sum");
