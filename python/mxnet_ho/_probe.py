@@ -354,6 +354,7 @@ NOT_PROBED = {
     "_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
     "_backward_CachedOp": "a hybridized graph: its gradient needs the cached graph state",
     "Custom": "a Python custom op: its gradient needs the registered class",
+    "_CustomFunction": "a Python autograd.Function: its gradient needs the recorded Function",
 }
 
 
