@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bridge/bridge.h"
+#include "c_api/c_api_function.h"
 #include "dsl/grad_dsl.h"
 #include "imperative/cached_op.h"
 #include "nnvm/gradient.h"
@@ -339,6 +340,30 @@ __attribute__((visibility("default"))) int MXHOSymbolGrad(
   } catch (const std::exception& e) {
     t_error = e.what();
     return -1;
+  }
+}
+
+// The tracer the `_CustomFunction` gradient asks for a Function's backward under
+// create_graph (mxnet_ho.function; c_api/c_api_function.h); null: none.
+__attribute__((visibility("default"))) void MXHOSetFunctionTracer(void* tracer) {
+  mxnet_ho::op::SetFunctionTracer(reinterpret_cast<mxnet_ho::op::FunctionTracer>(tracer));
+}
+
+// The tracer's message for its failure, read when it returns -1.
+__attribute__((visibility("default"))) void MXHOSetFunctionError(const char* message) {
+  mxnet_ho::op::SetFunctionError(message);
+}
+
+// The MXCallbackList of the `_CustomFunction` node computing a symbol's output 0
+// (an autograd symbol), or null: the self-check that Python and the library
+// name a Function alike.
+__attribute__((visibility("default"))) const void* MXHOCustomFunctionOfSymbol(void* symbol_handle) {
+  if (!g_checked) return nullptr;
+  try {
+    return mxnet_ho::bridge::CustomFunctionOf(
+        mxnet_ho::bridge::ReadSymbolOutputs(symbol_handle).at(0).node);
+  } catch (const std::exception&) {
+    return nullptr;
   }
 }
 

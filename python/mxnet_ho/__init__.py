@@ -41,6 +41,10 @@ if not _disabled_by_environment():
     from . import hybrid as _hybrid
 
     _hybrid.install()
+    # Higher orders through mx.autograd.Function (its backward traced under create_graph).
+    from . import function as _function
+
+    _function.install()
     # Gradient symbols (mxnet_ho.symbol.grad) bind without MKL-DNN partitioning.
     from . import symbol as _symbol
 

@@ -658,6 +658,19 @@ const void* CachedOpOf(const NodePtr& node) {
   return ParsedSharedPointee(node);
 }
 
+const void* CustomFunctionOf(const NodePtr& node) {
+  static const nnvm::Op* custom_function = FindOp("_CustomFunction");
+  if (OpOf(node) == nullptr || OpOf(node) != custom_function) return nullptr;
+  // attrs.parsed holds CustomFunctionParam (two size_t, then the
+  // shared_ptr<MXCallbackList> info, then two vectors: 80 bytes), too large for
+  // dmlc::any's 24 bytes in place, so the any points at it on the heap; the
+  // shared_ptr's element pointer comes first. mxnet_ho.function checks on one
+  // Function at import that this finds the list Python made.
+  const char* param = static_cast<const char*>(ParsedSharedPointee(node));
+  if (param == nullptr) return nullptr;
+  return *reinterpret_cast<const void* const*>(param + 2 * sizeof(size_t));
+}
+
 const void* CachedOpOfHandle(void* cached_op_handle) {
   // A CachedOpHandle points at a heap shared_ptr<CachedOp>: element pointer first.
   return cached_op_handle ? *static_cast<const void* const*>(cached_op_handle) : nullptr;

@@ -132,6 +132,11 @@ std::vector<std::vector<long>> InferShapes(
 // node is not a `_CachedOp` or holds none.
 const void* CachedOpOf(const NodePtr& node);
 const void* CachedOpOfHandle(void* cached_op_handle);
+// A Python autograd.Function records one `_CustomFunction` node whose
+// attrs.parsed holds its parameters, with the MXCallbackList Python made for it
+// (the context MXCustomFunctionRecord was given): that list's address, which
+// names the Function; nullptr when the node is not a `_CustomFunction`.
+const void* CustomFunctionOf(const NodePtr& node);
 // A C API SymbolHandle's graph: its outputs, and its input variables in the
 // order CachedOp takes them (MXNet's list_inputs), each with whether it is an
 // auxiliary state (mutated by its op, e.g. BatchNorm's moving statistics).

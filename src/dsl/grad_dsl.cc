@@ -609,6 +609,8 @@ Entries GradientEntry::operator()(const NodePtr& node, const Entries& heads) con
     Entries kept = stock_(node, heads);
     if (keeps_inputs_)
       for (const Entry& input : bridge::Inputs(node)) kept.push_back(input);
+    if (keeps_outputs_)
+      for (uint32_t i = 0; i < bridge::NumOutputs(node); ++i) kept.push_back(Entry{node, i, 0});
     return kept;
   }
   const std::string scope = bridge::NodeName(node);

@@ -312,6 +312,12 @@ class GradientEntry {
     keeps_inputs_ = true;
     return *this;
   }
+  // With keeps_stock(): autograd also keeps every output of the node (a
+  // custom Function's composed gradient reads the outputs its backward saved).
+  GradientEntry& keeps_outputs() {
+    keeps_outputs_ = true;
+    return *this;
+  }
   // Whether keeps_stock() was set.
   bool has_keeps_stock() const { return keeps_stock_; }
   void set_stock(Gradient stock) { stock_ = std::move(stock); }
@@ -326,6 +332,7 @@ class GradientEntry {
   bool keeps_inputs_ = false;
   Gradient stock_;
   Rule rule_;
+  bool keeps_outputs_ = false;
 };
 
 // All registrations, in registration order.

@@ -15,5 +15,9 @@ void ForgetCachedOp(const void* cached_op);
 // the graph's own outputs, so that its gradient reuses them (none: empty).
 bridge::Entries RandomOutputs(const bridge::Entries& outputs);
 
+// The values of a graph's outputs rebuilt with forward ops over `inputs` (one
+// entry per variable of graph.inputs), as a hybridized block's are recomputed.
+bridge::Entries RecomputeGraph(const bridge::SymbolGraph& graph, const bridge::Entries& inputs);
+
 }  // namespace op
 }  // namespace mxnet_ho
