@@ -35,6 +35,7 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
+#include "operator/contrib/nn/deformable_im2col.h"
 #include "operator/contrib/psroi_pooling.h"
 #include "operator/correlation.h"
 #include "operator/crop.h"
@@ -344,6 +345,19 @@ std::vector<Expr> CorrelationTwin(const NodePtr& node, const std::vector<Expr>& 
   return {Correlate(p1, p2, shape), apply("transpose", {p1}, last), apply("transpose", {p2}, last)};
 }
 
+// DeformableConvolution, ModulatedDeformableConvolution: the grouped product of
+// the weight with the sampled columns (times the mask), plus the bias
+Expr DeformableTwin(const NodePtr& node, const std::vector<Expr>& in, bool modulated) {
+  const DeformableShape shape = DeformableShapeOf(
+      IntsAttr(node, "kernel"), IntsAttr(node, "stride"), IntsAttr(node, "dilate"),
+      IntsAttr(node, "pad"), IntAttr(node, "num_filter", 1), IntAttr(node, "num_group", 1),
+      IntAttr(node, "num_deformable_group", 1), modulated);
+  const size_t w = modulated ? 3 : 2;
+  const Expr* mask = modulated ? &in[2] : nullptr;
+  const Expr* bias = BoolAttr(node, "no_bias", false) ? nullptr : &in.at(w + 1);
+  return DeformableConvolve(in[0], in[1], mask, in[w], bias, shape);
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -362,6 +376,8 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "Crop") return {CropTwin(node, in)};
   if (op == "_contrib_PSROIPooling") return {PsRoiPoolingTwin(node, in)};
   if (op == "Correlation") return CorrelationTwin(node, in);
+  if (op == "_contrib_DeformableConvolution") return {DeformableTwin(node, in, false)};
+  if (op == "_contrib_ModulatedDeformableConvolution") return {DeformableTwin(node, in, true)};
   // ROIPooling: each bin's largest entry (its hidden maxidx left out)
   if (op == "ROIPooling")
     return {RoiMaxPooling(in[0], in[1],
