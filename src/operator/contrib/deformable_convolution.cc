@@ -31,11 +31,6 @@ Expr Reshape(const Expr& z, const std::string& shape) {
 Expr Steps(const Expr& z, int axis) {
   return apply("_contrib_arange_like", {z}, {{"axis", std::to_string(axis)}});
 }
-// Whether 0 <= i <= last.
-Expr Within(const Expr& i, const Expr& last) {
-  return (i >= 0.0) * apply("broadcast_lesser_equal", {i, last});
-}
-
 // Sampling positions along one axis of the taps (N dg, kh kw, Ho, Wo): the tap's
 // base (an exact whole number) plus its offset, as the stock kernel adds them.
 Expr Positions(const Expr& moves, const Expr& taps, const Expr& tap_index, int axis, long stride,
