@@ -78,6 +78,24 @@ PROBE_ATTRS = {
         {"kernel": "(3, 3)", "num_filter": "2"},
         {"kernel": "(3, 3)", "num_filter": "2", "no_bias": "True"},
     ],
+    # with and without trans (the gradient's third output)
+    "_contrib_DeformablePSROIPooling": [
+        {
+            "spatial_scale": "1",
+            "output_dim": "2",
+            "group_size": "2",
+            "pooled_size": "2",
+            "sample_per_part": "2",
+            "trans_std": "0.1",
+        },
+        {
+            "spatial_scale": "1",
+            "output_dim": "2",
+            "group_size": "2",
+            "pooled_size": "2",
+            "no_trans": "True",
+        },
+    ],
     "_contrib_ModulatedDeformableConvolution": [
         {"kernel": "(3, 3)", "num_filter": "2"},
         {"kernel": "(3, 3)", "num_filter": "2", "no_bias": "True"},

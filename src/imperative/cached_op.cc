@@ -35,6 +35,7 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
+#include "operator/contrib/deformable_psroi_pooling.h"
 #include "operator/contrib/nn/deformable_im2col.h"
 #include "operator/contrib/psroi_pooling.h"
 #include "operator/correlation.h"
@@ -358,6 +359,21 @@ Expr DeformableTwin(const NodePtr& node, const std::vector<Expr>& in, bool modul
   return DeformableConvolve(in[0], in[1], mask, in[w], bias, shape);
 }
 
+// DeformablePSROIPooling: each bin's average of its samples, and their count
+std::vector<Expr> DeformablePsRoiTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  DeformablePsRoiShape shape;
+  shape.spatial_scale = single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1")));
+  shape.trans_std = single_precision(std::stod(bridge::Attr(node, "trans_std", "0")));
+  shape.output_dim = IntAttr(node, "output_dim", 1);
+  shape.group = IntAttr(node, "group_size", 1);
+  shape.pooled = IntAttr(node, "pooled_size", 1);
+  shape.part = IntAttr(node, "part_size", 0);
+  if (shape.part == 0) shape.part = shape.pooled;
+  shape.samples = IntAttr(node, "sample_per_part", 1);
+  const bool no_trans = BoolAttr(node, "no_trans", false);
+  return DeformablePsRoiPool(in[0], in[1], no_trans ? nullptr : &in.at(2), shape);
+}
+
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
 
 std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in) {
@@ -378,6 +394,7 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
   if (op == "Correlation") return CorrelationTwin(node, in);
   if (op == "_contrib_DeformableConvolution") return {DeformableTwin(node, in, false)};
   if (op == "_contrib_ModulatedDeformableConvolution") return {DeformableTwin(node, in, true)};
+  if (op == "_contrib_DeformablePSROIPooling") return DeformablePsRoiTwin(node, in);
   // ROIPooling: each bin's largest entry (its hidden maxidx left out)
   if (op == "ROIPooling")
     return {RoiMaxPooling(in[0], in[1],
