@@ -62,6 +62,33 @@ PROBE_ATTRS = {
     "_backward_col2im": {"kernel": "(2, 2)", "output_size": "(3, 3)"},
     "ROIPooling": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "_contrib_PSROIPooling": {"spatial_scale": "1", "output_dim": "2", "pooled_size": "2"},
+    # with and without the bias (the gradient's last output)
+    "_contrib_DeformableConvolution": [
+        {"kernel": "(3, 3)", "num_filter": "2"},
+        {"kernel": "(3, 3)", "num_filter": "2", "no_bias": "True"},
+    ],
+    # with and without trans (the gradient's third output)
+    "_contrib_DeformablePSROIPooling": [
+        {
+            "spatial_scale": "1",
+            "output_dim": "2",
+            "group_size": "2",
+            "pooled_size": "2",
+            "sample_per_part": "2",
+            "trans_std": "0.1",
+        },
+        {
+            "spatial_scale": "1",
+            "output_dim": "2",
+            "group_size": "2",
+            "pooled_size": "2",
+            "no_trans": "True",
+        },
+    ],
+    "_contrib_ModulatedDeformableConvolution": [
+        {"kernel": "(3, 3)", "num_filter": "2"},
+        {"kernel": "(3, 3)", "num_filter": "2", "no_bias": "True"},
+    ],
     "_contrib_ROIAlign": {"pooled_size": "(2, 2)", "spatial_scale": "1"},
     "SpatialTransformer": {
         "transform_type": "affine",

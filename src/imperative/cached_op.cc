@@ -35,6 +35,8 @@
 
 #include "dsl/grad_dsl.h"
 #include "operator/bilinear_sampler.h"
+#include "operator/contrib/deformable_psroi_pooling.h"
+#include "operator/contrib/nn/deformable_im2col.h"
 #include "operator/contrib/psroi_pooling.h"
 #include "operator/correlation.h"
 #include "operator/crop.h"
@@ -390,6 +392,32 @@ std::vector<Expr> LegacyBatchNormTwin(const NodePtr& node, const std::vector<Exp
   kept.emplace_back("keepdims", "True");
   const Expr centered = apply("broadcast_sub", {in[0], apply("mean", {in[0]}, kept)});
   return {y, mean, apply("mean", {square(centered)}, channel)};
+// DeformableConvolution, ModulatedDeformableConvolution: the grouped product of
+// the weight with the sampled columns (times the mask), plus the bias
+Expr DeformableTwin(const NodePtr& node, const std::vector<Expr>& in, bool modulated) {
+  const DeformableShape shape = DeformableShapeOf(
+      IntsAttr(node, "kernel"), IntsAttr(node, "stride"), IntsAttr(node, "dilate"),
+      IntsAttr(node, "pad"), IntAttr(node, "num_filter", 1), IntAttr(node, "num_group", 1),
+      IntAttr(node, "num_deformable_group", 1), modulated);
+  const size_t w = modulated ? 3 : 2;
+  const Expr* mask = modulated ? &in[2] : nullptr;
+  const Expr* bias = BoolAttr(node, "no_bias", false) ? nullptr : &in.at(w + 1);
+  return DeformableConvolve(in[0], in[1], mask, in[w], bias, shape);
+}
+
+// DeformablePSROIPooling: each bin's average of its samples, and their count
+std::vector<Expr> DeformablePsRoiTwin(const NodePtr& node, const std::vector<Expr>& in) {
+  DeformablePsRoiShape shape;
+  shape.spatial_scale = single_precision(std::stod(bridge::Attr(node, "spatial_scale", "1")));
+  shape.trans_std = single_precision(std::stod(bridge::Attr(node, "trans_std", "0")));
+  shape.output_dim = IntAttr(node, "output_dim", 1);
+  shape.group = IntAttr(node, "group_size", 1);
+  shape.pooled = IntAttr(node, "pooled_size", 1);
+  shape.part = IntAttr(node, "part_size", 0);
+  if (shape.part == 0) shape.part = shape.pooled;
+  shape.samples = IntAttr(node, "sample_per_part", 1);
+  const bool no_trans = BoolAttr(node, "no_trans", false);
+  return DeformablePsRoiPool(in[0], in[1], no_trans ? nullptr : &in.at(2), shape);
 }
 
 std::runtime_error Unsupported(const NodePtr& node, const std::string& why);
@@ -419,6 +447,9 @@ std::vector<Expr> StatelessTwin(const NodePtr& node, const std::vector<Expr>& in
                         "other devices' outside the graph, which a recomputation cannot do");
     return LegacyBatchNormTwin(node, in);
   }
+  if (op == "_contrib_DeformableConvolution") return {DeformableTwin(node, in, false)};
+  if (op == "_contrib_ModulatedDeformableConvolution") return {DeformableTwin(node, in, true)};
+  if (op == "_contrib_DeformablePSROIPooling") return DeformablePsRoiTwin(node, in);
   // ROIPooling: each bin's largest entry (its hidden maxidx left out)
   if (op == "ROIPooling")
     return {RoiMaxPooling(in[0], in[1],

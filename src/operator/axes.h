@@ -1,5 +1,6 @@
 // An array's axes as arrays, for rules and twins that read no shapes: the
-// length of an axis, its last index, one entry of the channel axis.
+// length of an axis, its last index, whether an index lies on it, one entry of
+// the channel axis.
 #pragma once
 
 #include <string>
@@ -18,6 +19,11 @@ inline Expr AxisLength(const Expr& z, int axis) {
 // The last index of z along `axis`, its length - 1 (1,).
 inline Expr LastIndex(const Expr& z, int axis) {
   return apply("max", {apply("_contrib_arange_like", {z}, {{"axis", std::to_string(axis)}})});
+}
+
+// Whether 0 <= i <= last (last (1,), i any shape).
+inline Expr Within(const Expr& i, const Expr& last) {
+  return (i >= 0.0) * apply("broadcast_lesser_equal", {i, last});
 }
 
 // Channel c of z (N, C, ...) as (N, 1, ...).

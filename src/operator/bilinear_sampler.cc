@@ -26,11 +26,6 @@ Expr Times(const Expr& a, const Expr& b) { return apply("broadcast_mul", {a, b})
 // (u + 1) (L - 1) / 2: a normalized coordinate u in pixels, L the length.
 Expr Pixels(const Expr& u, const Expr& last) { return Times(u + 1.0, last) / 2.0; }
 
-// Whether 0 <= i <= last.
-Expr Within(const Expr& i, const Expr& last) {
-  return (i >= 0.0) * apply("broadcast_lesser_equal", {i, last});
-}
-
 }  // namespace
 
 BilinearSampling::BilinearSampling(const Expr& data, const Expr& grid)
