@@ -216,6 +216,12 @@ PROBE_ATTRS["_npi_bernoulli"] = [
 ]
 PROBE_ATTRS["_npi_choice"] = {"a": "3", "size": "(2,)", "replace": "True", "weighted": "True"}
 PROBE_ATTRS["_npi_multinomial"] = {"n": "3"}
+# sample_multinomial's log-probabilities: one and several draws per distribution.
+PROBE_ATTRS["_sample_multinomial"] = [
+    {},
+    {"get_prob": "True"},
+    {"get_prob": "True", "shape": "(3,)"},
+]
 # np.ediff1d: each end an array, a number or absent.
 PROBE_ATTRS["_npi_ediff1d"] = [
     {"to_begin_arr_given": begin, "to_end_arr_given": end}
