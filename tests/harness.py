@@ -78,6 +78,9 @@ class Case:
     first_order: True, or why order 1 is not the derivative of fn (a loss
     layer's gradient ignores the head): the orders above it are then checked
     against central differences of the one below (check_above_first_order).
+    reseed: for a function that draws random numbers, the seed set
+    (mx.random.seed) before each of its evaluations, imperative or hybridized,
+    so that every evaluation draws the same numbers.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class Case:
         float32=True,
         reference=None,
         first_order=True,
+        reseed=None,
     ):
         self.name = name
         self.numpy = False  # NpCase: the NumPy interface
@@ -113,6 +117,7 @@ class Case:
         self.constants = set(constants)
         self.float32 = float32
         self.first_order = first_order
+        self.reseed = reseed
         self.reference = reference
         if reference is not None and float32 is True:
             self.float32 = "float32 only: test_higher_order holds it against the float64 reference"
@@ -191,7 +196,19 @@ def imperative(case, dtype="float64"):
             case.module(), *[consts[i] if i in consts else next(it) for i in range(len(arrays))]
         )
 
-    return [a for i, a in enumerate(arrays) if i not in consts], fn
+    return [a for i, a in enumerate(arrays) if i not in consts], reseeded(case, fn)
+
+
+def reseeded(case, fn):
+    """fn, seeding the random numbers before each call where the case asks it."""
+    if case.reseed is None:
+        return fn
+
+    def seeded(*xs):
+        mx.random.seed(case.reseed)
+        return fn(*xs)
+
+    return seeded
 
 
 def _check_case_orders(case, fn, inputs):
@@ -268,10 +285,10 @@ def hybridized(case, dtype="float64"):
 @_on_test_context
 def check_hybridized(case):
     if case.reference is not None:
-        check_against_reference(case, lambda: hybridized(case, "float32")[0])
+        check_against_reference(case, lambda: reseeded(case, hybridized(case, "float32")[0]))
         return
     block, inputs = hybridized(case)
-    _check_case_orders(case, block, inputs)
+    _check_case_orders(case, reseeded(case, block), inputs)
 
 
 @_on_test_context

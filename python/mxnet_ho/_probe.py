@@ -220,6 +220,54 @@ PROBE_ATTRS["_image_normalize"] = [{}, {"mean": "(0.1, 0.2, 0.3)", "std": "(0.5,
 PROBE_ATTRS["_backward_image_normalize"] = PROBE_ATTRS["_image_normalize"]
 # bipartite_matching's required threshold (its gradient is zero for any).
 PROBE_ATTRS["_contrib_bipartite_matching"] = {"threshold": "0.1"}
+# The NumPy samplers: each parameter an array or a number (which decides the
+# backward op's inputs and outputs).
+_LOC_SCALE = [
+    {"loc": "None", "scale": "None"},
+    {"loc": "0.5", "scale": "None"},
+    {"loc": "None", "scale": "2"},
+]
+for _sampler in ("normal", "normal_n", "gumbel", "logistic"):
+    PROBE_ATTRS["_npi_" + _sampler] = _LOC_SCALE
+for _sampler in ("normal", "gumbel", "logistic"):
+    PROBE_ATTRS["_backward_broadcast_" + _sampler] = _LOC_SCALE
+for _sampler in ("uniform", "uniform_n"):
+    PROBE_ATTRS["_npi_" + _sampler] = [
+        {"low": "None", "high": "None"},
+        {"low": "0", "high": "None"},
+        {"low": "None", "high": "1"},
+    ]
+for _sampler in ("rayleigh", "exponential"):
+    PROBE_ATTRS["_npi_" + _sampler] = {"scale": "None"}
+for _sampler in ("pareto", "weibull"):
+    PROBE_ATTRS["_npi_" + _sampler] = {"a": "None"}
+PROBE_ATTRS["_npi_gamma"] = [{"shape": "None", "scale": "None"}, {"shape": "None", "scale": "2"}]
+PROBE_ATTRS["_npi_bernoulli"] = [
+    {"is_logit": "False", "prob": "None", "logit": "None"},
+    {"is_logit": "True", "prob": "None", "logit": "None"},
+]
+PROBE_ATTRS["_npi_choice"] = {"a": "3", "size": "(2,)", "replace": "True", "weighted": "True"}
+PROBE_ATTRS["_npi_multinomial"] = {"n": "3"}
+# sample_multinomial's log-probabilities: one and several draws per distribution.
+PROBE_ATTRS["_sample_multinomial"] = [
+    {},
+    {"get_prob": "True"},
+    {"get_prob": "True", "shape": "(3,)"},
+]
+# np.ediff1d: each end an array, a number or absent.
+PROBE_ATTRS["_npi_ediff1d"] = [
+    {"to_begin_arr_given": begin, "to_end_arr_given": end}
+    for begin in ("False", "True")
+    for end in ("False", "True")
+] + [
+    {
+        "to_begin_arr_given": "False",
+        "to_end_arr_given": "False",
+        "to_begin_scalar": "1",
+        "to_end_scalar": "2",
+    }
+]
+
 # Every output_size form: none (1 x 1), one number, a pair.
 PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"] = [{}, {"output_size": "2"}, {"output_size": "(2, 3)"}]
 PROBE_ATTRS["_backward_contrib_AdaptiveAvgPooling2D"] = PROBE_ATTRS["_contrib_AdaptiveAvgPooling2D"]

@@ -307,41 +307,6 @@ def claimed_order(op, excluded_attrs=()):
 # reason.
 TODO_MARKERS = ("not done", "outside this series", "this series' families", "TODO")
 
-# Temporary (issue #22): the exclusions whose to-do reasons other helpers are
-# replacing (the random samplers, the image and detection ops, np.ediff1d and
-# np.polyval), allowed so that main stays green until they merge; the
-# coordinator removes this list after merging them. Add nothing to it.
-TODO_REASONS_ALLOWED = frozenset(
-    [
-        "_npi_bernoulli",
-        "_npi_choice",
-        "_npi_gamma",
-        "_npi_gumbel",
-        "_npi_logistic",
-        "_npi_multinomial",
-        "_npi_normal",
-        "_npi_normal_n",
-        "_npi_uniform",
-        "_npi_uniform_n",
-        "_npi_pareto",
-        "_npi_weibull",
-        "_npx__image_adjust_lighting",
-        "_npx__image_crop",
-        "_npx__image_normalize",
-        "_npx__image_random_brightness",
-        "_npx__image_random_color_jitter",
-        "_npx__image_random_contrast",
-        "_npx__image_random_hue",
-        "_npx__image_random_saturation",
-        "_npx_multibox_detection",
-        "_npx_multibox_prior",
-        "_npx_multibox_target",
-        "_npi_ediff1d",
-        "_npi_polyval",
-    ]
-)
-
-
 def todo_marker(reason):
     """The to-do marker `reason` contains, or None."""
     for marker in TODO_MARKERS:
@@ -350,13 +315,12 @@ def todo_marker(reason):
     return None
 
 
-def series_problems(data, series=None, allowed_todos=TODO_REASONS_ALLOWED):
+def series_problems(data, series=None):
     """Where the patches/ series (default: load_patches()) and the live registry
     disagree: a forward op claimed but not closing at any order under some probed
     attribute set (those a partial exclusion names by `attrs` aside), a gradient
     entry without a rule, a rule without an entry, an excluded variant no probe
-    tries, an exclusion whose reason is a to-do (TODO_MARKERS; those of
-    `allowed_todos` aside)."""
+    tries, an exclusion whose reason is a to-do (TODO_MARKERS)."""
     from . import _native
 
     series = load_patches() if series is None else series
@@ -367,7 +331,7 @@ def series_problems(data, series=None, allowed_todos=TODO_REASONS_ALLOWED):
     for patch in series:
         for entry in patch.get("exclusion", []):
             marker = todo_marker(entry.get("reason"))
-            if marker and entry["op"] not in allowed_todos:
+            if marker:
                 problems.append(
                     "%s: the exclusion of %s gives a to-do (%r), not a reason"
                     % (patch["file"], entry["op"], marker)

@@ -41,6 +41,7 @@
 #include "operator/correlation.h"
 #include "operator/crop.h"
 #include "operator/grid_generator.h"
+#include "operator/numpy/random/dist_common.h"
 #include "operator/rnn.h"
 #include "operator/roi_pooling.h"
 #include "operator/sequence_op_common.h"
@@ -107,10 +108,16 @@ bool EndsWith(const std::string& text, const std::string& tail) {
 }
 
 // A sampler whose samples are constants of the graph: it reads no array, or one
-// that gives only a shape (random_normal_like).
+// that gives only a shape (random_normal_like), or one whose stock gradient is
+// zero (MakeZeroGradNodes: the discrete samplers, whose samples are piecewise
+// constant in their parameters, and uniform and gamma).
 bool SamplesAreConstants(const NodePtr& node) {
+  static const std::set<std::string> kZeroGradient = {"_npi_bernoulli",   "_npi_choice",
+                                                      "_npi_multinomial", "_npi_uniform",
+                                                      "_npi_uniform_n",   "_npi_gamma"};
   const std::string op = bridge::OpName(node);
-  return DrawsRandomNumbers(op) && (bridge::Inputs(node).empty() || EndsWith(op, "_like"));
+  return DrawsRandomNumbers(op) &&
+         (bridge::Inputs(node).empty() || EndsWith(op, "_like") || kZeroGradient.count(op) > 0);
 }
 
 // Dropout that may draw a mask: p > 0.
@@ -539,6 +546,16 @@ class Recomputation {
       for (uint32_t i = 0; i < bridge::NumOutputs(node); ++i)
         samples.push_back(Drawn(node, i, "recomputing it would draw new random numbers"));
       return Keep(node, inputs, samples);
+    }
+    if (IsReparameterizedSampler(op)) {
+      const Expr y0 = Drawn(node, 0, "its samples are recomputed from what it drew");
+      const Expr noise = Drawn(node, 1, "its samples are recomputed from what it drew");
+      auto number = [&](const char* key) -> std::optional<double> {
+        const std::string text = bridge::Attr(node, key, "None");
+        if (text == "None") return std::nullopt;
+        return std::strtod(text.c_str(), nullptr);
+      };
+      return Keep(node, inputs, {ReparameterizedSample(op, inputs, number, y0, noise), noise});
     }
     if (DrawsRandomNumbers(op))
       throw Unsupported(node,
@@ -1015,6 +1032,9 @@ Entries RandomOutputs(const Entries& outputs) {
   Entries drawn;
   for (const NodePtr& node : OpsInOrder(outputs)) {
     if (DropoutDraws(node)) drawn.push_back(Entry{node, 1, 0});
+    // a reparameterized sampler's samples and noise (recomputed from its parameters)
+    if (IsReparameterizedSampler(bridge::OpName(node)) && !SamplesAreConstants(node))
+      for (uint32_t i = 0; i < 2; ++i) drawn.push_back(Entry{node, i, 0});
     if (!SamplesAreConstants(node)) continue;
     for (uint32_t i = 0; i < bridge::NumOutputs(node); ++i) drawn.push_back(Entry{node, i, 0});
   }
