@@ -20,8 +20,9 @@ check (`smooth`), as a user can do with any GluonCV model; the other ops (max
 pooling, BilinearResize2D, AdaptiveAvgPooling2D, BatchNorm, LSTM cells, GELU)
 are the library's own. Dropout is off (rate 0) so both sides see one function.
 
-The libraries are the optional extra `models` (pyproject.toml): they install
-beside NumPy < 1.24 only, so only CI's NumPy 1.23.5 run has them. Without them
+The libraries are the optional extra `models` (pyproject.toml), pinned to
+releases that install together beside mxnet 1.9.1 and NumPy 1.23.5; only CI's
+NumPy 1.23.5 run installs them. Without them
 the tests skip, unless MXNET_HO_REQUIRE_MODELS=1 (set by ci/test for that run),
 where they fail. Each case runs in its own process, so a crash fails that case
 by name. Marked `slow`: the file takes about 80 s of CPU (its cases run one at a
