@@ -307,6 +307,7 @@ def claimed_order(op, excluded_attrs=()):
 # reason.
 TODO_MARKERS = ("not done", "outside this series", "this series' families", "TODO")
 
+
 def todo_marker(reason):
     """The to-do marker `reason` contains, or None."""
     for marker in TODO_MARKERS:

@@ -399,6 +399,8 @@ std::vector<Expr> LegacyBatchNormTwin(const NodePtr& node, const std::vector<Exp
   kept.emplace_back("keepdims", "True");
   const Expr centered = apply("broadcast_sub", {in[0], apply("mean", {in[0]}, kept)});
   return {y, mean, apply("mean", {square(centered)}, channel)};
+}
+
 // DeformableConvolution, ModulatedDeformableConvolution: the grouped product of
 // the weight with the sampled columns (times the mask), plus the bias
 Expr DeformableTwin(const NodePtr& node, const std::vector<Expr>& in, bool modulated) {
