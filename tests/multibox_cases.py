@@ -20,3 +20,38 @@ def image_info(F, batch, height=64.0, width=64.0):
     return F.concat(
         F.ones((batch, 1)) * height, F.ones((batch, 1)) * width, F.ones((batch, 1)), dim=1
     )
+
+
+PROPOSAL_CAST = "float32 only inside: the case casts to it and back to float64 around the op"
+
+
+def proposal_cases(op, batch):
+    """The cases of Proposal (batch 1) and MultiProposal (any batch), `op` the
+    F.contrib function: the rois scale a nonlinear function of the scores, the
+    box predictions held constant."""
+    from harness import Case
+
+    def proposed(**attrs):
+        def fn(F, scores, boxes):
+            rois = getattr(F.contrib, op)(
+                f32(F, scores * scores),
+                f32(F, boxes),
+                image_info(F, batch, 48.0, 48.0),
+                rpn_pre_nms_top_n=12,
+                rpn_post_nms_top_n=4,
+                scales=(2,),
+                ratios=(0.5, 1, 2),
+                feature_stride=16,
+                rpn_min_size=1,
+                **attrs,
+            )
+            return F.broadcast_mul(F.sin(scores) * scores, F.sum(f64(F, rois)))
+
+        return fn
+
+    shapes = [(batch, 6, 3, 3), (batch, 12, 3, 3)]
+    common = dict(low=0.0, constants=(1,), hybridize=False, float32=PROPOSAL_CAST)
+    return [
+        Case("rois", proposed(), shapes, **common),
+        Case("rois_threshold", proposed(threshold=0.3, iou_loss=True), shapes, seed=1, **common),
+    ]
