@@ -498,6 +498,31 @@ def stock_first_order_grads(module_file):
     return pickle.loads(out)
 
 
+def run_isolated(module_file, case, *args, timeout=600):
+    """Runs the function `case(*args)` of the test module `module_file` in a fresh
+    interpreter, so that a crash fails that case by name instead of the suite."""
+    directory, module = os.path.split(os.path.splitext(os.path.abspath(module_file))[0])
+    code = "import sys; sys.path.insert(0, %r); import %s as t; t.%s(*%r)" % (
+        directory,
+        module,
+        case,
+        args,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, "%s%r exited with %d:\n%s" % (
+        case,
+        args,
+        result.returncode,
+        result.stdout[-4000:],
+    )
+
+
 def check_first_order_identical(module_file, cases):
     """First-order gradients of `cases` bit-identical to stock MXNet's; the stock
     run computes the module's FIRST_ORDER_CASES (default CASES), which must hold

@@ -16,6 +16,8 @@ import sys
 import numpy as np
 import pytest
 
+import harness
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLAGS = {
     "default": {},
@@ -27,24 +29,7 @@ RTOL = 1e-10
 
 def run_isolated(case, *args):
     """Runs `case(*args)` of this module in a fresh interpreter."""
-    code = "import sys; sys.path.insert(0, %r); import test_hybridized as t; t.%s(*%r)" % (
-        HERE,
-        case,
-        args,
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, "%s%r exited with %d:\n%s" % (
-        case,
-        args,
-        result.returncode,
-        result.stdout[-4000:],
-    )
+    harness.run_isolated(__file__, case, *args)
 
 
 # --- networks -------------------------------------------------------------------

@@ -32,11 +32,10 @@ time, each in a fresh interpreter; 4 to 8 minutes of wall time on a loaded
 
 import importlib.util
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 pytestmark = pytest.mark.slow
@@ -44,24 +43,7 @@ pytestmark = pytest.mark.slow
 
 def run_isolated(case, *args):
     """Runs `case(*args)` of this module in a fresh interpreter."""
-    code = "import sys; sys.path.insert(0, %r); import test_real_models as t; t.%s(*%r)" % (
-        HERE,
-        case,
-        args,
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, "%s%r exited with %d:\n%s" % (
-        case,
-        args,
-        result.returncode,
-        result.stdout[-4000:],
-    )
+    harness.run_isolated(__file__, case, *args)
 
 
 def require(library):
