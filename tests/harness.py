@@ -11,7 +11,11 @@ then checked:
 * ``check_hybridized``: the same through a hybridized Gluon HybridLambda;
 * ``check_first_order_identical``: first-order gradients of every case are
   bit-identical to stock MXNet's (computed in a subprocess with
-  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho);
+  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho); a case of an op that
+  stock MXNet cannot differentiate at all (``_slice_assign``) is left out of
+  the module's ``FIRST_ORDER_CASES`` and listed in ``STOCKLESS_CASES``, which
+  ``check_stock_lacks_gradient`` holds to fail under stock (its order 1 is
+  still checked, against central differences of the function);
 * ``check_float32``: the highest order in float32 against float64.
 
 A case whose op MXNet runs in float32 only (the CPU kernels of the interleaved
@@ -510,6 +514,23 @@ def check_first_order_identical(module_file, cases):
         )
 
 
+def check_stock_lacks_gradient(module_file, cases):
+    """Each of `cases` (the module's STOCKLESS_CASES) has no first-order gradient
+    under stock MXNet: its backward pass raises there, naming FGradient."""
+    env = dict(os.environ, MXNET_HO_DISABLE="1")
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "harness.py"), module_file, "--stockless"],
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        cwd=HERE,
+    ).stdout
+    errors = pickle.loads(out)
+    for case in cases:
+        assert errors[case.name] is not None, "stock MXNet differentiates %s" % case.name
+        assert "FGradient" in errors[case.name], errors[case.name]
+
+
 def standard_tests(module_file, cases, first_order_cases=None):
     """The four checks of every case of a test module, as pytest tests:
     test_higher_order, test_hybridized (cases with hybridize=True),
@@ -550,6 +571,16 @@ if __name__ == "__main__":
     spec = importlib.util.spec_from_file_location("cases_module", sys.argv[1])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    if sys.argv[2:] == ["--stockless"]:
+        errors = {}
+        for case in module.STOCKLESS_CASES:
+            try:
+                first_order_grads([case])
+                errors[case.name] = None
+            except mx.base.MXNetError as e:
+                errors[case.name] = str(e)
+        sys.stdout.buffer.write(pickle.dumps(errors))
+        sys.exit(0)
     cases = getattr(module, "FIRST_ORDER_CASES", module.CASES)
     if any(case.numpy for case in cases):
         mx.npx.set_np()
