@@ -514,6 +514,61 @@ def check_first_order_identical(module_file, cases):
         )
 
 
+@_on_test_context
+def check_symbol_orders(case, order=3, seed=0):
+    """A case's derivatives to `order` through mxnet_ho.symbol.grad, bound and
+    run, each against central differences of the one below (order 1 against
+    the function's own): for an op that autograd cannot record
+    (_scatter_set_nd writes into its lhs, which an imperative call cannot give
+    it while recording). Constant inputs are not differentiated."""
+    from mxnet_ho import symbol as hsym
+
+    arrays = case.draw()
+    names = ["in%d" % i for i in range(len(arrays))]
+    free = [i for i in range(len(arrays)) if i not in case.constants]
+    variables = [mx.sym.var(name) for name in names]
+    y = case.fn(mx.sym, *variables)
+    rng = np.random.RandomState(seed)
+    shape = y.infer_shape(**{n: a.shape for n, a in zip(names, arrays)})[1][0]
+    args = {n: a for n, a in zip(names, arrays)}
+    args["w"] = rng.uniform(-1, 1, shape)
+    scalar = mx.sym.sum(y * mx.sym.var("w"))
+
+    def run(s, values):
+        bound = {k: mx.nd.array(v, dtype="float64") for k, v in values.items()}
+        wanted = s.list_arguments()
+        out = s.bind(mx.cpu(), {k: bound[k] for k in wanted}).forward()
+        return [o.asnumpy() for o in out]
+
+    for k in range(1, order + 1):
+        grads = hsym.grad(scalar, [names[i] for i in free])
+        values = run(mx.sym.Group(grads), args)
+        for i, g in zip(free, values):
+            u = rng.uniform(-1, 1, arrays[i].shape)
+            shifted = []
+            for sign in (1.0, -1.0):
+                moved = dict(args)
+                moved[names[i]] = arrays[i] + sign * case.eps * u
+                shifted.append(float(run(scalar, moved)[0].sum()))
+            numeric = (shifted[0] - shifted[1]) / (2 * case.eps)
+            analytic = float((g * u).sum())
+            assert abs(analytic - numeric) <= case.atol + case.rtol * max(
+                abs(numeric), abs(analytic)
+            ), "order %d derivative of input %d: symbol %.12g, numeric %.12g" % (
+                k,
+                i,
+                analytic,
+                numeric,
+            )
+        directed = None
+        for i, g in zip(free, grads):
+            name = "v%d_%d" % (k, i)
+            args[name] = rng.uniform(-1, 1, arrays[i].shape)
+            term = mx.sym.sum(g * mx.sym.var(name))
+            directed = term if directed is None else directed + term
+        scalar = directed
+
+
 def check_stock_lacks_gradient(module_file, cases):
     """Each of `cases` (the module's STOCKLESS_CASES) has no first-order gradient
     under stock MXNet: its backward pass raises there, naming FGradient."""

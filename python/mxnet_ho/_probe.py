@@ -129,6 +129,7 @@ PROBE_ATTRS = {
         {"begin": "(0,)", "end": "(1,)", "scalar": "2"},
         {"begin": "(None, 3)", "end": "(None, 0)", "step": "(1, -2)", "scalar": "0"},
     ],
+    "_scatter_set_nd": {"shape": "(3,)"},
     "slice_axis": {"axis": "0", "begin": "0", "end": "1"},
     "tile": {"reps": "(2,)"},
     "transpose": {},
