@@ -11,7 +11,11 @@ then checked:
 * ``check_hybridized``: the same through a hybridized Gluon HybridLambda;
 * ``check_first_order_identical``: first-order gradients of every case are
   bit-identical to stock MXNet's (computed in a subprocess with
-  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho);
+  MXNET_HO_DISABLE=1, which loads no part of mxnet-ho); a case of an op that
+  stock MXNet cannot differentiate at all (``_slice_assign``) is left out of
+  the module's ``FIRST_ORDER_CASES`` and listed in ``STOCKLESS_CASES``, which
+  ``check_stock_lacks_gradient`` holds to fail under stock (its order 1 is
+  still checked, against central differences of the function);
 * ``check_float32``: the highest order in float32 against float64.
 
 A case whose op MXNet runs in float32 only (the CPU kernels of the interleaved
@@ -535,6 +539,78 @@ def check_first_order_identical(module_file, cases):
         )
 
 
+@_on_test_context
+def check_symbol_orders(case, order=3, seed=0):
+    """A case's derivatives to `order` through mxnet_ho.symbol.grad, bound and
+    run, each against central differences of the one below (order 1 against
+    the function's own): for an op that autograd cannot record
+    (_scatter_set_nd writes into its lhs, which an imperative call cannot give
+    it while recording). Constant inputs are not differentiated."""
+    from mxnet_ho import symbol as hsym
+
+    arrays = case.draw()
+    names = ["in%d" % i for i in range(len(arrays))]
+    free = [i for i in range(len(arrays)) if i not in case.constants]
+    variables = [mx.sym.var(name) for name in names]
+    y = case.fn(mx.sym, *variables)
+    rng = np.random.RandomState(seed)
+    shape = y.infer_shape(**{n: a.shape for n, a in zip(names, arrays)})[1][0]
+    args = {n: a for n, a in zip(names, arrays)}
+    args["w"] = rng.uniform(-1, 1, shape)
+    scalar = mx.sym.sum(y * mx.sym.var("w"))
+
+    def run(s, values):
+        bound = {k: mx.nd.array(v, dtype="float64") for k, v in values.items()}
+        wanted = s.list_arguments()
+        out = s.bind(mx.cpu(), {k: bound[k] for k in wanted}).forward()
+        return [o.asnumpy() for o in out]
+
+    for k in range(1, order + 1):
+        grads = hsym.grad(scalar, [names[i] for i in free])
+        values = run(mx.sym.Group(grads), args)
+        for i, g in zip(free, values):
+            u = rng.uniform(-1, 1, arrays[i].shape)
+            shifted = []
+            for sign in (1.0, -1.0):
+                moved = dict(args)
+                moved[names[i]] = arrays[i] + sign * case.eps * u
+                shifted.append(float(run(scalar, moved)[0].sum()))
+            numeric = (shifted[0] - shifted[1]) / (2 * case.eps)
+            analytic = float((g * u).sum())
+            assert abs(analytic - numeric) <= case.atol + case.rtol * max(
+                abs(numeric), abs(analytic)
+            ), "order %d derivative of input %d: symbol %.12g, numeric %.12g" % (
+                k,
+                i,
+                analytic,
+                numeric,
+            )
+        directed = None
+        for i, g in zip(free, grads):
+            name = "v%d_%d" % (k, i)
+            args[name] = rng.uniform(-1, 1, arrays[i].shape)
+            term = mx.sym.sum(g * mx.sym.var(name))
+            directed = term if directed is None else directed + term
+        scalar = directed
+
+
+def check_stock_lacks_gradient(module_file, cases):
+    """Each of `cases` (the module's STOCKLESS_CASES) has no first-order gradient
+    under stock MXNet: its backward pass raises there, naming FGradient."""
+    env = dict(os.environ, MXNET_HO_DISABLE="1")
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "harness.py"), module_file, "--stockless"],
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        cwd=HERE,
+    ).stdout
+    errors = pickle.loads(out)
+    for case in cases:
+        assert errors[case.name] is not None, "stock MXNet differentiates %s" % case.name
+        assert "FGradient" in errors[case.name], errors[case.name]
+
+
 def standard_tests(module_file, cases, first_order_cases=None):
     """The four checks of every case of a test module, as pytest tests:
     test_higher_order, test_hybridized (cases with hybridize=True),
@@ -575,6 +651,16 @@ if __name__ == "__main__":
     spec = importlib.util.spec_from_file_location("cases_module", sys.argv[1])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    if sys.argv[2:] == ["--stockless"]:
+        errors = {}
+        for case in module.STOCKLESS_CASES:
+            try:
+                first_order_grads([case])
+                errors[case.name] = None
+            except mx.base.MXNetError as e:
+                errors[case.name] = str(e)
+        sys.stdout.buffer.write(pickle.dumps(errors))
+        sys.exit(0)
     cases = getattr(module, "FIRST_ORDER_CASES", module.CASES)
     if any(case.numpy for case in cases):
         mx.npx.set_np()

@@ -120,6 +120,16 @@ PROBE_ATTRS = {
     "one_hot": {"depth": "3"},
     "repeat": {"repeats": "2"},
     "slice": {"begin": "(0,)", "end": "(1,)"},
+    # Assigning into a slice: positive, negative and default steps, None bounds.
+    "_slice_assign": [
+        {"begin": "(0,)", "end": "(1,)"},
+        {"begin": "(None, 3)", "end": "(None, 0)", "step": "(1, -2)"},
+    ],
+    "_slice_assign_scalar": [
+        {"begin": "(0,)", "end": "(1,)", "scalar": "2"},
+        {"begin": "(None, 3)", "end": "(None, 0)", "step": "(1, -2)", "scalar": "0"},
+    ],
+    "_scatter_set_nd": {"shape": "(3,)"},
     "slice_axis": {"axis": "0", "begin": "0", "end": "1"},
     "tile": {"reps": "(2,)"},
     "transpose": {},

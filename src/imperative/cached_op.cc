@@ -563,6 +563,15 @@ class Recomputation {
       throw Unsupported(node,
                         "its samples depend on its array inputs, and recomputing it "
                         "would draw new random numbers");
+    // _scatter_set_nd's kernel writes into its lhs's memory, which a node of a
+    // recorded gradient graph is not given: lhs kept where no rhs is written,
+    // rhs scattered where it is.
+    if (op == "_scatter_set_nd") {
+      const op::AttrList shape = {{"shape", bridge::Attr(node, "shape", "")}};
+      const Expr written = apply("scatter_nd", {ones_like(inputs[1]), inputs[2]}, shape);
+      const Expr kept = inputs[0] * (written < 0.5);
+      return Keep(node, inputs, {kept + apply("scatter_nd", {inputs[1], inputs[2]}, shape)});
+    }
     if (!bridge::IsStateful(bridge::OpOf(node))) {
       if (ShapeFollowsData(op))
         throw Unsupported(node,

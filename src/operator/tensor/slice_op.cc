@@ -1,5 +1,7 @@
 // Gradients of the backward ops of slicing and clipping: slice, slice_axis,
-// slice_like and clip.
+// slice_like and clip; and of the forward ops that assign into a slice,
+// _slice_assign and _slice_assign_scalar (_crop_assign, _crop_assign_scalar),
+// which have no FGradient in stock MXNet.
 //
 // The backward op of a slice scatters the head gradient g into zeros of the
 // input's shape; it is linear in g, and its adjoint is the same slice taken of
@@ -33,6 +35,21 @@ MXNET_HO_GRADIENT(_backward_clip).set_rule([](const Backward& n) -> Grads {
   // The bounds are float parameters of clip; compare against the same floats.
   const float a_min = n.scalar("a_min", 0.0), a_max = n.scalar("a_max", 0.0);
   return {n.head(0) * ((x >= a_min) * (x <= a_max)), zeros_like(x)};
+});
+
+// y = lhs with [begin:end:step] replaced by rhs:
+// d/dlhs = _slice_assign_scalar(h, 0, begin, end, step); d/drhs = slice(h, begin, end, step)
+MXNET_HO_GRADIENT(_slice_assign).set_rule([](const Backward& n) -> Grads {
+  const AttrList slice = n.attrs({"begin", "end", "step"});
+  Expr h = n.head(0);
+  return {apply("_slice_assign_scalar", {h}, with_attr(slice, "scalar", "0")),
+          apply("slice", {h}, slice)};
+});
+
+// y = x with [begin:end:step] set to scalar: d/dx = _slice_assign_scalar(h, 0, begin, end, step)
+MXNET_HO_GRADIENT(_slice_assign_scalar).set_rule([](const Backward& n) -> Grads {
+  const AttrList slice = n.attrs({"begin", "end", "step"});
+  return {apply("_slice_assign_scalar", {n.head(0)}, with_attr(slice, "scalar", "0"))};
 });
 
 }  // namespace op
