@@ -17,12 +17,11 @@
 #include <vector>
 
 #include "operator/axes.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-std::string Text(long v) { return std::to_string(v); }
 
 // `end` from the end of an axis, "None" for 0.
 std::string FromEnd(long end) { return end == 0 ? "None" : Text(-end); }

@@ -13,12 +13,11 @@
 #include <vector>
 
 #include "operator/axes.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-std::string Text(long v) { return std::to_string(v); }
 
 Expr Join(const std::vector<Expr>& parts, int axis) {
   return apply("Concat", parts, {{"num_args", std::to_string(parts.size())}, {"dim", Text(axis)}});

@@ -12,16 +12,11 @@
 #include <string>
 
 #include "operator/axes.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-std::string Text(long v) { return std::to_string(v); }
-
-Expr Reshape(const Expr& z, const std::string& shape) {
-  return apply("reshape", {z}, {{"shape", shape}});
-}
 
 Expr Expand(const Expr& z, int axis) { return apply("expand_dims", {z}, {{"axis", Text(axis)}}); }
 

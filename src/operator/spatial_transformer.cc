@@ -14,12 +14,11 @@
 #include <vector>
 
 #include "operator/bilinear_sampler.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-std::string Text(long v) { return std::to_string(v); }
 
 // The grid grid_src (N, 2, H*W) as BilinearSampler's (N, 2, H, W).
 Expr SamplingGrid(const Expr& grid_src, const std::vector<long>& target) {

@@ -16,18 +16,14 @@
 
 #include "operator/axes.h"
 #include "operator/contrib/nn/deformable_im2col.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
-std::string Text(long v) { return std::to_string(v); }
-
 Expr Times(const Expr& a, const Expr& b) { return apply("broadcast_mul", {a, b}); }
 Expr Plus(const Expr& a, const Expr& b) { return apply("broadcast_add", {a, b}); }
-Expr Reshape(const Expr& z, const std::string& shape) {
-  return apply("reshape", {z}, {{"shape", shape}});
-}
 Expr Steps(const Expr& z, int axis) {
   return apply("_contrib_arange_like", {z}, {{"axis", std::to_string(axis)}});
 }

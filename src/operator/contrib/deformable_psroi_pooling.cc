@@ -15,15 +15,12 @@
 
 #include "operator/axes.h"
 #include "operator/roi_pooling.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
 
-std::string Text(long v) { return std::to_string(v); }
-Expr Reshape(const Expr& z, const std::string& shape) {
-  return apply("reshape", {z}, {{"shape", shape}});
-}
 Expr Add(const Expr& a, const Expr& b) { return apply("broadcast_add", {a, b}); }
 Expr Mul(const Expr& a, const Expr& b) { return apply("broadcast_mul", {a, b}); }
 Expr Sub(const Expr& a, const Expr& b) { return apply("broadcast_sub", {a, b}); }

@@ -12,12 +12,11 @@
 #include <string>
 
 #include "operator/roi_pooling.h"
+#include "operator/shape_text.h"
 
 namespace mxnet_ho {
 namespace op {
 namespace {
-
-std::string Text(long v) { return std::to_string(v); }
 
 Expr Expand(const Expr& z, int axis) { return apply("expand_dims", {z}, {{"axis", Text(axis)}}); }
 
