@@ -1,12 +1,6 @@
-"""Gradients through _contrib_MultiProposal, to order 3. Its rois are the anchors
-moved by the box predictions, ordered by the object scores and suppressed: in
-the scores they are piecewise constant (the order and the suppression change
-only at ties), so their derivative in the scores is zero, which is stock's
-gradient; its backward op writes zeros and reads nothing (no inputs to
-differentiate). The cases differentiate in the scores, the box predictions
-fixed, and scale a nonlinear function of the scores by the rois. float32 only
-(cast to it and back); not hybridized: a stateful legacy op without a stateless
-twin, refused by name there."""
+"""Gradients through _contrib_MultiProposal, to order 3: the cases of
+test_proposal.py (see there why the rois' derivative in the scores is zero) on a
+batch of 2."""
 
 from harness import standard_tests
 from multibox_cases import proposal_cases

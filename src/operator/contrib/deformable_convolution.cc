@@ -139,23 +139,32 @@ Expr DeformableConvolve(const Expr& data, const Expr& offset, const Expr* mask, 
   return bias ? Plus(y, Reshape(*bias, "(1, -1, 1, 1)")) : y;
 }
 
+Grads DeformableConvolutionGrads(const Backward& n, bool modulated) {
+  const bool before = n.differentiated_before();  // (records the node: call it first)
+  if (!composing() && !before) return n.stock();
+  const DeformableShape s =
+      DeformableShapeOf(n.ints("kernel"), n.ints("stride"), n.ints("dilate"), n.ints("pad"),
+                        n.integer("num_filter", 1), n.integer("num_group", 1),
+                        n.integer("num_deformable_group", 1), modulated);
+  const Expr data = n.in(0), offset = n.in(1), weight = n.in(modulated ? 3 : 2);
+  std::optional<Expr> mask;
+  std::vector<Expr> wrt = {data, offset};
+  if (modulated) {
+    mask = n.in(2);
+    wrt.push_back(*mask);
+  }
+  wrt.push_back(weight);
+  Grads d = vjp(DeformableConvolve(data, offset, mask ? &*mask : nullptr, weight, nullptr, s), wrt,
+                n.head(0));
+  if (!n.flag("no_bias")) d.push_back(apply("sum", {n.head(0)}, {{"axis", "(0, 2, 3)"}}));
+  return d;
+}
+
 // y = W * cols(data, offset) + b: (g_data, g_offset, g_weight, g_bias) = grad <g, y> through the
 // op's forward-op form; g_bias = sum of g over all axes but 1 (stock kernel at first order)
-MXNET_HO_GRADIENT(_contrib_DeformableConvolution)
-    .keeps_stock()
-    .set_rule([](const Backward& n) -> Grads {
-      const bool before = n.differentiated_before();
-      if (!composing() && !before) return n.stock();
-      const DeformableShape s =
-          DeformableShapeOf(n.ints("kernel"), n.ints("stride"), n.ints("dilate"), n.ints("pad"),
-                            n.integer("num_filter", 1), n.integer("num_group", 1),
-                            n.integer("num_deformable_group", 1), false);
-      const Expr data = n.in(0), offset = n.in(1), weight = n.in(2), g = n.head(0);
-      Grads d = vjp(DeformableConvolve(data, offset, nullptr, weight, nullptr, s),
-                    {data, offset, weight}, g);
-      if (!n.flag("no_bias")) d.push_back(apply("sum", {g}, {{"axis", "(0, 2, 3)"}}));
-      return d;
-    });
+MXNET_HO_GRADIENT(_contrib_DeformableConvolution).keeps_stock().set_rule([](const Backward& n) {
+  return DeformableConvolutionGrads(n, false);
+});
 
 }  // namespace op
 }  // namespace mxnet_ho

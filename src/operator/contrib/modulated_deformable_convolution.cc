@@ -17,20 +17,7 @@ namespace op {
 // order)
 MXNET_HO_GRADIENT(_contrib_ModulatedDeformableConvolution)
     .keeps_stock()
-    .set_rule([](const Backward& n) -> Grads {
-      const bool before = n.differentiated_before();
-      if (!composing() && !before) return n.stock();
-      const DeformableShape s =
-          DeformableShapeOf(n.ints("kernel"), n.ints("stride"), n.ints("dilate"), n.ints("pad"),
-                            n.integer("num_filter", 1), n.integer("num_group", 1),
-                            n.integer("num_deformable_group", 1), true);
-      const Expr data = n.in(0), offset = n.in(1), mask = n.in(2), weight = n.in(3);
-      const Expr g = n.head(0);
-      Grads d = vjp(DeformableConvolve(data, offset, &mask, weight, nullptr, s),
-                    {data, offset, mask, weight}, g);
-      if (!n.flag("no_bias")) d.push_back(apply("sum", {g}, {{"axis", "(0, 2, 3)"}}));
-      return d;
-    });
+    .set_rule([](const Backward& n) { return DeformableConvolutionGrads(n, true); });
 
 }  // namespace op
 }  // namespace mxnet_ho

@@ -40,5 +40,10 @@ DeformableShape DeformableShapeOf(const std::vector<long>& kernel, const std::ve
 Expr DeformableConvolve(const Expr& data, const Expr& offset, const Expr* mask, const Expr& weight,
                         const Expr* bias, const DeformableShape& shape);
 
+// The gradients of a (Modulated)DeformableConvolution node: stock's at first
+// order, else the vjp of DeformableConvolve at its inputs (data, offset[, mask],
+// weight) and, with a bias, g summed over all axes but the channel.
+Grads DeformableConvolutionGrads(const Backward& n, bool modulated);
+
 }  // namespace op
 }  // namespace mxnet_ho
