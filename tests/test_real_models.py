@@ -32,6 +32,7 @@ time, each in a fresh interpreter; 4 to 8 minutes of wall time on a loaded
 
 import importlib.util
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -94,15 +95,25 @@ def _output_loss(dtype):
     return loss
 
 
+def _gluoncv():
+    """The gluoncv package, imported with PyTorch hidden from it: GluonCV 0.10
+    refuses to import beside any torch >= 2.0 (gluoncv/check.py raises on the one
+    it finds), and the dev extra installs torch 2.13 next to it. Each case runs in
+    its own interpreter (run_isolated), which uses no torch."""
+    if "torch" not in sys.modules:
+        sys.modules["torch"] = None  # `import torch` raises ImportError: none found
+    import gluoncv
+
+    return gluoncv
+
+
 def gluoncv_se_resnet18_v1():
     """GluonCV's SE-ResNet-18 v1: conv, BatchNorm, max pooling, residual adds and
     squeeze-and-excitation gates (AdaptiveAvgPooling2D to 1x1, a sigmoid gate
     broadcast over the map). Its block-level ReLUs are nn.Activation children
     and are switched; the residual ReLUs it applies in hybrid_forward
     (F.Activation) stay: the step of 1e-7 crosses none of their kinks here."""
-    from gluoncv.model_zoo import get_model
-
-    net = get_model("se_resnet18_v1", pretrained=False, classes=3)
+    net = _gluoncv().model_zoo.get_model("se_resnet18_v1", pretrained=False, classes=3)
     smooth(net)
     rng = np.random.RandomState(0)
     return net, [_array(rng, (2, 3, 64, 64))], 0, _output_loss("float64")
@@ -112,6 +123,7 @@ def gluoncv_fastscnn():
     """Fast-SCNN, GluonCV's real-time segmentation network: depthwise
     convolutions, a pyramid pooling module (AdaptiveAvgPooling2D to 1, 2, 3, 6)
     and BilinearResize2D up-sampling, feature fusion by addition."""
+    _gluoncv()
     from gluoncv.model_zoo.fastscnn import FastSCNN
 
     net = FastSCNN(3, aux=False, height=64, width=64, crop_size=64)
@@ -125,9 +137,7 @@ def gluoncv_simple_pose_resnet18_v1b():
     detection and segmentation models, its ReLUs all children): deconvolution
     up-sampling and a 1x1 convolution last (issue #21 was its hybridized
     second order); narrower deconvolutions than the zoo's 256 to stay small."""
-    from gluoncv.model_zoo import get_model
-
-    net = get_model(
+    net = _gluoncv().model_zoo.get_model(
         "simple_pose_resnet18_v1b",
         pretrained=False,
         num_joints=3,
