@@ -19,6 +19,7 @@ plays that role instead of launching (and nothing plots: each worker writes its
 
 import ctypes
 import ctypes.util
+import faulthandler
 import os
 import signal
 import socket
@@ -111,16 +112,32 @@ def launch(args):
     except KeyboardInterrupt:
         sys.exit("interrupted")
     finally:
+        # A second Ctrl-C must not cut the clean-up short. The children are reaped
+        # with os.waitpid, not Popen.wait: a Ctrl-C that landed inside Popen.poll
+        # can leave Popen's internal wait lock taken, and Popen.wait would then
+        # block forever.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # should the clean-up itself ever hang, say where (into the launcher's output)
+        faulthandler.dump_traceback_later(20)
         for p in procs:
-            if p.poll() is None:
+            if p.returncode is not None:  # reaped by poll
+                continue
+            try:
                 os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+            except ProcessLookupError:  # exited: its group is gone, the zombie stays ours
+                pass
+            try:
+                os.waitpid(p.pid, 0)
+            except ChildProcessError:  # reaped by a poll that Ctrl-C cut short
+                pass
         for pid in children():  # started, but Ctrl-C came before Popen returned it
             try:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:  # not yet a group of its own
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+        faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGINT, interrupt)
 
 
 def children():
